@@ -1,0 +1,153 @@
+"""Consortium: a multi-tenant backend for public-sector coaching and mentoring consortia."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from flask import Flask, Response, g, request
+from redis import Redis
+from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
+
+from consortium.config import INSTANCE_DIR, ConfigError, Settings
+
+API_PREFIXES = ("/api/",)
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    """Build the app: config → extensions → blueprints → request lifecycle → CLI."""
+    settings = settings or Settings.from_env()
+    app = Flask(__name__, instance_path=str(INSTANCE_DIR))
+    _configure(app, settings)
+    _init_extensions(app, settings)
+    _register_blueprints(app)
+    _register_request_lifecycle(app)
+    _register_cli(app)
+    if settings.is_production:
+        _refuse_unsafe_database(app)
+    return app
+
+
+def _configure(app: Flask, settings: Settings) -> None:
+    app.config.update(
+        SETTINGS=settings,
+        ENV_NAME=settings.env,
+        TESTING=settings.env == "test",
+        SECRET_KEY=settings.secret_key,
+        MAX_CONTENT_LENGTH=settings.max_content_length,
+        JOBS_INLINE=settings.jobs_inline,
+        JOB_STALE_AFTER=settings.job_stale_after,
+        JOB_TIMEOUT=600,
+        ACCESS_TOKEN_TTL=settings.access_token_ttl,
+        IDEMPOTENCY_TTL=settings.idempotency_ttl,
+        ISSUER=settings.issuer,
+        API_AUDIENCE=settings.api_audience,
+        LOG_LEVEL=settings.log_level,
+        PREFERRED_URL_SCHEME="https" if settings.secure_cookies else "http",
+        # OpenAPI document and interactive docs (flask-smorest).
+        API_TITLE="Consortium API",
+        API_VERSION="1.0.0",
+        OPENAPI_VERSION="3.1.0",
+        OPENAPI_URL_PREFIX="/",
+        OPENAPI_JSON_PATH="openapi.json",
+        OPENAPI_SWAGGER_UI_PATH="/docs",
+        OPENAPI_SWAGGER_UI_URL="https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/",
+        OPENAPI_SWAGGER_UI_CONFIG={"persistAuthorization": True},
+    )
+
+
+def _init_extensions(app: Flask, settings: Settings) -> None:
+    from consortium.core import logging as json_logging
+    from consortium.core import metrics
+    from consortium.core.api import require_json_bodies
+    from consortium.extensions import api, db
+    from consortium.identity import authentication, tokens
+    from consortium.openapi import SPEC_KWARGS
+
+    json_logging.configure(settings.log_level)
+    db.init_app(app, settings.database_url)
+    app.extensions["consortium.redis"] = Redis.from_url(
+        settings.redis_url, socket_connect_timeout=2, socket_timeout=5
+    )
+    api.init_app(app, spec_kwargs=SPEC_KWARGS)
+    require_json_bodies(app, API_PREFIXES)
+    tokens.init_app(app)
+    metrics.init_app(app)
+    authentication.init_app(app)
+    _register_jobs()
+
+
+def _register_jobs() -> None:
+    # Importing a domain's jobs module registers its handlers with core.jobs.
+    import consortium.organisations.jobs  # noqa: F401
+
+
+def _register_blueprints(app: Flask) -> None:
+    from consortium.consortia.routes import blp as consortia
+    from consortium.extensions import api
+    from consortium.health.routes import blp as health
+    from consortium.identity.routes import api as identity
+    from consortium.identity.routes import oauth
+    from consortium.jobs.routes import blp as jobs
+    from consortium.organisations.routes import blp as organisations
+    from consortium.people.routes import blp as people
+
+    for blueprint in (oauth, identity, organisations, consortia, people, jobs, health):
+        api.register_blueprint(blueprint)
+
+
+def _register_request_lifecycle(app: Flask) -> None:
+    from consortium.core.api import problem
+    from consortium.extensions import db
+
+    @app.before_request
+    def _request_id() -> None:
+        supplied = request.headers.get("X-Request-ID", "")
+        g.request_id = supplied if 0 < len(supplied) <= 64 and supplied.isprintable() else str(uuid.uuid4())
+
+    # Move the request id ahead of authentication, so every log line carries it.
+    app.before_request_funcs[None].insert(0, app.before_request_funcs[None].pop())
+
+    @app.after_request
+    def _commit(response: Response) -> Response:
+        """One transaction per request: commit what succeeded, roll back what did not."""
+        response.headers["X-Request-ID"] = g.get("request_id", "")
+        if response.status_code >= 400:
+            db.session.rollback()
+            return response
+        try:
+            db.session.commit()
+        except IntegrityError as exc:
+            db.session.rollback()
+            app.logger.info("request lost a uniqueness race: %s", exc.orig)
+            return problem(409, "This conflicts with a change made at the same time; retry it.")
+        return response
+
+
+def _register_cli(app: Flask) -> None:
+    from consortium.cli import db_cli, jobs_cli, seed_cli
+    from consortium.identity.cli import platform
+
+    for group in (platform, db_cli, seed_cli):
+        app.cli.add_command(group)
+    for command in jobs_cli:
+        app.cli.add_command(command)
+
+
+def _refuse_unsafe_database(app: Flask) -> None:
+    """Production must run as a role RLS applies to: no superuser, no BYPASSRLS, no SQLite."""
+    from consortium.extensions import db
+
+    settings: Settings = app.config["SETTINGS"]
+    if not settings.is_postgres:
+        raise ConfigError("Production needs PostgreSQL (row-level security); DATABASE_URL is not.")
+    with app.app_context(), db.engine.connect() as connection:
+        row: Any = connection.execute(
+            text("SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user")
+        ).one()
+    if row.rolsuper or row.rolbypassrls:
+        raise ConfigError(
+            "DATABASE_URL connects as a superuser or a BYPASSRLS role, which row-level security "
+            "does not restrict. Connect as the application role (see README: database roles)."
+        )

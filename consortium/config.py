@@ -1,0 +1,117 @@
+"""Settings, read once from the environment (12-factor); everything not given has a safe default."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+from urllib.parse import urlsplit
+
+ENVIRONMENTS = ("development", "test", "production")
+DEVELOPMENT_SECRET_KEY = "development-only-secret-key-do-not-use-in-production"  # noqa: S105
+INSTANCE_DIR = Path(__file__).resolve().parent.parent / "instance"
+
+
+class ConfigError(RuntimeError):
+    """The environment describes a configuration the service must not start with."""
+
+
+def normalise_database_url(url: str) -> str:
+    """Map the plain URLs platforms hand out onto the driver SQLAlchemy should use."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every setting the service reads; `from_env` documents where each comes from."""
+
+    env: str = "development"
+    database_url: str = f"sqlite:///{INSTANCE_DIR / 'consortium.sqlite3'}"
+    migration_database_url: str = ""
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    secret_key: str = DEVELOPMENT_SECRET_KEY
+    public_base_url: str = "http://127.0.0.1:5000"
+    # Jobs run in-process after commit unless a worker is expected (production default).
+    jobs_inline: bool = True
+    # Seconds a job may stay pending/enqueued/running-but-unlocked before the sweeper re-sends it.
+    job_stale_after: int = 60
+    access_token_ttl: int = 3600
+    idempotency_ttl: int = 24 * 3600
+    max_content_length: int = 1024 * 1024
+    log_level: str = "INFO"
+
+    @property
+    def is_production(self) -> bool:
+        return self.env == "production"
+
+    @property
+    def is_postgres(self) -> bool:
+        return self.database_url.startswith("postgresql")
+
+    @property
+    def issuer(self) -> str:
+        """The OAuth issuer and JWT `iss`: this service's public base URL."""
+        return self.public_base_url.rstrip("/")
+
+    @property
+    def api_audience(self) -> str:
+        """The JWT `aud` of access tokens for this API."""
+        return self.issuer + "/api/v1"
+
+    @property
+    def secure_cookies(self) -> bool:
+        return urlsplit(self.public_base_url).scheme == "https"
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None, **overrides: object) -> Settings:
+        """Read settings from `environ` (default os.environ); keyword overrides win (tests)."""
+        e = os.environ if environ is None else environ
+        env = e.get("CONSORTIUM_ENV", "development")
+        values: dict[str, object] = {"env": env}
+        if "DATABASE_URL" in e:
+            values["database_url"] = e["DATABASE_URL"]
+        if "MIGRATION_DATABASE_URL" in e:
+            values["migration_database_url"] = e["MIGRATION_DATABASE_URL"]
+        for name, key in (
+            ("redis_url", "REDIS_URL"),
+            ("secret_key", "SECRET_KEY"),
+            ("public_base_url", "PUBLIC_BASE_URL"),
+            ("log_level", "LOG_LEVEL"),
+        ):
+            if key in e:
+                values[name] = e[key]
+        values["jobs_inline"] = _flag(e.get("JOBS_INLINE"), default=env != "production")
+        for name, key in (
+            ("job_stale_after", "JOB_STALE_AFTER"),
+            ("access_token_ttl", "ACCESS_TOKEN_TTL"),
+        ):
+            if key in e:
+                values[name] = int(e[key])
+        values.update(overrides)
+        known = {f.name for f in fields(cls)}
+        settings = cls(**{k: v for k, v in values.items() if k in known})
+        return settings.validated()
+
+    def validated(self) -> Settings:
+        """Return self with URLs normalised, or raise ConfigError for what must not run."""
+        if self.env not in ENVIRONMENTS:
+            raise ConfigError(
+                f"CONSORTIUM_ENV must be one of {', '.join(ENVIRONMENTS)}, not {self.env!r}."
+            )
+        if self.is_production and self.secret_key == DEVELOPMENT_SECRET_KEY:
+            raise ConfigError("SECRET_KEY must be set to a long random value in production.")
+        if self.is_production and len(self.secret_key) < 32:
+            raise ConfigError("SECRET_KEY must be at least 32 characters in production.")
+        database_url = normalise_database_url(self.database_url)
+        migration_url = normalise_database_url(self.migration_database_url or database_url)
+        return replace(self, database_url=database_url, migration_database_url=migration_url)
+
+
+def _flag(value: str | None, *, default: bool) -> bool:
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+

@@ -1,0 +1,56 @@
+"""Consortium (a group of member organisations) and its memberships."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint, false, or_
+from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.sql.elements import ColumnElement
+
+from consortium.core.db import Base, Entity
+from consortium.core.tenancy import Principal, TenantAware
+
+APPROVAL_POLICIES = ("coordinator", "coordinator_and_home_org")
+
+
+class Consortium(Entity, TenantAware, Base):
+    __tablename__ = "consortia"
+    __table_args__ = (CheckConstraint(f"approval_policy IN {APPROVAL_POLICIES!r}", name="approval_policy"),)
+
+    name: Mapped[str] = mapped_column(String(200))
+    slug: Mapped[str] = mapped_column(String(63), unique=True)
+    approval_policy: Mapped[str] = mapped_column(String(32), default="coordinator")
+
+    # Member organisations see the consortia they belong to; only the platform creates them.
+    @classmethod
+    def tenant_criteria(cls, principal: Principal) -> ColumnElement[bool]:
+        if not principal.consortium_ids:
+            return false()
+        return cls.id.in_(principal.consortium_ids)
+
+    def owned_by(self, principal: Principal) -> bool:
+        return False
+
+
+class ConsortiumMembership(Entity, TenantAware, Base):
+    __tablename__ = "consortium_memberships"
+    __table_args__ = (UniqueConstraint("consortium_id", "organisation_id"),)
+
+    consortium_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("consortia.id", ondelete="CASCADE"))
+    organisation_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE"), index=True
+    )
+
+    # An organisation sees its own memberships and the other members of its consortia.
+    @classmethod
+    def tenant_criteria(cls, principal: Principal) -> ColumnElement[bool]:
+        if principal.organisation_id is None:
+            return false()
+        return or_(
+            cls.organisation_id == principal.organisation_id,
+            cls.consortium_id.in_(principal.consortium_ids),
+        )
+
+    def owned_by(self, principal: Principal) -> bool:
+        return False

@@ -1,0 +1,211 @@
+"""Our layer over flask-smorest: every domain imports Api pieces from here, never from smorest.
+
+It owns the API conventions: problem+json errors (RFC 9457) for every status, the Blueprint
+helpers (documented errors, SQL pagination), strict schemas, and the JSON-only request rule.
+"""
+
+from __future__ import annotations
+
+import http
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import flask_smorest
+import marshmallow as ma
+from flask import Flask, Response, g, json, request
+from flask_smorest.pagination import Page
+from sqlalchemy import Select, func, select
+from werkzeug.exceptions import HTTPException, UnsupportedMediaType
+
+from consortium.core.errors import DomainError
+from consortium.core.idempotency import PARAMETER as IDEMPOTENCY_PARAMETER
+from consortium.core.idempotency import idempotent
+from consortium.core.security import requires
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+MAX_STRING = 200  # the default upper bound on a short text field
+
+
+class Schema(ma.Schema):
+    """Base schema: unknown fields are refused, so ids and roles cannot be smuggled in."""
+
+    class Meta:
+        unknown = ma.RAISE
+        ordered = True
+
+
+class ProblemFieldSchema(Schema):
+    location = ma.fields.String(metadata={"example": "json"})
+    field = ma.fields.String(metadata={"example": "slug"})
+    detail = ma.fields.String(metadata={"example": "Missing data for required field."})
+
+
+class ProblemSchema(Schema):
+    """An RFC 9457 problem document."""
+
+    type = ma.fields.String(metadata={"example": "about:blank"})
+    title = ma.fields.String(metadata={"example": "Unprocessable Content"})
+    status = ma.fields.Integer(metadata={"example": 422})
+    detail = ma.fields.String(metadata={"example": "The request body has invalid fields."})
+    instance = ma.fields.String(metadata={"example": "/api/v1/organisations"})
+    request_id = ma.fields.String()
+    errors = ma.fields.List(ma.fields.Nested(ProblemFieldSchema))
+
+
+def problem(
+    status: int,
+    detail: str | None = None,
+    *,
+    errors: list[dict[str, str]] | None = None,
+    headers: dict[str, str] | None = None,
+    title: str | None = None,
+) -> Response:
+    """Build a problem+json response."""
+    try:
+        phrase = http.HTTPStatus(status).phrase
+    except ValueError:
+        phrase = "Error"
+    body: dict[str, Any] = {
+        "type": "about:blank",
+        "title": title or phrase,
+        "status": status,
+        "detail": detail or phrase,
+        "instance": request.path if request else None,
+    }
+    if getattr(g, "request_id", None):
+        body["request_id"] = g.request_id
+    if errors:
+        body["errors"] = errors
+    response = Response(json.dumps(body), status=status, mimetype=PROBLEM_MEDIA_TYPE)
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+def flatten_messages(messages: Any, location: str = "json", prefix: str = "") -> list[dict[str, str]]:
+    """Turn marshmallow's nested messages into a flat list of {location, field, detail}."""
+    out: list[dict[str, str]] = []
+    if isinstance(messages, dict):
+        for key, value in messages.items():
+            name = f"{prefix}.{key}" if prefix else str(key)
+            if key == "_schema":
+                name = prefix or "(body)"
+            out.extend(flatten_messages(value, location, name))
+    elif isinstance(messages, list) and all(isinstance(m, str) for m in messages):
+        out.extend({"location": location, "field": prefix, "detail": m} for m in messages)
+    elif isinstance(messages, list):
+        for m in messages:
+            out.extend(flatten_messages(m, location, prefix))
+    else:
+        out.append({"location": location, "field": prefix, "detail": str(messages)})
+    return out
+
+
+class Api(flask_smorest.Api):
+    ERROR_SCHEMA = ProblemSchema
+
+    def handle_http_exception(self, error: HTTPException) -> Response:  # type: ignore[override]
+        """Every HTTP error, 404/405/500 included, as problem+json."""
+        status = error.code or 500
+        data = getattr(error, "data", None) or {}
+        headers = dict(data.get("headers") or {})
+        errors: list[dict[str, str]] = []
+        detail = data.get("message") or error.description
+        messages = data.get("messages")
+        if messages:
+            for location, fields in messages.items():
+                errors.extend(flatten_messages(fields, location))
+            detail = "The request has invalid fields: " + ", ".join(
+                sorted({e["field"] or e["location"] for e in errors})
+            )
+        if status == 405 and getattr(error, "valid_methods", None):
+            headers["Allow"] = ", ".join(error.valid_methods)  # type: ignore[attr-defined]
+        if status >= 500:
+            detail = "An unexpected error occurred; it has been logged."
+        return problem(status, detail, errors=errors, headers=headers)
+
+    def handle_domain_error(self, error: DomainError) -> Response:
+        errors = [{"location": "json", "field": error.field, "detail": error.detail}] if error.field else None
+        return problem(error.status, error.detail, errors=errors, title=error.title)
+
+    def _register_error_handlers(self) -> None:
+        super()._register_error_handlers()
+        self._app.register_error_handler(DomainError, self.handle_domain_error)
+
+
+class SQLPage(Page):
+    """Paginate a SQLAlchemy Select: the view returns the statement, ordered stably."""
+
+    @property
+    def items(self) -> list[Any]:
+        from consortium.extensions import db
+
+        statement: Select[Any] = self.collection
+        params = self.page_params
+        return list(
+            db.session.scalars(
+                statement.offset(params.first_item).limit(params.page_size)
+            )
+        )
+
+    @property
+    def item_count(self) -> int:
+        from consortium.extensions import db
+
+        statement: Select[Any] = self.collection
+        count = select(func.count()).select_from(statement.order_by(None).subquery())
+        return int(db.session.scalar(count) or 0)
+
+
+class ListPage(Page):
+    """Paginate a list a service has already built."""
+
+
+class Blueprint(flask_smorest.Blueprint):
+    """flask-smorest's Blueprint with our defaults for documenting errors and paging."""
+
+    def errors(self, *statuses: int) -> Callable[[Any], Any]:
+        """Document the problem responses an operation can return."""
+
+        def decorator(func: Any) -> Any:
+            for status in statuses:
+                func = self.alt_response(
+                    status,
+                    schema=ProblemSchema,
+                    description=http.HTTPStatus(status).phrase,
+                    content_type=PROBLEM_MEDIA_TYPE,
+                )(func)
+            return func
+
+        return decorator
+
+    def auth(self, *scopes: str) -> Callable[[Any], Any]:
+        """Require a principal holding one of `scopes` (any principal if none); documented."""
+
+        def decorator(func: Any) -> Any:
+            func = requires(*scopes)(func)
+            func = self.doc(security=[{"oauth2": list(scopes)}])(func)
+            return self.errors(401, 403)(func)
+
+        return decorator
+
+    def idempotent(self, func: Any) -> Any:
+        """Accept an Idempotency-Key on a creating POST (see core.idempotency)."""
+        return self.doc(parameters=[IDEMPOTENCY_PARAMETER])(idempotent(func))
+
+    def paginate_sql(self) -> Callable[[Any], Any]:
+        """Page a Select with ?page=&page_size= (max 100); metadata in X-Pagination."""
+        return self.paginate(SQLPage, page_size=20, max_page_size=100)
+
+
+def require_json_bodies(app: Flask, prefixes: Iterable[str]) -> None:
+    """Refuse request bodies that are not JSON under the API prefixes (415, not a guess)."""
+    prefixes = tuple(prefixes)
+
+    @app.before_request
+    def _require_json() -> None:
+        if request.method not in {"POST", "PUT", "PATCH"} or not request.path.startswith(prefixes):
+            return
+        has_body = (request.content_length or 0) > 0 or request.headers.get("Transfer-Encoding")
+        if has_body and not request.is_json:
+            raise UnsupportedMediaType("Send the request body as application/json.")

@@ -1,0 +1,118 @@
+"""The database: engine and request-scoped session, the declarative Base, shared column types."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import Flask, current_app, has_app_context
+from flask.globals import app_ctx
+from sqlalchemy import JSON, DateTime, MetaData, TypeDecorator, Uuid, create_engine
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import (
+    DeclarativeBase,
+    Mapped,
+    Session,
+    mapped_column,
+    scoped_session,
+)
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timezone-aware UTC timestamp on every backend (SQLite hands back naive values)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(UTC) if value is not None else None
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {
+        datetime: UTCDateTime(),
+        uuid.UUID: Uuid(),
+        dict[str, Any]: JSON().with_variant(JSONB(), "postgresql"),
+        list[str]: JSON().with_variant(JSONB(), "postgresql"),
+    }
+
+
+class Entity:
+    """UUID key and created/updated timestamps, shared by every table."""
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class Database:
+    """Binds one engine per app and hands out one session per app context."""
+
+    def __init__(self) -> None:
+        self.session: scoped_session[Session] = scoped_session(
+            self._new_session, scopefunc=_context_key
+        )
+
+    def init_app(self, app: Flask, url: str) -> None:
+        app.extensions["consortium.db"] = make_engine(url)
+        app.teardown_appcontext(self._remove_session)
+
+    @property
+    def engine(self) -> Engine:
+        engine: Engine = current_app.extensions["consortium.db"]
+        return engine
+
+    def _new_session(self) -> Session:
+        return Session(bind=self.engine, expire_on_commit=False, autoflush=True)
+
+    def _remove_session(self, _exc: BaseException | None) -> None:
+        self.session.remove()
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for `url`; SQLite gets foreign keys on, PostgreSQL a checked pool."""
+    if url.startswith("sqlite"):
+        from sqlalchemy import event
+
+        engine = create_engine(url, connect_args={"check_same_thread": False})
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.close()
+
+        return engine
+    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+
+
+def _context_key() -> int:
+    # One session per app context (request, CLI command, job); outside one, per thread.
+    if has_app_context():
+        return id(app_ctx._get_current_object())  # type: ignore[attr-defined]
+    import threading
+
+    return threading.get_ident()

@@ -1,0 +1,356 @@
+"""Background jobs through a transactional outbox.
+
+`enqueue()` writes a Job row in the caller's transaction. After that transaction commits, the
+row is pushed to RQ with the row's id as the RQ job id (or, with JOBS_INLINE, run in-process).
+A rolled-back transaction pushes nothing. If Redis does not take the push, the row stays
+`pending` and the sweeper re-sends it; a job whose worker died stays `running` with no lock on
+its row, and the sweeper re-sends that too.
+
+Exactly-once effects: the executor holds `SELECT ... FOR UPDATE` on the job row while the
+handler runs, and marks the row `succeeded` in the same transaction as the handler's writes.
+A second delivery either waits for that lock and then sees `succeeded`, or finds it free
+because the first executor died and its writes were rolled back with it.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from flask import Flask, current_app, has_app_context
+from redis import Redis
+from redis.exceptions import RedisError
+from rq import Queue, Retry, Worker
+from rq.cron import CronScheduler
+from rq.exceptions import NoSuchJobError
+from rq.job import Job as RQJob
+from rq.job import JobStatus as RQStatus
+from sqlalchemy import ForeignKey, Integer, String, Text, event, select
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from consortium.core import tenancy
+from consortium.core.db import Base, Entity, utcnow
+from consortium.core.tenancy import OrganisationOwned, Principal
+
+log = logging.getLogger(__name__)
+
+JOB_STATUSES = ("pending", "enqueued", "running", "succeeded", "failed")
+MAX_ATTEMPTS = 4
+RETRY_INTERVALS = [10, 60, 300]  # seconds before the 2nd, 3rd and 4th attempt
+QUEUES = ("default", "maintenance")
+
+
+class Job(Entity, OrganisationOwned, Base):
+    """The outbox row and the job's visible state. No organisation: caused by the platform."""
+
+    __tablename__ = "jobs"
+
+    organisation_id: Mapped[uuid.UUID | None] = mapped_column(  # type: ignore[assignment]
+        ForeignKey("organisations.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(100))
+    queue: Mapped[str] = mapped_column(String(32), default="default")
+    arguments: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    created_by: Mapped[str] = mapped_column(String(100))
+    result: Mapped[dict[str, Any] | None]
+    error: Mapped[str | None] = mapped_column(Text)
+    enqueued_at: Mapped[datetime | None]
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+
+
+Handler = Callable[..., dict[str, Any] | None]
+
+
+@dataclass(frozen=True)
+class JobType:
+    name: str
+    queue: str
+    handler: Handler
+
+
+_registry: dict[str, JobType] = {}
+
+
+def job(name: str, *, queue: str = "default") -> Callable[[Handler], Handler]:
+    """Register `handler(**arguments) -> result` as the job `name`. It must be idempotent."""
+
+    def decorator(handler: Handler) -> Handler:
+        if name in _registry and _registry[name].handler is not handler:
+            raise RuntimeError(f"job {name!r} registered twice")
+        _registry[name] = JobType(name=name, queue=queue, handler=handler)
+        return handler
+
+    return decorator
+
+
+def enqueue(
+    session: Session, name: str, *, tenant_id: uuid.UUID | None, **arguments: Any
+) -> Job:
+    """Write job `name` to the outbox in the current transaction; it runs after commit.
+
+    The job runs as `tenant_id`'s organisation (None: as the platform, seeing every tenant).
+    """
+    job_type = _registry[name]
+    principal = tenancy.current()
+    row = Job(
+        organisation_id=tenant_id,
+        name=name,
+        queue=job_type.queue,
+        arguments=arguments,
+        created_by=principal.key,
+    )
+    session.add(row)
+    session.flush()
+    session.info.setdefault("consortium.jobs", set()).add(row.id)
+    return row
+
+
+# --- after commit: push to RQ, or run inline -------------------------------------------------
+
+
+@event.listens_for(Session, "after_commit")
+def _dispatch_after_commit(session: Session) -> None:
+    ids = session.info.pop("consortium.jobs", None)
+    if not ids or not has_app_context():
+        return
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    if app.config["JOBS_INLINE"]:
+        for job_id in sorted(ids):
+            run_inline(app, job_id)
+    else:
+        push(app, sorted(ids))
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_after_rollback(session: Session) -> None:
+    session.info.pop("consortium.jobs", None)
+
+
+def redis_connection(app: Flask) -> Redis:
+    conn: Redis = app.extensions["consortium.redis"]
+    return conn
+
+
+def _rq_enqueue(app: Flask, job_id: uuid.UUID, queue: str) -> None:
+    Queue(queue, connection=redis_connection(app)).enqueue(
+        run_job,
+        str(job_id),
+        job_id=str(job_id),
+        retry=Retry(max=MAX_ATTEMPTS - 1, interval=RETRY_INTERVALS),
+        job_timeout=app.config["JOB_TIMEOUT"],
+        result_ttl=3600,
+        failure_ttl=7 * 24 * 3600,
+    )
+
+
+def push(app: Flask, ids: list[uuid.UUID]) -> int:
+    """Hand committed outbox rows to RQ; what Redis refuses stays pending for the sweeper."""
+    from consortium.extensions import db
+
+    pushed = []
+    with app.app_context(), tenancy.all_tenants():
+        session = db.session
+        rows = session.scalars(select(Job).where(Job.id.in_(ids), Job.status == "pending")).all()
+        for row in rows:
+            try:
+                _rq_enqueue(app, row.id, row.queue)
+            except RedisError as exc:
+                log.warning("job %s left pending: Redis did not take it (%s)", row.id, exc)
+                continue
+            row.status, row.enqueued_at = "enqueued", utcnow()
+            pushed.append(row.id)
+        session.commit()
+    return len(pushed)
+
+
+def run_inline(app: Flask, job_id: uuid.UUID) -> None:
+    """Development and tests: run the job now, in its own app context and transaction."""
+    try:
+        execute(app, job_id)
+    except Exception:
+        log.exception("inline job %s failed", job_id)
+
+
+# --- execution -------------------------------------------------------------------------------
+
+
+def run_job(job_id: str) -> None:
+    """The RQ entry point: a plain function of the outbox id."""
+    execute(_worker_app(), uuid.UUID(job_id))
+
+
+def execute(app: Flask, job_id: uuid.UUID) -> str:
+    """Run one outbox job at most once to success; return the status it ends in."""
+    from consortium.extensions import db
+
+    with app.app_context():
+        session = db.session
+        # Claim: count the attempt and show `running`, unless another executor holds the row.
+        with tenancy.all_tenants():
+            row = session.scalar(_lock(job_id, nowait=False, skip_locked=True))
+            if row is None:
+                session.rollback()
+                return "busy"
+            if row.status in ("succeeded", "failed"):
+                session.rollback()
+                return row.status
+            row.status, row.started_at, row.attempts = "running", utcnow(), row.attempts + 1
+            row.error = None
+            owner = _job_principal(row)
+            job_type = _registry.get(row.name)
+            arguments = dict(row.arguments)
+            session.commit()
+
+        # Run: the handler's writes and `succeeded` commit together, under the job's tenant.
+        with tenancy.acting_as(owner):
+            try:
+                row = session.scalar(_lock(job_id, nowait=True))
+                if row is None or row.status == "succeeded":
+                    session.rollback()
+                    return "succeeded"
+                if job_type is None:
+                    raise LookupError(f"no handler registered for job {row.name!r}")
+                result = job_type.handler(**arguments)
+                row.status, row.result, row.finished_at = "succeeded", result, utcnow()
+                session.commit()
+                return "succeeded"
+            except OperationalError:
+                session.rollback()
+                return "busy"  # NOWAIT: another executor took the row between our two steps
+            except Exception as exc:
+                session.rollback()
+                return _record_failure(session, job_id, exc)
+
+
+def _lock(job_id: uuid.UUID, *, nowait: bool, skip_locked: bool = False) -> Any:
+    return (
+        select(Job)
+        .where(Job.id == job_id)
+        .with_for_update(nowait=nowait, skip_locked=skip_locked)
+        .execution_options(populate_existing=True)
+    )
+
+
+def _job_principal(row: Job) -> Principal:
+    if row.organisation_id is None:
+        return tenancy.SYSTEM
+    return Principal(kind="system", organisation_id=row.organisation_id, name=f"job:{row.name}")
+
+
+def _record_failure(session: Session, job_id: uuid.UUID, exc: Exception) -> str:
+    with tenancy.all_tenants():
+        row = session.get(Job, job_id, populate_existing=True)
+        assert row is not None
+        final = row.attempts >= MAX_ATTEMPTS
+        row.status = "failed" if final else "enqueued"
+        row.error = f"{type(exc).__name__}: {exc}"[:2000]
+        if final:
+            row.finished_at = utcnow()
+        session.commit()
+    log.warning("job %s attempt failed: %s", job_id, exc, exc_info=exc)
+    if not current_app.config["JOBS_INLINE"]:
+        raise exc  # RQ's Retry schedules the next attempt
+    return row.status
+
+
+# --- the sweeper -----------------------------------------------------------------------------
+
+
+def sweep(app: Flask, *, stale_after: int | None = None) -> int:
+    """Re-send what Redis never took and what a dead worker abandoned; return how many."""
+    from consortium.extensions import db
+
+    stale_after = app.config["JOB_STALE_AFTER"] if stale_after is None else stale_after
+    cutoff = utcnow() - timedelta(seconds=stale_after)
+    resent = 0
+    with app.app_context(), tenancy.all_tenants():
+        session = db.session
+        rows = session.scalars(
+            select(Job)
+            .where(Job.status.in_(("pending", "enqueued", "running")), Job.updated_at <= cutoff)
+            .order_by(Job.created_at)
+            .limit(500)
+            # A running job's executor holds its row lock; skipping locked rows skips live ones.
+            .with_for_update(skip_locked=True)
+        ).all()
+        for row in rows:
+            if row.status == "enqueued" and _rq_holds(app, row.id):
+                continue
+            if app.config["JOBS_INLINE"]:
+                continue
+            try:
+                _rq_enqueue(app, row.id, row.queue)
+            except RedisError as exc:
+                log.warning("sweeper could not re-send job %s: %s", row.id, exc)
+                break
+            if row.status == "running":
+                log.warning("job %s was abandoned by its worker; re-sent", row.id)
+            row.status, row.enqueued_at = "enqueued", utcnow()
+            resent += 1
+        session.commit()
+    return resent
+
+
+def _rq_holds(app: Flask, job_id: uuid.UUID) -> bool:
+    """Whether RQ still has this job waiting or scheduled (a retry counts)."""
+    try:
+        status = RQJob.fetch(str(job_id), connection=redis_connection(app)).get_status()
+    except NoSuchJobError:
+        return False
+    return status in (RQStatus.QUEUED, RQStatus.SCHEDULED, RQStatus.DEFERRED, RQStatus.STARTED)
+
+
+def sweep_outbox() -> int:
+    """RQ entry point for the scheduler's periodic sweep."""
+    return sweep(_worker_app())
+
+
+# --- worker and scheduler processes ---------------------------------------------------------
+
+_worker_apps: dict[int, Flask] = {}
+
+
+def _worker_app() -> Flask:
+    """The app for this process; a forked work-horse gets fresh database connections."""
+    pid = os.getpid()
+    if pid not in _worker_apps:
+        if has_app_context():
+            app = current_app._get_current_object()  # type: ignore[attr-defined]
+        else:
+            from consortium import create_app
+
+            app = create_app()
+        app.extensions["consortium.db"].dispose(close=False)
+        _worker_apps[pid] = app
+    return _worker_apps[pid]
+
+
+def run_worker(app: Flask, *, burst: bool = False, queues: tuple[str, ...] = QUEUES) -> bool:
+    """Run an RQ worker (with RQ's scheduler for retries) on this app's Redis."""
+    _worker_apps[os.getpid()] = app
+    connection = redis_connection(app)
+    worker = Worker([Queue(q, connection=connection) for q in queues], connection=connection)
+    return bool(worker.work(burst=burst, with_scheduler=True, logging_level=app.config["LOG_LEVEL"]))
+
+
+# Periodic jobs, declared as data: (function, queue, interval in seconds).
+PERIODIC: tuple[tuple[Callable[[], Any], str, int], ...] = (
+    (sweep_outbox, "maintenance", 30),
+)
+
+
+def run_scheduler(app: Flask) -> None:
+    """Enqueue the periodic jobs on their intervals (one scheduler process per deployment)."""
+    scheduler = CronScheduler(connection=redis_connection(app), logging_level=app.config["LOG_LEVEL"])
+    for func, queue, interval in PERIODIC:
+        scheduler.register(func, queue, interval=interval)
+    scheduler.start()

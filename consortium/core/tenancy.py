@@ -1,0 +1,212 @@
+"""Who a request or job runs as, and the two places that enforce it.
+
+1. An ORM hook adds each tenant-aware model's criteria to every SELECT, UPDATE and DELETE, and a
+   flush hook refuses to write a row the principal does not own.
+2. On PostgreSQL, every transaction starts with `set_config(..., is_local => true)` (SET LOCAL)
+   so row-level security policies filter the same rows even if (1) is bypassed.
+
+Code that must see across tenants (the token endpoint, the job sweeper, platform admins) runs
+under `all_tenants()`, which is explicit in the code and in the RLS setting `app.all_tenants`.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from sqlalchemy import ForeignKey, event, false, text
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import (
+    Mapped,
+    ORMExecuteState,
+    Session,
+    SessionTransaction,
+    declared_attr,
+    mapped_column,
+    with_loader_criteria,
+)
+from sqlalchemy.sql.elements import ColumnElement
+
+PrincipalKind = Literal["anonymous", "client", "person", "system"]
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The caller: an API client, a signed-in person, the system itself, or nobody."""
+
+    kind: PrincipalKind
+    id: uuid.UUID | None = None
+    organisation_id: uuid.UUID | None = None
+    consortium_ids: frozenset[uuid.UUID] = field(default_factory=frozenset)
+    scopes: frozenset[str] = field(default_factory=frozenset)
+    roles: frozenset[str] = field(default_factory=frozenset)
+    all_tenants: bool = False
+    name: str = ""
+
+    @property
+    def key(self) -> str:
+        """A stable string naming this principal (idempotency keys, audit, job owner)."""
+        return f"{self.kind}:{self.id}" if self.id else self.kind
+
+    @property
+    def is_platform_admin(self) -> bool:
+        return "platform:admin" in self.scopes
+
+    def has_scope(self, scope: str) -> bool:
+        return scope in self.scopes or self.is_platform_admin
+
+
+ANONYMOUS = Principal(kind="anonymous")
+SYSTEM = Principal(kind="system", all_tenants=True, name="system")
+
+_current: ContextVar[Principal] = ContextVar("consortium_principal", default=ANONYMOUS)
+
+
+def current() -> Principal:
+    return _current.get()
+
+
+class TenantAware:
+    """A model whose rows belong to tenants. Subclasses say which rows a principal may touch."""
+
+    @classmethod
+    def tenant_criteria(cls, principal: Principal) -> ColumnElement[bool]:
+        """SQL criteria for the rows `principal` may see (mirrored by the RLS policy)."""
+        raise NotImplementedError
+
+    def owned_by(self, principal: Principal) -> bool:
+        """Whether `principal` may write this row (mirrored by the policy's WITH CHECK)."""
+        raise NotImplementedError
+
+
+class OrganisationOwned(TenantAware):
+    """Rows carrying `organisation_id`: visible to that organisation only."""
+
+    @declared_attr
+    def organisation_id(cls) -> Mapped[uuid.UUID]:
+        return mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
+
+    @classmethod
+    def tenant_criteria(cls, principal: Principal) -> ColumnElement[bool]:
+        if principal.organisation_id is None:
+            return false()
+        return cls.organisation_id == principal.organisation_id  # type: ignore[no-any-return]
+
+    def owned_by(self, principal: Principal) -> bool:
+        return principal.organisation_id is not None and (
+            self.organisation_id == principal.organisation_id
+        )
+
+
+@contextmanager
+def acting_as(principal: Principal) -> Iterator[Principal]:
+    """Run the block as `principal`; an open transaction gets the new RLS settings at once."""
+    token = _current.set(principal)
+    _reapply()
+    try:
+        yield principal
+    finally:
+        _current.reset(token)
+        _reapply()
+
+
+def all_tenants() -> AbstractContextManager[Principal]:
+    """Explicitly see every tenant's rows: for the system itself, never for a client's request."""
+    return acting_as(SYSTEM)
+
+
+def set_principal(principal: Principal) -> None:
+    """Make `principal` current for the rest of this context (a request or a job)."""
+    _current.set(principal)
+    _reapply()
+
+
+def rls_settings(principal: Principal) -> dict[str, str]:
+    """The transaction-local settings the PostgreSQL policies read."""
+    return {
+        "app.organisation_id": str(principal.organisation_id or ""),
+        "app.consortium_ids": ",".join(sorted(str(c) for c in principal.consortium_ids)),
+        "app.all_tenants": "on" if principal.all_tenants else "",
+    }
+
+
+_SET_LOCAL = text(
+    "SELECT set_config('app.organisation_id', :org, true),"
+    " set_config('app.consortium_ids', :consortia, true),"
+    " set_config('app.all_tenants', :all, true)"
+)
+
+
+def apply_rls(connection: Connection, principal: Principal) -> None:
+    if connection.dialect.name != "postgresql":
+        return
+    values = rls_settings(principal)
+    connection.execute(
+        _SET_LOCAL,
+        {
+            "org": values["app.organisation_id"],
+            "consortia": values["app.consortium_ids"],
+            "all": values["app.all_tenants"],
+        },
+    )
+
+
+def _reapply() -> None:
+    from flask import has_app_context
+
+    if not has_app_context():
+        return
+    from consortium.extensions import db
+
+    session = db.session()
+    if session.in_transaction():
+        apply_rls(session.connection(), current())
+
+
+def _tenant_models() -> list[type[TenantAware]]:
+    from consortium.core.db import Base
+
+    return [
+        m.class_ for m in Base.registry.mappers if issubclass(m.class_, TenantAware)
+    ]
+
+
+@event.listens_for(Session, "after_begin")
+def _set_local_on_begin(
+    session: Session, transaction: SessionTransaction, connection: Connection
+) -> None:
+    apply_rls(connection, current())
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _filter_by_tenant(state: ORMExecuteState) -> None:
+    principal = current()
+    if principal.all_tenants or state.is_column_load:
+        return
+    if not (state.is_select or state.is_update or state.is_delete):
+        return
+    options = [
+        with_loader_criteria(model, model.tenant_criteria(principal), include_aliases=True)
+        for model in _tenant_models()
+    ]
+    state.statement = state.statement.options(*options)
+
+
+class TenancyViolation(RuntimeError):
+    """Code tried to write a row that the current principal does not own."""
+
+
+@event.listens_for(Session, "before_flush")
+def _refuse_foreign_writes(session: Session, _ctx: Any, _instances: Any) -> None:
+    principal = current()
+    if principal.all_tenants:
+        return
+    for obj in list(session.new) + list(session.dirty) + list(session.deleted):
+        if isinstance(obj, TenantAware) and not obj.owned_by(principal):
+            raise TenancyViolation(
+                f"{principal.key} may not write {type(obj).__name__} {getattr(obj, 'id', '')}"
+            )

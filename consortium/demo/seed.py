@@ -1,0 +1,108 @@
+"""The demo consortium `make run` serves: two consortia, five employers, their staff.
+
+Idempotent: found by slug, email or client id, anything already there is left as it is.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import select
+
+from consortium.consortia import service as consortia
+from consortium.consortia.models import Consortium
+from consortium.core import tenancy
+from consortium.core.security import hash_secret
+from consortium.extensions import db
+from consortium.identity.models import ApiClient
+from consortium.organisations import service as organisations
+from consortium.organisations.models import Organisation
+from consortium.people import service as people
+from consortium.people.models import Person
+
+DEV_CLIENT_ID = "dev-platform"
+
+CONSORTIA = [
+    ("West Yorkshire ICS Coaching and Mentoring Network", "west-yorkshire-ics", "coordinator"),
+    ("Humber Blue Light Mentoring Partnership", "humber-blue-light", "coordinator_and_home_org"),
+]
+ORGANISATIONS: list[dict[str, Any]] = [
+    {"name": "Leeds Teaching Hospitals NHS Trust", "slug": "leeds-teaching-hospitals", "sector": "health", "ods_code": "RR8", "email_domains": ["nhs.net"], "consortia": ["west-yorkshire-ics"]},
+    {"name": "West Yorkshire Police", "slug": "west-yorkshire-police", "sector": "police", "email_domains": ["westyorkshire.police.uk"], "consortia": ["west-yorkshire-ics", "humber-blue-light"]},
+    {"name": "West Yorkshire Fire and Rescue Service", "slug": "west-yorkshire-fire", "sector": "fire", "email_domains": ["westyorksfire.gov.uk"], "consortia": ["west-yorkshire-ics", "humber-blue-light"]},
+    {"name": "Bradford Metropolitan District Council", "slug": "bradford-council", "sector": "local_authority", "email_domains": ["bradford.gov.uk"], "consortia": ["west-yorkshire-ics"]},
+    {"name": "Hull Collegiate Academy Trust", "slug": "hull-collegiate", "sector": "education", "email_domains": ["hullcollegiate.org.uk"], "consortia": ["humber-blue-light"]},
+]
+# (given, family, job title, profession, seniority) per organisation; the first manages the rest.
+STAFF: dict[str, list[tuple[str, str, str, str, int]]] = {
+    "leeds-teaching-hospitals": [("Amara", "Okafor", "Director of Nursing", "nursing", 9), ("Tom", "Hughes", "Ward Manager", "nursing", 7), ("Priya", "Shah", "Staff Nurse", "nursing", 5)],
+    "west-yorkshire-police": [("Helen", "Barker", "Chief Superintendent", "policing", 8), ("Daniel", "Reid", "Sergeant", "policing", 5), ("Kofi", "Mensah", "Police Constable", "policing", 3)],
+    "west-yorkshire-fire": [("Sarah", "Lindqvist", "Group Manager", "firefighting", 7), ("Ravi", "Patel", "Crew Manager", "firefighting", 4)],
+    "bradford-council": [("Nadia", "Hussain", "Head of Children's Services", "social_work", 8), ("Ben", "Walsh", "Social Worker", "social_work", 5)],
+    "hull-collegiate": [("Grace", "Adeyemi", "Headteacher", "teaching", 8), ("Liam", "Foster", "Teacher", "teaching", 4)],
+}
+
+
+def dev_client_secret() -> str:
+    """A development-only secret derived from SECRET_KEY, so `make run` can print it each time."""
+    key = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(key, b"consortium dev platform client", hashlib.sha256).hexdigest()
+
+
+def seed() -> str:
+    with tenancy.all_tenants():
+        by_slug = {c.slug: c for c in db.session.scalars(select(Consortium))}
+        for name, slug, policy in CONSORTIA:
+            if slug not in by_slug:
+                by_slug[slug] = consortia.create_consortium(name=name, slug=slug, approval_policy=policy)
+        for spec in ORGANISATIONS:
+            spec = dict(spec)
+            memberships = spec.pop("consortia")
+            org = db.session.scalar(select(Organisation).where(Organisation.slug == spec["slug"]))
+            if org is None:
+                org = organisations.create_organisation(**spec)
+            member_of = consortia.consortium_ids_of(org.id)
+            for slug in memberships:
+                if by_slug[slug].id not in member_of:
+                    consortia.add_member(consortium_id=by_slug[slug].id, organisation_id=org.id)
+            _seed_staff(org)
+        if db.session.scalar(select(ApiClient).where(ApiClient.client_id == DEV_CLIENT_ID)) is None:
+            db.session.add(
+                ApiClient(
+                    organisation_id=None,
+                    name="Development platform admin",
+                    client_id=DEV_CLIENT_ID,
+                    secret_hash=hash_secret(dev_client_secret()),
+                    scopes=["platform:admin"],
+                )
+            )
+        db.session.commit()
+        counts = {
+            "consortia": len(by_slug),
+            "organisations": len(db.session.scalars(select(Organisation)).all()),
+            "people": len(db.session.scalars(select(Person)).all()),
+        }
+    return (
+        f"Demo data: {counts['consortia']} consortia, {counts['organisations']} organisations, "
+        f"{counts['people']} people.\n"
+        f"Development platform client (paste into /docs → Authorize):\n"
+        f"  client_id:     {DEV_CLIENT_ID}\n  client_secret: {dev_client_secret()}"
+    )
+
+
+def _seed_staff(org: Organisation) -> None:
+    manager_id = None
+    domain = org.email_domains[0]
+    for given, family, title, profession, seniority in STAFF[org.slug]:
+        email = f"{given}.{family}@{domain}".lower()
+        with tenancy.acting_as(tenancy.Principal(kind="system", organisation_id=org.id, name="seed")):
+            person = db.session.scalar(select(Person).where(Person.email == email))
+            if person is None:
+                person = people.create_person(
+                    given_name=given, family_name=family, email=email, job_title=title,
+                    profession=profession, seniority=seniority, line_manager_id=manager_id,
+                )
+        manager_id = manager_id or person.id

@@ -1,0 +1,102 @@
+"""OAuth token endpoint, JWKS, /me, and an organisation's API clients."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from flask import Response, json
+from flask.views import MethodView
+
+from consortium.core import tenancy
+from consortium.core.api import PROBLEM_MEDIA_TYPE, Blueprint
+from consortium.identity import keys, service
+from consortium.identity.schemas import (
+    ApiClientCreateSchema,
+    ApiClientSchema,
+    IssuedClientSchema,
+    MeSchema,
+    TokenRequestSchema,
+    TokenSchema,
+)
+from consortium.identity.tokens import authorization_server
+
+oauth = Blueprint("oauth", __name__, description="OAuth 2.0 client credentials for machine clients.")
+api = Blueprint("identity", __name__, url_prefix="/api/v1", description="Who is calling, and API clients.")
+
+
+@oauth.route("/oauth/token")
+class Token(MethodView):
+    @oauth.doc(
+        security=[{"clientBasic": []}],
+        requestBody={
+            "required": True,
+            "content": {"application/x-www-form-urlencoded": {"schema": TokenRequestSchema}},
+        },
+    )
+    @oauth.response(200, TokenSchema)
+    @oauth.errors(400, 401)
+    def post(self) -> Response:
+        """Exchange client credentials (HTTP Basic) for an access token.
+
+        Errors carry RFC 6749's `error` and `error_description` alongside the problem fields.
+        """
+        response: Response = authorization_server().create_token_response()
+        if response.status_code >= 400:
+            body: dict[str, Any] = response.get_json(silent=True) or {}
+            body.update(
+                type="about:blank",
+                title="Token request refused",
+                status=response.status_code,
+                detail=body.get("error_description") or body.get("error", "invalid_request"),
+            )
+            response.set_data(json.dumps(body))
+            response.mimetype = PROBLEM_MEDIA_TYPE
+        return response
+
+
+@oauth.route("/.well-known/jwks.json")
+class Jwks(MethodView):
+    @oauth.response(200, description="The public keys access tokens are signed with (RFC 7517).")
+    @oauth.errors(404)
+    def get(self) -> dict[str, Any]:
+        """List the public keys that verify this service's access tokens."""
+        return keys.public_jwks()
+
+
+@api.route("/me")
+class Me(MethodView):
+    @api.auth()
+    @api.response(200, MeSchema)
+    def get(self) -> dict[str, Any]:
+        """Describe the caller: kind, organisation, consortia, scopes and roles."""
+        p = tenancy.current()
+        return {
+            "kind": p.kind,
+            "id": p.id,
+            "name": p.name,
+            "organisation_id": p.organisation_id,
+            "consortium_ids": sorted(p.consortium_ids),
+            "scopes": sorted(p.scopes),
+            "roles": sorted(p.roles),
+        }
+
+
+@api.route("/organisations/<uuid:organisation_id>/api-clients")
+class ApiClients(MethodView):
+    @api.auth("platform:admin")
+    @api.response(200, ApiClientSchema(many=True))
+    @api.paginate_sql()
+    @api.errors(404)
+    def get(self, organisation_id: uuid.UUID) -> Any:
+        """List an organisation's API clients (never their secrets)."""
+        return service.list_clients(organisation_id=organisation_id)
+
+    @api.auth("platform:admin")
+    @api.idempotent
+    @api.arguments(ApiClientCreateSchema)
+    @api.response(201, IssuedClientSchema)
+    @api.errors(404, 409)
+    def post(self, data: dict[str, Any], organisation_id: uuid.UUID) -> service.IssuedClient:
+        """Create an API client for an organisation; its secret is shown only in this response."""
+        return service.create_client(organisation_id=organisation_id, **data)

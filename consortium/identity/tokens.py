@@ -1,0 +1,115 @@
+"""OAuth 2 client credentials (authlib) issuing RFC 9068 JWT access tokens, and their validation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from authlib.integrations.flask_oauth2 import AuthorizationServer
+from authlib.oauth2.rfc6749 import ClientMixin, grants
+from authlib.oauth2.rfc9068 import JWTBearerTokenGenerator, JWTBearerTokenValidator
+from flask import Flask, current_app
+from joserfc.jwk import KeySet
+from sqlalchemy import select
+
+from consortium.core import tenancy
+from consortium.extensions import db
+from consortium.identity import keys
+from consortium.identity.models import ApiClient
+
+
+class OAuthClient(ClientMixin):  # type: ignore[misc]
+    """authlib's view of an ApiClient: confidential, client credentials only."""
+
+    def __init__(self, row: ApiClient) -> None:
+        self.row = row
+
+    def get_client_id(self) -> str:
+        return self.row.client_id
+
+    def get_default_redirect_uri(self) -> None:
+        return None
+
+    def get_allowed_scope(self, scope: str | None) -> str:
+        allowed = set(self.row.scopes)
+        if not scope:
+            return " ".join(sorted(allowed))
+        return " ".join(s for s in scope.split() if s in allowed)
+
+    def check_redirect_uri(self, redirect_uri: str) -> bool:
+        return False
+
+    def check_client_secret(self, client_secret: str) -> bool:
+        from consortium.core.security import secret_matches
+
+        return secret_matches(client_secret, self.row.secret_hash)
+
+    def check_endpoint_auth_method(self, method: str, endpoint: str) -> bool:
+        return method in ("client_secret_basic", "client_secret_post")
+
+    def check_response_type(self, response_type: str) -> bool:
+        return False
+
+    def check_grant_type(self, grant_type: str) -> bool:
+        return grant_type == "client_credentials"
+
+
+class ClientCredentialsGrant(grants.ClientCredentialsGrant):  # type: ignore[misc]
+    TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic", "client_secret_post"]
+
+
+class AccessTokenGenerator(JWTBearerTokenGenerator):  # type: ignore[misc]
+    def get_jwks(self) -> KeySet:
+        return KeySet([keys.signing_key()])
+
+    def get_audiences(self, client: OAuthClient, user: Any, scope: str) -> str:
+        return str(current_app.config["API_AUDIENCE"])
+
+    def get_extra_claims(self, client: OAuthClient, grant_type: str, user: Any, scope: str) -> dict[str, Any]:
+        org = client.row.organisation_id
+        return {"organisation_id": str(org)} if org else {}
+
+
+class AccessTokenValidator(JWTBearerTokenValidator):  # type: ignore[misc]
+    def get_jwks(self) -> KeySet:
+        return keys.verification_keys()
+
+
+def find_client(client_id: str) -> OAuthClient | None:
+    # The caller is not known yet: looking the client up is a deliberate cross-tenant read.
+    with tenancy.all_tenants():
+        row = db.session.scalar(
+            select(ApiClient).where(ApiClient.client_id == client_id, ApiClient.status == "active")
+        )
+    return OAuthClient(row) if row else None
+
+
+def _save_token(token: dict[str, Any], request: Any) -> None:
+    """Access tokens are self-contained JWTs: nothing to store."""
+
+
+def init_app(app: Flask) -> None:
+    server = AuthorizationServer(app, query_client=find_client, save_token=_save_token)
+    server.register_grant(ClientCredentialsGrant)
+    ttl = int(app.config["ACCESS_TOKEN_TTL"])
+    server.register_token_generator(
+        "default",
+        AccessTokenGenerator(
+            issuer=app.config["ISSUER"],
+            alg=keys.ALGORITHM,
+            expires_generator=lambda client, grant_type: ttl,
+        ),
+    )
+    app.extensions["consortium.oauth"] = server
+    app.extensions["consortium.token_validator"] = AccessTokenValidator(
+        issuer=app.config["ISSUER"], resource_server=app.config["API_AUDIENCE"]
+    )
+
+
+def authorization_server() -> AuthorizationServer:
+    server: AuthorizationServer = current_app.extensions["consortium.oauth"]
+    return server
+
+
+def validator() -> AccessTokenValidator:
+    v: AccessTokenValidator = current_app.extensions["consortium.token_validator"]
+    return v

@@ -1,0 +1,23 @@
+"""/api/v1/jobs/{id}: the state of a background job, for the tenant that caused it."""
+
+from __future__ import annotations
+
+import uuid
+
+from flask.views import MethodView
+from consortium.core.api import Blueprint
+from consortium.core.jobs import Job
+from consortium.jobs import service
+from consortium.jobs.schemas import JobSchema
+
+blp = Blueprint("jobs", __name__, url_prefix="/api/v1/jobs", description="Background jobs and their results.")
+
+
+@blp.route("/<uuid:job_id>")
+class JobItem(MethodView):
+    @blp.auth("platform:admin", "jobs:read", "people:read")
+    @blp.response(200, JobSchema)
+    @blp.errors(404)
+    def get(self, job_id: uuid.UUID) -> Job:
+        """Show a job's status, attempts and result."""
+        return service.get_job(job_id=job_id)

@@ -1,0 +1,40 @@
+"""Person: a member of staff of exactly one organisation."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from consortium.core.db import Base, Entity
+from consortium.core.tenancy import OrganisationOwned
+
+PERSON_STATUSES = ("active", "inactive")
+
+
+class Person(Entity, OrganisationOwned, Base):
+    __tablename__ = "people"
+    __table_args__ = (
+        UniqueConstraint("organisation_id", "email"),
+        UniqueConstraint("organisation_id", "external_id"),
+        CheckConstraint("seniority BETWEEN 1 AND 9", name="seniority"),
+        CheckConstraint(f"status IN {PERSON_STATUSES!r}", name="status"),
+    )
+
+    given_name: Mapped[str] = mapped_column(String(100))
+    family_name: Mapped[str] = mapped_column(String(100))
+    # Stored lower-cased so uniqueness per organisation is case-insensitive.
+    email: Mapped[str] = mapped_column(String(254))
+    job_title: Mapped[str | None] = mapped_column(String(200))
+    profession: Mapped[str | None] = mapped_column(String(100))
+    seniority: Mapped[int | None]
+    line_manager_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("people.id", ondelete="SET NULL")
+    )
+    external_id: Mapped[str | None] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(16), default="active")
+
+    @property
+    def display_name(self) -> str:
+        return f"{self.given_name} {self.family_name}"
