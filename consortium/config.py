@@ -92,7 +92,7 @@ class Settings:
                 values[name] = int(e[key])
         values.update(overrides)
         known = {f.name for f in fields(cls)}
-        settings = cls(**{k: v for k, v in values.items() if k in known})
+        settings = cls(**{k: v for k, v in values.items() if k in known})  # type: ignore[arg-type]
         return settings.validated()
 
     def validated(self) -> Settings:

@@ -12,8 +12,8 @@ from consortium.consortia.models import Consortium
 from consortium.consortia.schemas import (
     ConsortiumSchema,
     ConsortiumUpdateSchema,
-    MembershipCreateSchema,
     MemberSchema,
+    MembershipCreateSchema,
 )
 from consortium.core.api import Blueprint, ListPage
 

@@ -24,7 +24,7 @@ def create_consortium(*, name: str, slug: str, approval_policy: str) -> Consorti
     return consortium
 
 
-def list_consortia() -> Select[tuple[Consortium]]:
+def list_consortia() -> Select[Consortium]:
     """The consortia the caller may see (its organisation's, or all for the platform)."""
     return select(Consortium).order_by(Consortium.name, Consortium.id)
 

@@ -104,7 +104,7 @@ def flatten_messages(messages: Any, location: str = "json", prefix: str = "") ->
 class Api(flask_smorest.Api):
     ERROR_SCHEMA = ProblemSchema
 
-    def handle_http_exception(self, error: HTTPException) -> Response:  # type: ignore[override]
+    def handle_http_exception(self, error: HTTPException) -> Response:
         """Every HTTP error, 404/405/500 included, as problem+json."""
         status = error.code or 500
         data = getattr(error, "data", None) or {}

@@ -72,7 +72,8 @@ class Database:
 
     def __init__(self) -> None:
         self.session: scoped_session[Session] = scoped_session(
-            self._new_session, scopefunc=_context_key
+            self._new_session,  # type: ignore[arg-type]  # any Session factory will do
+            scopefunc=_context_key,
         )
 
     def init_app(self, app: Flask, url: str) -> None:

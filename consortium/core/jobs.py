@@ -93,7 +93,7 @@ def job(name: str, *, queue: str = "default") -> Callable[[Handler], Handler]:
 
 
 def enqueue(
-    session: Session, name: str, *, tenant_id: uuid.UUID | None, **arguments: Any
+    session: Any, name: str, *, tenant_id: uuid.UUID | None, **arguments: Any
 ) -> Job:
     """Write job `name` to the outbox in the current transaction; it runs after commit.
 
@@ -246,7 +246,7 @@ def _job_principal(row: Job) -> Principal:
     return Principal(kind="system", organisation_id=row.organisation_id, name=f"job:{row.name}")
 
 
-def _record_failure(session: Session, job_id: uuid.UUID, exc: Exception) -> str:
+def _record_failure(session: Any, job_id: uuid.UUID, exc: Exception) -> str:
     with tenancy.all_tenants():
         row = session.get(Job, job_id, populate_existing=True)
         assert row is not None

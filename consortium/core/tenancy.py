@@ -94,7 +94,7 @@ class OrganisationOwned(TenantAware):
     def tenant_criteria(cls, principal: Principal) -> ColumnElement[bool]:
         if principal.organisation_id is None:
             return false()
-        return cls.organisation_id == principal.organisation_id  # type: ignore[no-any-return]
+        return cls.organisation_id == principal.organisation_id
 
     def owned_by(self, principal: Principal) -> bool:
         return principal.organisation_id is not None and (

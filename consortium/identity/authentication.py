@@ -18,7 +18,7 @@ from consortium.identity.tokens import validator
 class InvalidToken(Unauthorized):
     description = "The access token is invalid or has expired; request a new one."
 
-    def get_headers(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def get_headers(self, *args, **kwargs):
         return [*super().get_headers(*args, **kwargs), ("WWW-Authenticate", 'Bearer error="invalid_token"')]
 
 

@@ -51,7 +51,7 @@ def create_client(*, name: str, scopes: list[str], organisation_id: uuid.UUID | 
     return IssuedClient(client=client, client_secret=secret)
 
 
-def list_clients(*, organisation_id: uuid.UUID) -> Select[tuple[ApiClient]]:
+def list_clients(*, organisation_id: uuid.UUID) -> Select[ApiClient]:
     """An organisation's API clients, oldest first."""
     organisations.get_organisation(organisation_id=organisation_id)
     return (

@@ -17,7 +17,7 @@ from consortium.identity import keys
 from consortium.identity.models import ApiClient
 
 
-class OAuthClient(ClientMixin):  # type: ignore[misc]
+class OAuthClient(ClientMixin):
     """authlib's view of an ApiClient: confidential, client credentials only."""
 
     def __init__(self, row: ApiClient) -> None:
@@ -53,11 +53,11 @@ class OAuthClient(ClientMixin):  # type: ignore[misc]
         return grant_type == "client_credentials"
 
 
-class ClientCredentialsGrant(grants.ClientCredentialsGrant):  # type: ignore[misc]
+class ClientCredentialsGrant(grants.ClientCredentialsGrant):
     TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic", "client_secret_post"]
 
 
-class AccessTokenGenerator(JWTBearerTokenGenerator):  # type: ignore[misc]
+class AccessTokenGenerator(JWTBearerTokenGenerator):
     def get_jwks(self) -> KeySet:
         return KeySet([keys.signing_key()])
 
@@ -69,7 +69,7 @@ class AccessTokenGenerator(JWTBearerTokenGenerator):  # type: ignore[misc]
         return {"organisation_id": str(org)} if org else {}
 
 
-class AccessTokenValidator(JWTBearerTokenValidator):  # type: ignore[misc]
+class AccessTokenValidator(JWTBearerTokenValidator):
     def get_jwks(self) -> KeySet:
         return keys.verification_keys()
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 from flask.views import MethodView
+
 from consortium.core.api import Blueprint
 from consortium.core.jobs import Job
 from consortium.jobs import service

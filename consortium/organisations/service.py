@@ -32,7 +32,7 @@ def create_organisation(
     return organisation
 
 
-def list_organisations(*, sector: str | None = None, slug: str | None = None) -> Select[tuple[Organisation]]:
+def list_organisations(*, sector: str | None = None, slug: str | None = None) -> Select[Organisation]:
     """The organisations the caller may see, by name."""
     statement = select(Organisation).order_by(Organisation.name, Organisation.id)
     if sector:

@@ -35,7 +35,7 @@ def create_person(*, given_name: str, family_name: str, email: str, **fields: An
 
 def list_people(
     *, email: str | None = None, profession: str | None = None, status: str | None = None
-) -> Select[tuple[Person]]:
+) -> Select[Person]:
     """The staff records the caller may see, oldest first."""
     statement = select(Person).order_by(Person.created_at, Person.id)
     if email:

@@ -8,12 +8,12 @@ app.consortium_ids and app.all_tenants. No setting means no rows: NULLIF(..., ''
 empty string a pooled connection reads back after SET LOCAL into NULL, which matches nothing.
 
 Revision ID: d9287255fe14
-Revises: 
+Revises:
 Create Date: 2026-11-22 00:00:28.444799
 """
 
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 from sqlalchemy.dialects import postgresql
 
 JSON = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
