@@ -98,16 +98,23 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_request_lifecycle(app: Flask) -> None:
+    from consortium.core import tenancy
     from consortium.core.api import problem
     from consortium.extensions import db
 
     @app.before_request
     def _request_id() -> None:
         supplied = request.headers.get("X-Request-ID", "")
-        g.request_id = supplied if 0 < len(supplied) <= 64 and supplied.isprintable() else str(uuid.uuid4())
+        g.request_id = (
+            supplied if 0 < len(supplied) <= 64 and supplied.isprintable() else str(uuid.uuid4())
+        )
 
     # Move the request id ahead of authentication, so every log line carries it.
     app.before_request_funcs[None].insert(0, app.before_request_funcs[None].pop())
+
+    @app.teardown_request
+    def _forget_principal(_exc: BaseException | None) -> None:
+        tenancy.set_principal(tenancy.ANONYMOUS)
 
     @app.after_request
     def _commit(response: Response) -> Response:

@@ -23,9 +23,7 @@ def alembic_config(url: str) -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
-    config.set_main_option(
-        "file_template", "%%(year)d_%%(month).2d_%%(day).2d_%%(rev)s_%%(slug)s"
-    )
+    config.set_main_option("file_template", "%%(year)d_%%(month).2d_%%(day).2d_%%(rev)s_%%(slug)s")
     return config
 
 
@@ -59,7 +57,9 @@ def upgrade(revision: str) -> None:
     """Migrate to REVISION (default: head) as MIGRATION_DATABASE_URL, then grant the app role."""
     settings = _settings()
     if settings.database_url.startswith("sqlite:///"):
-        Path(settings.database_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        Path(settings.database_url.removeprefix("sqlite:///")).parent.mkdir(
+            parents=True, exist_ok=True
+        )
     command.upgrade(alembic_config(settings.migration_database_url), revision)
     role = grant_runtime_role(
         migration_url=settings.migration_database_url, runtime_url=settings.database_url
@@ -87,7 +87,9 @@ def current() -> None:
 def revision(message: str, autogenerate: bool) -> None:
     """Create a new migration file."""
     command.revision(
-        alembic_config(_settings().migration_database_url), message=message, autogenerate=autogenerate
+        alembic_config(_settings().migration_database_url),
+        message=message,
+        autogenerate=autogenerate,
     )
 
 

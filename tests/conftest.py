@@ -8,6 +8,7 @@ real commits: RLS per transaction, the outbox after commit, idempotency races.
 from __future__ import annotations
 
 import base64
+import contextlib
 import os
 from collections.abc import Iterator
 from typing import Any
@@ -17,6 +18,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, make_url, text
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import ProgrammingError
 
 from consortium import create_app
 from consortium.cli import alembic_config, grant_runtime_role
@@ -51,10 +53,8 @@ def owner_url(database_name: str) -> Iterator[str]:
         c.execute(text(f'CREATE DATABASE "{database_name}"'))
         exists = c.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": APP_ROLE}).first()
         if not exists:
-            try:
+            with contextlib.suppress(ProgrammingError):  # another xdist worker created it first
                 c.execute(text(f"CREATE ROLE {APP_ROLE} LOGIN NOSUPERUSER NOBYPASSRLS"))
-            except Exception:  # another xdist worker created it first
-                pass
     url = _url(ADMIN_URL, database=database_name)
     command.upgrade(alembic_config(url), "head")
     grant_runtime_role(migration_url=url, runtime_url=_url(ADMIN_URL, database=database_name, username=APP_ROLE))

@@ -16,7 +16,9 @@ APPROVAL_POLICIES = ("coordinator", "coordinator_and_home_org")
 
 class Consortium(Entity, TenantAware, Base):
     __tablename__ = "consortia"
-    __table_args__ = (CheckConstraint(f"approval_policy IN {APPROVAL_POLICIES!r}", name="approval_policy"),)
+    __table_args__ = (
+        CheckConstraint(f"approval_policy IN {APPROVAL_POLICIES!r}", name="approval_policy"),
+    )
 
     name: Mapped[str] = mapped_column(String(200))
     slug: Mapped[str] = mapped_column(String(63), unique=True)

@@ -18,7 +18,9 @@ from consortium.consortia.schemas import (
 from consortium.core.api import Blueprint, ListPage
 
 blp = Blueprint(
-    "consortia", __name__, url_prefix="/api/v1/consortia",
+    "consortia",
+    __name__,
+    url_prefix="/api/v1/consortia",
     description="Consortia of member organisations, e.g. an integrated care system's network.",
 )
 
@@ -81,4 +83,6 @@ class Members(MethodView):
     @blp.errors(404, 409)
     def post(self, data: dict[str, Any], consortium_id: uuid.UUID) -> dict[str, Any]:
         """Add a member organisation (platform admins)."""
-        return service.add_member(consortium_id=consortium_id, organisation_id=data["organisation_id"])
+        return service.add_member(
+            consortium_id=consortium_id, organisation_id=data["organisation_id"]
+        )

@@ -12,8 +12,14 @@ from consortium.organisations.schemas import SLUG, PublicOrganisationSchema
 
 class ConsortiumSchema(Schema):
     id = ma.fields.UUID(dump_only=True)
-    name = ma.fields.String(required=True, validate=validate.Length(1, 200), metadata={"example": "West Yorkshire ICS Coaching and Mentoring Network"})
-    slug = ma.fields.String(required=True, validate=SLUG, metadata={"example": "west-yorkshire-ics"})
+    name = ma.fields.String(
+        required=True,
+        validate=validate.Length(1, 200),
+        metadata={"example": "West Yorkshire ICS Coaching and Mentoring Network"},
+    )
+    slug = ma.fields.String(
+        required=True, validate=SLUG, metadata={"example": "west-yorkshire-ics"}
+    )
     approval_policy = ma.fields.String(
         load_default="coordinator",
         validate=validate.OneOf(APPROVAL_POLICIES),

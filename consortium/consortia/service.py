@@ -55,7 +55,8 @@ def add_member(*, consortium_id: uuid.UUID, organisation_id: uuid.UUID) -> dict[
     )
     if existing:
         raise Conflict(
-            f"{organisation.name} is already a member of {consortium.name}.", field="organisation_id"
+            f"{organisation.name} is already a member of {consortium.name}.",
+            field="organisation_id",
         )
     membership = ConsortiumMembership(consortium_id=consortium.id, organisation_id=organisation.id)
     db.session.add(membership)

@@ -7,14 +7,16 @@ helpers (documented errors, SQL pagination), strict schemas, and the JSON-only r
 from __future__ import annotations
 
 import http
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
+from json import JSONDecodeError
 from typing import Any
 
 import flask_smorest
 import marshmallow as ma
-from flask import Flask, Response, g, json, request
+from flask import Flask, Request, Response, g, json, request
 from flask_smorest.pagination import Page
 from sqlalchemy import Select, func, select
+from webargs.flaskparser import FlaskParser
 from werkzeug.exceptions import HTTPException, UnsupportedMediaType
 
 from consortium.core.errors import DomainError
@@ -24,6 +26,7 @@ from consortium.core.security import requires
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 MAX_STRING = 200  # the default upper bound on a short text field
+MAX_SQL_OFFSET = 2**63 - 1  # the largest OFFSET PostgreSQL and SQLite accept (BIGINT)
 
 
 class Schema(ma.Schema):
@@ -32,6 +35,41 @@ class Schema(ma.Schema):
     class Meta:
         unknown = ma.RAISE
         ordered = True
+
+    @ma.pre_load
+    def _refuse_unstorable_text(self, data: Any, **kwargs: Any) -> Any:
+        """Text PostgreSQL cannot store (U+0000, lone surrogates) is invalid input, not a 500."""
+        if isinstance(data, Mapping):
+            bad = sorted(str(k) for k, v in data.items() if _unstorable(k) or _unstorable(v))
+            if bad:
+                detail = "May not contain NUL or unpaired surrogate characters."
+                raise ma.ValidationError({k: [detail] for k in bad})
+        return data
+
+
+def _unstorable(value: Any) -> bool:
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return True
+        return "\x00" in value
+    if isinstance(value, Mapping):
+        return any(_unstorable(k) or _unstorable(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return any(_unstorable(v) for v in value)
+    return False
+
+
+class JSONParser(FlaskParser):
+    """webargs' parser; JSON nested too deeply for Python to decode is a 400, not a 500."""
+
+    def _raw_load_json(self, req: Request) -> Any:
+        try:
+            return super()._raw_load_json(req)
+        except RecursionError:
+            error = JSONDecodeError("JSON nested too deeply", "(body)", 0)
+            return self._handle_invalid_json_error(error, req)
 
 
 class ProblemFieldSchema(Schema):
@@ -82,7 +120,9 @@ def problem(
     return response
 
 
-def flatten_messages(messages: Any, location: str = "json", prefix: str = "") -> list[dict[str, str]]:
+def flatten_messages(
+    messages: Any, location: str = "json", prefix: str = ""
+) -> list[dict[str, str]]:
     """Turn marshmallow's nested messages into a flat list of {location, field, detail}."""
     out: list[dict[str, str]] = []
     if isinstance(messages, dict):
@@ -109,6 +149,9 @@ class Api(flask_smorest.Api):
         status = error.code or 500
         data = getattr(error, "data", None) or {}
         headers = dict(data.get("headers") or {})
+        for name, value in error.get_headers():  # e.g. WWW-Authenticate of an invalid token
+            if name.lower() != "content-type":
+                headers.setdefault(name, value)
         errors: list[dict[str, str]] = []
         detail = data.get("message") or error.description
         messages = data.get("messages")
@@ -125,8 +168,20 @@ class Api(flask_smorest.Api):
         return problem(status, detail, errors=errors, headers=headers)
 
     def handle_domain_error(self, error: DomainError) -> Response:
-        errors = [{"location": "json", "field": error.field, "detail": error.detail}] if error.field else None
+        errors = (
+            [{"location": "json", "field": error.field, "detail": error.detail}]
+            if error.field
+            else None
+        )
         return problem(error.status, error.detail, errors=errors, title=error.title)
+
+    def _register_responses(self) -> None:
+        """flask-smorest's shared error responses (422, 412, ...), as problem+json like the rest."""
+        self.DEFAULT_RESPONSE_CONTENT_TYPE = PROBLEM_MEDIA_TYPE
+        try:
+            super()._register_responses()
+        finally:
+            del self.DEFAULT_RESPONSE_CONTENT_TYPE
 
     def _register_error_handlers(self) -> None:
         super()._register_error_handlers()
@@ -142,11 +197,9 @@ class SQLPage(Page):
 
         statement: Select[Any] = self.collection
         params = self.page_params
-        return list(
-            db.session.scalars(
-                statement.offset(params.first_item).limit(params.page_size)
-            )
-        )
+        if params.first_item > MAX_SQL_OFFSET:  # past any row; SQL would overflow (500)
+            return []
+        return list(db.session.scalars(statement.offset(params.first_item).limit(params.page_size)))
 
     @property
     def item_count(self) -> int:
@@ -163,6 +216,8 @@ class ListPage(Page):
 
 class Blueprint(flask_smorest.Blueprint):
     """flask-smorest's Blueprint with our defaults for documenting errors and paging."""
+
+    ARGUMENTS_PARSER = JSONParser()
 
     def errors(self, *statuses: int) -> Callable[[Any], Any]:
         """Document the problem responses an operation can return."""

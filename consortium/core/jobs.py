@@ -92,9 +92,7 @@ def job(name: str, *, queue: str = "default") -> Callable[[Handler], Handler]:
     return decorator
 
 
-def enqueue(
-    session: Any, name: str, *, tenant_id: uuid.UUID | None, **arguments: Any
-) -> Job:
+def enqueue(session: Any, name: str, *, tenant_id: uuid.UUID | None, **arguments: Any) -> Job:
     """Write job `name` to the outbox in the current transaction; it runs after commit.
 
     The job runs as `tenant_id`'s organisation (None: as the platform, seeing every tenant).
@@ -325,6 +323,8 @@ def _worker_app() -> Flask:
     if pid not in _worker_apps:
         if has_app_context():
             app = current_app._get_current_object()  # type: ignore[attr-defined]
+        elif _worker_apps:  # a work-horse forked by run_worker(app): that app, not a new one
+            app = next(iter(_worker_apps.values()))
         else:
             from consortium import create_app
 
@@ -339,18 +339,32 @@ def run_worker(app: Flask, *, burst: bool = False, queues: tuple[str, ...] = QUE
     _worker_apps[os.getpid()] = app
     connection = redis_connection(app)
     worker = Worker([Queue(q, connection=connection) for q in queues], connection=connection)
-    return bool(worker.work(burst=burst, with_scheduler=True, logging_level=app.config["LOG_LEVEL"]))
+    return bool(
+        worker.work(burst=burst, with_scheduler=True, logging_level=app.config["LOG_LEVEL"])
+    )
+
+
+def purge_idempotency_keys() -> int:
+    """RQ entry point: drop idempotency records past their lifetime."""
+    from consortium.core.idempotency import purge_expired
+
+    app = _worker_app()
+    with app.app_context():
+        return purge_expired(older_than=timedelta(seconds=app.config["IDEMPOTENCY_TTL"]))
 
 
 # Periodic jobs, declared as data: (function, queue, interval in seconds).
 PERIODIC: tuple[tuple[Callable[[], Any], str, int], ...] = (
     (sweep_outbox, "maintenance", 30),
+    (purge_idempotency_keys, "maintenance", 3600),
 )
 
 
 def run_scheduler(app: Flask) -> None:
     """Enqueue the periodic jobs on their intervals (one scheduler process per deployment)."""
-    scheduler = CronScheduler(connection=redis_connection(app), logging_level=app.config["LOG_LEVEL"])
+    scheduler = CronScheduler(
+        connection=redis_connection(app), logging_level=app.config["LOG_LEVEL"]
+    )
     for func, queue, interval in PERIODIC:
         scheduler.register(func, queue, interval=interval)
     scheduler.start()

@@ -14,6 +14,7 @@ from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import current_app
+from werkzeug.datastructures import WWWAuthenticate
 from werkzeug.exceptions import Forbidden, Unauthorized
 
 from consortium.core import tenancy
@@ -40,7 +41,8 @@ def requires(*scopes: str) -> Callable[[F], F]:
             principal = tenancy.current()
             if principal.kind == "anonymous":
                 raise Unauthorized(
-                    "Send an access token: Authorization: Bearer <token> (see POST /oauth/token)."
+                    "Send an access token: Authorization: Bearer <token> (see POST /oauth/token).",
+                    www_authenticate=WWWAuthenticate("bearer"),
                 )
             if scopes and not any(principal.has_scope(s) for s in scopes):
                 raise Forbidden(f"This needs the scope {' or '.join(scopes)}.")

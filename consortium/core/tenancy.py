@@ -170,9 +170,7 @@ def _reapply() -> None:
 def _tenant_models() -> list[type[TenantAware]]:
     from consortium.core.db import Base
 
-    return [
-        m.class_ for m in Base.registry.mappers if issubclass(m.class_, TenantAware)
-    ]
+    return [m.class_ for m in Base.registry.mappers if issubclass(m.class_, TenantAware)]
 
 
 @event.listens_for(Session, "after_begin")

@@ -30,19 +30,67 @@ CONSORTIA = [
     ("Humber Blue Light Mentoring Partnership", "humber-blue-light", "coordinator_and_home_org"),
 ]
 ORGANISATIONS: list[dict[str, Any]] = [
-    {"name": "Leeds Teaching Hospitals NHS Trust", "slug": "leeds-teaching-hospitals", "sector": "health", "ods_code": "RR8", "email_domains": ["nhs.net"], "consortia": ["west-yorkshire-ics"]},
-    {"name": "West Yorkshire Police", "slug": "west-yorkshire-police", "sector": "police", "email_domains": ["westyorkshire.police.uk"], "consortia": ["west-yorkshire-ics", "humber-blue-light"]},
-    {"name": "West Yorkshire Fire and Rescue Service", "slug": "west-yorkshire-fire", "sector": "fire", "email_domains": ["westyorksfire.gov.uk"], "consortia": ["west-yorkshire-ics", "humber-blue-light"]},
-    {"name": "Bradford Metropolitan District Council", "slug": "bradford-council", "sector": "local_authority", "email_domains": ["bradford.gov.uk"], "consortia": ["west-yorkshire-ics"]},
-    {"name": "Hull Collegiate Academy Trust", "slug": "hull-collegiate", "sector": "education", "email_domains": ["hullcollegiate.org.uk"], "consortia": ["humber-blue-light"]},
+    {
+        "name": "Leeds Teaching Hospitals NHS Trust",
+        "slug": "leeds-teaching-hospitals",
+        "sector": "health",
+        "ods_code": "RR8",
+        "email_domains": ["nhs.net"],
+        "consortia": ["west-yorkshire-ics"],
+    },
+    {
+        "name": "West Yorkshire Police",
+        "slug": "west-yorkshire-police",
+        "sector": "police",
+        "email_domains": ["westyorkshire.police.uk"],
+        "consortia": ["west-yorkshire-ics", "humber-blue-light"],
+    },
+    {
+        "name": "West Yorkshire Fire and Rescue Service",
+        "slug": "west-yorkshire-fire",
+        "sector": "fire",
+        "email_domains": ["westyorksfire.gov.uk"],
+        "consortia": ["west-yorkshire-ics", "humber-blue-light"],
+    },
+    {
+        "name": "Bradford Metropolitan District Council",
+        "slug": "bradford-council",
+        "sector": "local_authority",
+        "email_domains": ["bradford.gov.uk"],
+        "consortia": ["west-yorkshire-ics"],
+    },
+    {
+        "name": "Hull Collegiate Academy Trust",
+        "slug": "hull-collegiate",
+        "sector": "education",
+        "email_domains": ["hullcollegiate.org.uk"],
+        "consortia": ["humber-blue-light"],
+    },
 ]
 # (given, family, job title, profession, seniority) per organisation; the first manages the rest.
 STAFF: dict[str, list[tuple[str, str, str, str, int]]] = {
-    "leeds-teaching-hospitals": [("Amara", "Okafor", "Director of Nursing", "nursing", 9), ("Tom", "Hughes", "Ward Manager", "nursing", 7), ("Priya", "Shah", "Staff Nurse", "nursing", 5)],
-    "west-yorkshire-police": [("Helen", "Barker", "Chief Superintendent", "policing", 8), ("Daniel", "Reid", "Sergeant", "policing", 5), ("Kofi", "Mensah", "Police Constable", "policing", 3)],
-    "west-yorkshire-fire": [("Sarah", "Lindqvist", "Group Manager", "firefighting", 7), ("Ravi", "Patel", "Crew Manager", "firefighting", 4)],
-    "bradford-council": [("Nadia", "Hussain", "Head of Children's Services", "social_work", 8), ("Ben", "Walsh", "Social Worker", "social_work", 5)],
-    "hull-collegiate": [("Grace", "Adeyemi", "Headteacher", "teaching", 8), ("Liam", "Foster", "Teacher", "teaching", 4)],
+    "leeds-teaching-hospitals": [
+        ("Amara", "Okafor", "Director of Nursing", "nursing", 9),
+        ("Tom", "Hughes", "Ward Manager", "nursing", 7),
+        ("Priya", "Shah", "Staff Nurse", "nursing", 5),
+    ],
+    "west-yorkshire-police": [
+        ("Helen", "Barker", "Chief Superintendent", "policing", 8),
+        ("Daniel", "Reid", "Sergeant", "policing", 5),
+        ("Kofi", "Mensah", "Police Constable", "policing", 3),
+    ],
+    "west-yorkshire-fire": [
+        ("Sarah", "Lindqvist", "Group Manager", "firefighting", 7),
+        ("Ravi", "Patel", "Crew Manager", "firefighting", 4),
+    ],
+    "bradford-council": [
+        ("Nadia", "Hussain", "Head of Children's Services", "social_work", 8),
+        ("Ben", "Walsh", "Social Worker", "social_work", 5),
+    ],
+    "hull-collegiate": [
+        ("Grace", "Adeyemi", "Headteacher", "teaching", 8),
+        ("Liam", "Foster", "Teacher", "teaching", 4),
+    ],
 }
 
 
@@ -57,7 +105,9 @@ def seed() -> str:
         by_slug = {c.slug: c for c in db.session.scalars(select(Consortium))}
         for name, slug, policy in CONSORTIA:
             if slug not in by_slug:
-                by_slug[slug] = consortia.create_consortium(name=name, slug=slug, approval_policy=policy)
+                by_slug[slug] = consortia.create_consortium(
+                    name=name, slug=slug, approval_policy=policy
+                )
         for spec in ORGANISATIONS:
             spec = dict(spec)
             memberships = spec.pop("consortia")
@@ -98,11 +148,18 @@ def _seed_staff(org: Organisation) -> None:
     domain = org.email_domains[0]
     for given, family, title, profession, seniority in STAFF[org.slug]:
         email = f"{given}.{family}@{domain}".lower()
-        with tenancy.acting_as(tenancy.Principal(kind="system", organisation_id=org.id, name="seed")):
+        with tenancy.acting_as(
+            tenancy.Principal(kind="system", organisation_id=org.id, name="seed")
+        ):
             person = db.session.scalar(select(Person).where(Person.email == email))
             if person is None:
                 person = people.create_person(
-                    given_name=given, family_name=family, email=email, job_title=title,
-                    profession=profession, seniority=seniority, line_manager_id=manager_id,
+                    given_name=given,
+                    family_name=family,
+                    email=email,
+                    job_title=title,
+                    profession=profession,
+                    seniority=seniority,
+                    line_manager_id=manager_id,
                 )
         manager_id = manager_id or person.id

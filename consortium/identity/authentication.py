@@ -19,7 +19,10 @@ class InvalidToken(Unauthorized):
     description = "The access token is invalid or has expired; request a new one."
 
     def get_headers(self, *args, **kwargs):
-        return [*super().get_headers(*args, **kwargs), ("WWW-Authenticate", 'Bearer error="invalid_token"')]
+        return [
+            *super().get_headers(*args, **kwargs),
+            ("WWW-Authenticate", 'Bearer error="invalid_token"'),
+        ]
 
 
 def principal_from_bearer(token: str) -> Principal:
@@ -58,10 +61,11 @@ def principal_from_bearer(token: str) -> Principal:
 
 def authenticate() -> None:
     """before_request: set the principal from the Authorization header (none: anonymous)."""
+    # Start every request as nobody, so a failure below can never leave a previous principal.
+    tenancy.set_principal(ANONYMOUS)
     header = request.headers.get("Authorization")
     # At the token endpoint the client authenticates itself (HTTP Basic), handled by authlib.
     if not header or request.endpoint == "oauth.Token":
-        tenancy.set_principal(ANONYMOUS)
         return
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():

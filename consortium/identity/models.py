@@ -53,7 +53,8 @@ class RoleAssignment(Entity, OrganisationOwned, Base):
         UniqueConstraint("person_id", "role", "consortium_id"),
         CheckConstraint(f"role IN {ROLES!r}", name="role"),
         CheckConstraint(
-            "(role = 'coordinator') = (consortium_id IS NOT NULL)", name="coordinator_has_consortium"
+            "(role = 'coordinator') = (consortium_id IS NOT NULL)",
+            name="coordinator_has_consortium",
         ),
     )
 

@@ -21,8 +21,12 @@ from consortium.identity.schemas import (
 )
 from consortium.identity.tokens import authorization_server
 
-oauth = Blueprint("oauth", __name__, description="OAuth 2.0 client credentials for machine clients.")
-api = Blueprint("identity", __name__, url_prefix="/api/v1", description="Who is calling, and API clients.")
+oauth = Blueprint(
+    "oauth", __name__, description="OAuth 2.0 client credentials for machine clients."
+)
+api = Blueprint(
+    "identity", __name__, url_prefix="/api/v1", description="Who is calling, and API clients."
+)
 
 
 @oauth.route("/oauth/token")

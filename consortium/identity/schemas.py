@@ -25,7 +25,9 @@ class ApiClientSchema(Schema):
     id = ma.fields.UUID(dump_only=True)
     organisation_id = ma.fields.UUID(dump_only=True, allow_none=True)
     name = ma.fields.String(dump_only=True)
-    client_id = ma.fields.String(dump_only=True, metadata={"example": "cli_3f9a0c1b2d4e5f60718293a4"})
+    client_id = ma.fields.String(
+        dump_only=True, metadata={"example": "cli_3f9a0c1b2d4e5f60718293a4"}
+    )
     scopes = ma.fields.List(ma.fields.String(), dump_only=True)
     status = ma.fields.String(dump_only=True, metadata={"example": "active"})
     created_at = ma.fields.AwareDateTime(dump_only=True)

@@ -26,7 +26,9 @@ class IssuedClient:
         return getattr(self.client, name)
 
 
-def create_client(*, name: str, scopes: list[str], organisation_id: uuid.UUID | None) -> IssuedClient:
+def create_client(
+    *, name: str, scopes: list[str], organisation_id: uuid.UUID | None
+) -> IssuedClient:
     """Create an API client; the returned secret is never retrievable again."""
     allowed = ORGANISATION_SCOPES if organisation_id else tuple(SCOPES)
     unknown = sorted(set(scopes) - set(allowed))

@@ -64,7 +64,9 @@ class AccessTokenGenerator(JWTBearerTokenGenerator):
     def get_audiences(self, client: OAuthClient, user: Any, scope: str) -> str:
         return str(current_app.config["API_AUDIENCE"])
 
-    def get_extra_claims(self, client: OAuthClient, grant_type: str, user: Any, scope: str) -> dict[str, Any]:
+    def get_extra_claims(
+        self, client: OAuthClient, grant_type: str, user: Any, scope: str
+    ) -> dict[str, Any]:
         org = client.row.organisation_id
         return {"organisation_id": str(org)} if org else {}
 
@@ -75,6 +77,8 @@ class AccessTokenValidator(JWTBearerTokenValidator):
 
 
 def find_client(client_id: str) -> OAuthClient | None:
+    if "\x00" in client_id:  # PostgreSQL text cannot hold NUL: no such client (not a 500)
+        return None
     # The caller is not known yet: looking the client up is a deliberate cross-tenant read.
     with tenancy.all_tenants():
         row = db.session.scalar(

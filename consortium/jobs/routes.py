@@ -11,7 +11,9 @@ from consortium.core.jobs import Job
 from consortium.jobs import service
 from consortium.jobs.schemas import JobSchema
 
-blp = Blueprint("jobs", __name__, url_prefix="/api/v1/jobs", description="Background jobs and their results.")
+blp = Blueprint(
+    "jobs", __name__, url_prefix="/api/v1/jobs", description="Background jobs and their results."
+)
 
 
 @blp.route("/<uuid:job_id>")

@@ -39,4 +39,3 @@ class Organisation(Entity, TenantAware, Base):
 
     def __repr__(self) -> str:
         return f"<Organisation {self.slug}>"
-

@@ -20,7 +20,9 @@ from consortium.organisations.schemas import (
 )
 
 blp = Blueprint(
-    "organisations", __name__, url_prefix="/api/v1/organisations",
+    "organisations",
+    __name__,
+    url_prefix="/api/v1/organisations",
     description="Member employers: the tenants of the service.",
 )
 

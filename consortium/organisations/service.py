@@ -32,7 +32,9 @@ def create_organisation(
     return organisation
 
 
-def list_organisations(*, sector: str | None = None, slug: str | None = None) -> Select[Organisation]:
+def list_organisations(
+    *, sector: str | None = None, slug: str | None = None
+) -> Select[Organisation]:
     """The organisations the caller may see, by name."""
     statement = select(Organisation).order_by(Organisation.name, Organisation.id)
     if sector:
@@ -65,6 +67,8 @@ def public_profiles(*, organisation_ids: list[uuid.UUID]) -> list[Organisation]:
     with tenancy.all_tenants():
         return list(
             db.session.scalars(
-                select(Organisation).where(Organisation.id.in_(organisation_ids)).order_by(Organisation.name)
+                select(Organisation)
+                .where(Organisation.id.in_(organisation_ids))
+                .order_by(Organisation.name)
             )
         )

@@ -12,7 +12,12 @@ from consortium.people import service
 from consortium.people.models import Person
 from consortium.people.schemas import PersonQuerySchema, PersonSchema, PersonUpdateSchema
 
-blp = Blueprint("people", __name__, url_prefix="/api/v1/people", description="Staff records of member organisations.")
+blp = Blueprint(
+    "people",
+    __name__,
+    url_prefix="/api/v1/people",
+    description="Staff records of member organisations.",
+)
 
 
 @blp.route("")

@@ -16,16 +16,33 @@ SENIORITY_HELP = (
 class PersonSchema(Schema):
     id = ma.fields.UUID(dump_only=True)
     organisation_id = ma.fields.UUID(dump_only=True)
-    given_name = ma.fields.String(required=True, validate=validate.Length(1, 100), metadata={"example": "Amara"})
-    family_name = ma.fields.String(required=True, validate=validate.Length(1, 100), metadata={"example": "Okafor"})
-    email = ma.fields.Email(required=True, validate=validate.Length(3, 254), metadata={"example": "amara.okafor@nhs.net"})
-    job_title = ma.fields.String(allow_none=True, validate=validate.Length(max=200), metadata={"example": "Ward Manager"})
-    profession = ma.fields.String(allow_none=True, validate=validate.Length(max=100), metadata={"example": "nursing"})
+    given_name = ma.fields.String(
+        required=True, validate=validate.Length(1, 100), metadata={"example": "Amara"}
+    )
+    family_name = ma.fields.String(
+        required=True, validate=validate.Length(1, 100), metadata={"example": "Okafor"}
+    )
+    email = ma.fields.Email(
+        required=True,
+        validate=validate.Length(3, 254),
+        metadata={"example": "amara.okafor@nhs.net"},
+    )
+    job_title = ma.fields.String(
+        allow_none=True, validate=validate.Length(max=200), metadata={"example": "Ward Manager"}
+    )
+    profession = ma.fields.String(
+        allow_none=True, validate=validate.Length(max=100), metadata={"example": "nursing"}
+    )
     seniority = ma.fields.Integer(
-        strict=True, allow_none=True, validate=validate.Range(1, 9), metadata={"description": SENIORITY_HELP, "example": 7}
+        strict=True,
+        allow_none=True,
+        validate=validate.Range(1, 9),
+        metadata={"description": SENIORITY_HELP, "example": 7},
     )
     line_manager_id = ma.fields.UUID(allow_none=True)
-    external_id = ma.fields.String(allow_none=True, validate=validate.Length(1, 200), metadata={"example": "ESR-10293847"})
+    external_id = ma.fields.String(
+        allow_none=True, validate=validate.Length(1, 200), metadata={"example": "ESR-10293847"}
+    )
     status = ma.fields.String(dump_only=True, metadata={"example": "active"})
     created_at = ma.fields.AwareDateTime(dump_only=True)
     updated_at = ma.fields.AwareDateTime(dump_only=True)

@@ -79,7 +79,9 @@ def update_person(*, person: Person, changes: dict[str, Any]) -> Person:
 
 def _ensure_email_free(*, organisation_id: uuid.UUID, email: str) -> None:
     # Uniqueness is per organisation (a platform admin sees every organisation's people).
-    taken = select(Person.id).where(Person.organisation_id == organisation_id, Person.email == email)
+    taken = select(Person.id).where(
+        Person.organisation_id == organisation_id, Person.email == email
+    )
     if db.session.scalar(taken):
         raise Conflict(f"A person with the email {email} already exists.", field="email")
 
@@ -88,7 +90,9 @@ def _ensure_valid_manager(*, person: Person, manager_id: uuid.UUID) -> None:
     # The manager must be a colleague the caller can see, and not one of the person's reports.
     chain: set[uuid.UUID] = set()
     current = db.session.scalar(
-        select(Person).where(Person.id == manager_id, Person.organisation_id == person.organisation_id)
+        select(Person).where(
+            Person.id == manager_id, Person.organisation_id == person.organisation_id
+        )
     )
     if current is None:
         raise Invalid("No such person in your organisation.", field="line_manager_id")

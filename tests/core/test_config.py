@@ -131,9 +131,3 @@ def test_production_starts_as_the_non_superuser_runtime_role(
     assert client.get("/healthz").status_code == 200
     assert client.get("/api/v1/people").status_code == 401
 
-
-def test_non_production_skips_the_role_check(owner_url: str, built_apps: list[Flask]) -> None:
-    # The check is a production start gate; test and development may run as the owner.
-    app = create_app(make_settings(owner_url))
-    built_apps.append(app)
-    assert app.config["ENV_NAME"] == "test"

@@ -1,0 +1,246 @@
+"""A generic probe: every /api/ route that names a resource, called by another tenant.
+
+It walks the app's URL map, so a new route is probed as soon as it exists; a route whose path
+argument the probe does not know fails the test until it is added to TENANT_B_IDS below.
+tenant_a's client (holding every organisation scope) calls each route with tenant_b's ids and
+must get 404, as if the resource did not exist; only a route that needs a scope tenant_a's
+client cannot hold (platform:admin) may answer 403 instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from flask import Flask
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
+
+from tests.conftest import ApiClient
+from tests.factories import Tenant
+
+IGNORED_METHODS = {"HEAD", "OPTIONS"}
+# "*" matches any current ETag, so a PATCH that found the row would really write (and the
+# snapshot comparison below would see it); the lookup must fail before that.
+IF_MATCH = {"If-Match": "*"}
+
+
+@dataclass
+class World:
+    a: Tenant
+    b: Tenant
+    consortium: dict[str, Any]
+    job: dict[str, Any]
+
+
+# Each URL converter argument name → tenant_b's resource of that kind. A new argument name
+# must be added here (and its resource created in `world`), or the probe fails.
+TENANT_B_IDS: dict[str, Callable[[World], str]] = {
+    "organisation_id": lambda w: w.b.id,
+    "person_id": lambda w: str(w.b.person["id"]),
+    "consortium_id": lambda w: str(w.consortium["id"]),
+    "job_id": lambda w: str(w.job["id"]),
+}
+
+# A valid body for each (endpoint, method) that reads JSON, so a 404 is not masked by a 422.
+BODIES: dict[tuple[str, str], Callable[[World], dict[str, Any]]] = {
+    ("identity.ApiClients", "POST"): lambda w: {"name": "probe", "scopes": ["people:read"]},
+    ("organisations.OrganisationItem", "PATCH"): lambda w: {"name": "Hijacked", "status": "suspended"},
+    ("consortia.ConsortiumItem", "PATCH"): lambda w: {"name": "Hijacked"},
+    ("consortia.Members", "POST"): lambda w: {"organisation_id": w.a.id},
+    ("people.PersonItem", "PATCH"): lambda w: {"job_title": "Hijacked", "status": "inactive"},
+}
+
+
+@pytest.fixture
+def world(platform: ApiClient, tenant_a: Tenant, tenant_b: Tenant) -> World:
+    """tenant_b with a consortium only it belongs to and a job it caused."""
+    response = platform.post("/api/v1/consortia", json={"name": "Beta Network", "slug": "beta-network"})
+    assert response.status_code == 201, response.get_json()
+    consortium = response.get_json()
+    response = platform.post(
+        f"/api/v1/consortia/{consortium['id']}/members", json={"organisation_id": tenant_b.id}
+    )
+    assert response.status_code == 201, response.get_json()
+    response = tenant_b.api.post(f"/api/v1/organisations/{tenant_b.id}/exports")
+    assert response.status_code == 202, response.get_json()
+    job = response.get_json()
+    # tenant_b itself sees both, so the ids the probe uses are real.
+    assert tenant_b.api.get(f"/api/v1/consortia/{consortium['id']}").status_code == 200
+    assert tenant_b.api.get(f"/api/v1/jobs/{job['id']}").status_code == 200
+    return World(a=tenant_a, b=tenant_b, consortium=consortium, job=job)
+
+
+def _view_method(app: Flask, endpoint: str, method: str) -> Any:
+    view_class = app.view_functions[endpoint].view_class  # type: ignore[attr-defined]
+    return getattr(view_class, method.lower())
+
+
+def _required_scopes(app: Flask, endpoint: str, method: str) -> set[str]:
+    """The scopes a route declares with Blueprint.auth (documented as its oauth2 security)."""
+    doc = getattr(_view_method(app, endpoint, method), "_apidoc", {})
+    security = doc.get("manual_doc", {}).get("security") or []
+    return {scope for requirement in security for scope in requirement.get("oauth2", [])}
+
+
+def _reads_json(app: Flask, endpoint: str, method: str) -> bool:
+    doc = getattr(_view_method(app, endpoint, method), "_apidoc", {})
+    parameters = doc.get("arguments", {}).get("parameters", [])
+    return any(p.get("in") == "json" for p in parameters)
+
+
+def _probed_rules(app: Flask) -> list[Any]:
+    return sorted(
+        (r for r in app.url_map.iter_rules() if r.rule.startswith("/api/") and r.arguments),
+        key=lambda r: r.rule,
+    )
+
+
+def _snapshot(platform: ApiClient, w: World) -> dict[str, Any]:
+    """tenant_b's data as its owner and the platform see it."""
+    b = w.b
+    return {
+        "person": b.api.get(f"/api/v1/people/{b.person['id']}").get_json(),
+        "people": b.api.get("/api/v1/people").get_json(),
+        "organisation": platform.get(f"/api/v1/organisations/{b.id}").get_json(),
+        "consortium": platform.get(f"/api/v1/consortia/{w.consortium['id']}").get_json(),
+        "members": platform.get(f"/api/v1/consortia/{w.consortium['id']}/members").get_json(),
+        "api_clients": platform.get(f"/api/v1/organisations/{b.id}/api-clients").get_json(),
+        "job": b.api.get(f"/api/v1/jobs/{w.job['id']}").get_json(),
+    }
+
+
+def test_the_probe_knows_every_path_argument(app: Flask) -> None:
+    unknown = sorted(
+        f"{rule.rule} has <{name}>"
+        for rule in _probed_rules(app)
+        for name in rule.arguments
+        if name not in TENANT_B_IDS
+    )
+    if unknown:
+        pytest.fail(
+            "The cross-tenant probe has no tenant_b id for these URL arguments; add each name to "
+            "TENANT_B_IDS in tests/core/test_cross_tenant_probe.py (creating tenant_b's resource "
+            "in the `world` fixture): " + "; ".join(unknown)
+        )
+
+
+def test_the_probe_has_a_body_for_every_json_route(app: Flask) -> None:
+    missing = sorted(
+        f"{method} {rule.rule} ({rule.endpoint})"
+        for rule in _probed_rules(app)
+        for method in rule.methods - IGNORED_METHODS
+        if _reads_json(app, rule.endpoint, method) and (rule.endpoint, method) not in BODIES
+    )
+    if missing:
+        pytest.fail(
+            "The cross-tenant probe has no valid JSON body for these routes (a 422 would hide "
+            "whether they leak); add them to BODIES: " + "; ".join(missing)
+        )
+
+
+def test_another_tenant_gets_not_found_on_every_resource_route(
+    app: Flask, platform: ApiClient, world: World, owner_engine: Engine
+) -> None:
+    a_scopes = set(world.a.api.get("/api/v1/me").get_json()["scopes"])
+    assert "platform:admin" not in a_scopes and {"people:read", "people:write"} <= a_scopes
+    before = _snapshot(platform, world)
+    with owner_engine.connect() as c:
+        rows_before = c.execute(text("SELECT count(*) FROM jobs")).scalar_one()
+
+    failures: list[str] = []
+    used: set[str] = set()
+    probed = 0
+    for rule in _probed_rules(app):
+        missing = [name for name in rule.arguments if name not in TENANT_B_IDS]
+        if missing:
+            failures.append(f"{rule.rule}: no tenant_b id for {missing} (add to TENANT_B_IDS)")
+            continue
+        values = {name: TENANT_B_IDS[name](world) for name in rule.arguments}
+        used.update(rule.arguments)
+        for method in sorted(rule.methods - IGNORED_METHODS):
+            path = app.url_map.bind("localhost").build(rule.endpoint, values, method=method)
+            required = _required_scopes(app, rule.endpoint, method)
+            body = BODIES[(rule.endpoint, method)](world) if (rule.endpoint, method) in BODIES else None
+            headers = dict(IF_MATCH) if method in {"PUT", "PATCH", "DELETE"} else {}
+            probed += 1
+            try:
+                response = world.a.api.request(method, path, json=body, headers=headers)
+            except Exception as exc:  # the app raised (TESTING propagates it): a 500 for a client
+                failures.append(f"{method} {path} ({rule.endpoint}) raised {exc!r}")
+                continue
+            # A route tenant_a's scopes allow must not even admit the resource exists.
+            allowed = {404} if (not required or required & a_scopes) else {403, 404}
+            if response.status_code not in allowed:
+                failures.append(
+                    f"{method} {path} ({rule.endpoint}, needs {sorted(required) or 'any scope'}) "
+                    f"answered tenant_a {response.status_code}, expected {sorted(allowed)}: "
+                    f"{response.get_data(as_text=True)[:300]}"
+                )
+
+    assert not failures, "Cross-tenant access:\n" + "\n".join(failures)
+    assert used == set(TENANT_B_IDS), f"ids never probed: {set(TENANT_B_IDS) - used}"
+    assert probed >= 10
+
+    # Nothing tenant_a tried changed tenant_b's data, or created anything for it.
+    after = _snapshot(platform, world)
+    assert after["person"]["job_title"] != "Hijacked" and after["person"]["status"] == "active"
+    assert after["organisation"]["status"] == "active"
+    assert after == before
+    with owner_engine.connect() as c:
+        assert c.execute(text("SELECT count(*) FROM jobs")).scalar_one() == rows_before
+
+
+def test_the_probed_urls_are_real(app: Flask, platform: ApiClient, world: World) -> None:
+    """The control: with the same ids, the platform reads every probed GET route."""
+    checked = 0
+    for rule in _probed_rules(app):
+        if "GET" not in rule.methods or any(n not in TENANT_B_IDS for n in rule.arguments):
+            continue
+        path = app.url_map.bind("localhost").build(
+            rule.endpoint, {n: TENANT_B_IDS[n](world) for n in rule.arguments}
+        )
+        response = platform.get(path)
+        assert response.status_code == 200, f"GET {path}: {response.status_code}"
+        checked += 1
+    assert checked >= 5
+
+
+def test_tenant_b_can_change_its_own_person_with_the_same_request(world: World) -> None:
+    """The control for the PATCH probe: the same body and route work for the owner."""
+    b = world.b
+    fetched = b.api.get(f"/api/v1/people/{b.person['id']}")
+    response = b.api.patch(
+        f"/api/v1/people/{b.person['id']}",
+        json=BODIES[("people.PersonItem", "PATCH")](world),
+        headers={"If-Match": fetched.headers["ETag"]},
+    )
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json()["job_title"] == "Hijacked"
+
+
+def test_tenant_a_cannot_create_organisations_or_consortia(platform: ApiClient, world: World) -> None:
+    a = world.a.api
+    response = a.post(
+        "/api/v1/organisations",
+        json={"name": "Gamma", "slug": "gamma", "sector": "fire", "email_domains": ["gamma.example.org"]},
+    )
+    assert response.status_code == 403, response.get_json()
+    response = a.post("/api/v1/consortia", json={"name": "Rogue Network", "slug": "rogue-network"})
+    assert response.status_code == 403, response.get_json()
+    # Neither was created behind the 403.
+    organisations = platform.get("/api/v1/organisations").get_json()
+    assert sorted(o["slug"] for o in organisations) == ["alpha-trust", "beta-police"]
+    consortia = platform.get("/api/v1/consortia").get_json()
+    assert [c["slug"] for c in consortia] == ["beta-network"]
+
+
+def test_tenant_b_export_holds_only_its_own_records(world: World) -> None:
+    """The job a tenant causes runs as that tenant: its export has none of tenant_a's staff."""
+    job = world.b.api.get(f"/api/v1/jobs/{world.job['id']}").get_json()
+    assert job["status"] == "succeeded", job
+    assert job["organisation_id"] == world.b.id
+    assert job["result"]["organisation"]["id"] == world.b.id
+    assert [p["id"] for p in job["result"]["people"]] == [world.b.person["id"]]

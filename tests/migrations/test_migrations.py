@@ -1,0 +1,140 @@
+"""Alembic migrations: up, down and up again on an empty database; one head; they match the models."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import create_engine, inspect, make_url, text
+from sqlalchemy.engine import Engine
+
+from consortium.cli import alembic_config
+from consortium.core.tenancy import TenantAware
+from consortium.models import Base
+from tests.conftest import ADMIN_URL, _url
+
+MODEL_TABLES = set(Base.metadata.tables)
+TENANT_TABLES = {
+    mapper.class_.__table__.name  # type: ignore[attr-defined]
+    for mapper in Base.registry.mappers
+    if issubclass(mapper.class_, TenantAware)
+}
+RLS_FUNCTIONS = {"app_organisation_id", "app_consortium_ids", "app_all_tenants"}
+
+
+@pytest.fixture
+def empty_database(worker_id: str) -> Iterator[str]:
+    """A fresh, empty PostgreSQL database of this worker's own; dropped afterwards."""
+    name = f"consortium_migr_{worker_id}"
+    admin = create_engine(
+        _url(ADMIN_URL, database=make_url(ADMIN_URL).database or "postgres"), isolation_level="AUTOCOMMIT"
+    )
+    with admin.connect() as c:
+        c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        c.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield _url(ADMIN_URL, database=name)
+    finally:
+        with admin.connect() as c:
+            c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def _tables(engine: Engine) -> set[str]:
+    return set(inspect(engine).get_table_names()) - {"alembic_version"}
+
+
+def _rls(engine: Engine) -> tuple[dict[str, tuple[bool, bool]], set[str], set[str]]:
+    """Per table (RLS enabled, forced); tables with a policy; the RLS helper functions."""
+    with engine.connect() as c:
+        flags = {
+            r.relname: (r.relrowsecurity, r.relforcerowsecurity)
+            for r in c.execute(
+                text(
+                    "SELECT relname, relrowsecurity, relforcerowsecurity FROM pg_class "
+                    "WHERE relnamespace = 'public'::regnamespace AND relkind = 'r'"
+                )
+            )
+        }
+        policies = {r[0] for r in c.execute(text("SELECT tablename FROM pg_policies WHERE schemaname = 'public'"))}
+        functions = {
+            r[0]
+            for r in c.execute(
+                text("SELECT proname FROM pg_proc WHERE pronamespace = 'public'::regnamespace")
+            )
+        }
+    return flags, policies, functions
+
+
+def test_upgrade_downgrade_upgrade_on_an_empty_database(empty_database: str) -> None:
+    config = alembic_config(empty_database)
+    engine = create_engine(empty_database)
+    try:
+        command.upgrade(config, "head")
+        assert _tables(engine) == MODEL_TABLES
+        flags, policies, functions = _rls(engine)
+        assert TENANT_TABLES, "no tenant-aware models found"
+        for table in TENANT_TABLES:
+            assert flags[table] == (True, True), f"{table}: row-level security not enabled and forced"
+        assert policies == TENANT_TABLES  # every tenant table has a policy, and only those
+        assert functions >= RLS_FUNCTIONS
+
+        engine.dispose()
+        command.downgrade(config, "base")
+        assert _tables(engine) == set()
+        flags, policies, functions = _rls(engine)
+        assert policies == set()
+        assert not RLS_FUNCTIONS & functions
+        with engine.connect() as c:
+            assert c.execute(text("SELECT count(*) FROM alembic_version")).scalar_one() == 0
+
+        engine.dispose()
+        command.upgrade(config, "head")
+        assert _tables(engine) == MODEL_TABLES
+        assert _rls(engine)[1] == TENANT_TABLES
+    finally:
+        engine.dispose()
+
+
+def test_there_is_exactly_one_head() -> None:
+    script = ScriptDirectory.from_config(alembic_config("sqlite://"))
+    heads = script.get_heads()
+    assert len(heads) == 1, f"several heads {heads}: merge them (alembic merge)"
+    # Every revision descends from one base: the history is a single line or merges back into one.
+    assert len(script.get_bases()) == 1
+
+
+def test_migrations_match_the_models(empty_database: str) -> None:
+    command.upgrade(alembic_config(empty_database), "head")
+    engine = create_engine(empty_database)
+    try:
+        with engine.connect() as connection:
+            context = MigrationContext.configure(
+                connection, opts={"compare_type": True, "compare_server_default": True}
+            )
+            differences = compare_metadata(context, Base.metadata)
+    finally:
+        engine.dispose()
+    assert differences == [], (
+        "The models and migrations differ; add a migration "
+        "(flask db revision --autogenerate -m '...'):\n" + "\n".join(map(str, differences))
+    )
+
+
+def test_upgrade_on_a_fresh_sqlite_file(tmp_path: Path) -> None:
+    """`make run` migrates a new SQLite file: that must work (without the PostgreSQL-only RLS)."""
+    url = f"sqlite:///{tmp_path / 'consortium.sqlite3'}"
+    command.upgrade(alembic_config(url), "head")
+    engine = create_engine(url)
+    try:
+        assert _tables(engine) == MODEL_TABLES
+        with engine.connect() as connection:
+            context = MigrationContext.configure(connection)
+            assert context.get_current_revision() == ScriptDirectory.from_config(alembic_config(url)).get_current_head()
+    finally:
+        engine.dispose()
