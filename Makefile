@@ -36,12 +36,12 @@ test: $(STAMP) services lint ## Run the whole suite against PostgreSQL and Redis
 	$(BIN)/pytest -n auto -q
 
 lint: $(STAMP) ## ruff and mypy
-	$(BIN)/ruff check consortium tests migrations bench
+	$(BIN)/ruff check consortium tests migrations
 	$(BIN)/mypy
 
 format: $(STAMP) ## Format the code
-	$(BIN)/ruff format consortium tests migrations bench
-	$(BIN)/ruff check --fix consortium tests migrations bench
+	$(BIN)/ruff format consortium tests migrations
+	$(BIN)/ruff check --fix consortium tests migrations
 
 openapi: $(STAMP) ## Regenerate openapi/openapi.json from the code
 	CONSORTIUM_ENV=test $(BIN)/flask openapi
