@@ -92,8 +92,9 @@ def _register_blueprints(app: Flask) -> None:
     from consortium.jobs.routes import blp as jobs
     from consortium.organisations.routes import blp as organisations
     from consortium.people.routes import blp as people
+    from consortium.scim.routes import blp as scim
 
-    for blueprint in (oauth, identity, organisations, consortia, people, jobs, health):
+    for blueprint in (oauth, identity, organisations, consortia, people, scim, jobs, health):
         api.register_blueprint(blueprint)
 
 

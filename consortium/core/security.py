@@ -25,9 +25,14 @@ SCOPES: dict[str, str] = {
     "people:read": "Read the organisation's staff records.",
     "people:write": "Create and change the organisation's staff records.",
     "jobs:read": "Read the status of background jobs the organisation caused.",
+    "scim": "Provision the organisation's staff through SCIM 2.0 at /scim/v2.",
+    "organisation:admin": "Administer the organisation: SSO, admins, API clients (org admins).",
+    "consortium:coordinate": "Run the consortia the person coordinates (coordinators).",
 }
-# What an organisation's own API client may be granted; platform:admin is never one of them.
-ORGANISATION_SCOPES = tuple(s for s in SCOPES if s != "platform:admin")
+# Scopes that come only from a person's roles (or platform:admin), never granted to a client.
+ROLE_ONLY_SCOPES = ("platform:admin", "organisation:admin", "consortium:coordinate")
+# What an organisation's own API client may be granted.
+ORGANISATION_SCOPES = tuple(s for s in SCOPES if s not in ROLE_ONLY_SCOPES)
 
 F = TypeVar("F", bound=Callable[..., Any])
 

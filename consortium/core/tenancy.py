@@ -59,6 +59,16 @@ class Principal:
     def has_scope(self, scope: str) -> bool:
         return scope in self.scopes or self.is_platform_admin
 
+    def administers(self, organisation_id: uuid.UUID) -> bool:
+        """Whether this principal is an org admin of `organisation_id` (or a platform admin)."""
+        return self.is_platform_admin or (
+            "org_admin" in self.roles and self.organisation_id == organisation_id
+        )
+
+    def coordinates(self, consortium_id: uuid.UUID) -> bool:
+        """Whether this principal coordinates `consortium_id` (or is a platform admin)."""
+        return self.is_platform_admin or f"coordinator:{consortium_id}" in self.roles
+
 
 ANONYMOUS = Principal(kind="anonymous")
 SYSTEM = Principal(kind="system", all_tenants=True, name="system")
