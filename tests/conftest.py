@@ -39,7 +39,8 @@ def _url(base: str, *, database: str, username: str | None = None) -> str:
 
 @pytest.fixture(scope="session")
 def database_name(worker_id: str) -> str:
-    return f"consortium_test_{worker_id}"
+    # TEST_DATABASE_PREFIX keeps concurrent runs from different checkouts apart.
+    return f"{os.environ.get('TEST_DATABASE_PREFIX', 'consortium_test')}_{worker_id}"
 
 
 @pytest.fixture(scope="session")
