@@ -41,6 +41,9 @@ class Settings:
     access_token_ttl: int = 3600
     idempotency_ttl: int = 24 * 3600
     max_content_length: int = 1024 * 1024
+    # Signed-in sessions end after this long without a request, and this long after login.
+    session_idle_timeout: int = 3600
+    session_max_age: int = 12 * 3600
     log_level: str = "INFO"
 
     @property
@@ -87,6 +90,8 @@ class Settings:
         for name, key in (
             ("job_stale_after", "JOB_STALE_AFTER"),
             ("access_token_ttl", "ACCESS_TOKEN_TTL"),
+            ("session_idle_timeout", "SESSION_IDLE_TIMEOUT"),
+            ("session_max_age", "SESSION_MAX_AGE"),
         ):
             if key in e:
                 values[name] = int(e[key])
@@ -105,6 +110,8 @@ class Settings:
             raise ConfigError("SECRET_KEY must be set to a long random value in production.")
         if self.is_production and len(self.secret_key) < 32:
             raise ConfigError("SECRET_KEY must be at least 32 characters in production.")
+        if not 0 < self.session_idle_timeout <= self.session_max_age:
+            raise ConfigError("SESSION_IDLE_TIMEOUT must be positive and at most SESSION_MAX_AGE.")
         database_url = normalise_database_url(self.database_url)
         migration_url = normalise_database_url(self.migration_database_url or database_url)
         return replace(self, database_url=database_url, migration_database_url=migration_url)

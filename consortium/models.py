@@ -4,7 +4,14 @@ from consortium.consortia.models import Consortium, ConsortiumMembership
 from consortium.core.db import Base
 from consortium.core.idempotency import IdempotencyRecord
 from consortium.core.jobs import Job
-from consortium.identity.models import ApiClient, RoleAssignment, SigningKey
+from consortium.identity.models import (
+    ApiClient,
+    LoginSession,
+    PersonIdentity,
+    RoleAssignment,
+    SigningKey,
+    SsoConfiguration,
+)
 from consortium.organisations.models import Organisation
 from consortium.people.models import Person
 
@@ -15,8 +22,11 @@ __all__ = [
     "ConsortiumMembership",
     "IdempotencyRecord",
     "Job",
+    "LoginSession",
     "Organisation",
     "Person",
+    "PersonIdentity",
     "RoleAssignment",
     "SigningKey",
+    "SsoConfiguration",
 ]

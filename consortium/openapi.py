@@ -18,7 +18,10 @@ SPEC_KWARGS: dict[str, Any] = {
             "Pool mentors and coaches across public-sector employers, share availability and "
             "broker cross-organisation pairings.\n\n"
             "Machine clients authenticate with OAuth 2.0 client credentials at `/oauth/token` "
-            "(HTTP Basic) and send `Authorization: Bearer <token>`. Errors are "
+            "(HTTP Basic) and send `Authorization: Bearer <token>`. Staff sign in with their "
+            "employer's identity provider at `/auth/sso/{org_slug}/login`, which sets a session "
+            "cookie; cookie-authenticated POST, PUT, PATCH and DELETE requests must send "
+            "`X-CSRF-Token` (from `GET /auth/session`). Errors are "
             "`application/problem+json` (RFC 9457). Collections page with `page` and "
             "`page_size` (at most 100); the `X-Pagination` header carries the totals. Changes "
             "to a resource need `If-Match` with its `ETag` (428 without, 412 when stale). "
@@ -34,6 +37,14 @@ SPEC_KWARGS: dict[str, Any] = {
                 "type": "oauth2",
                 "description": "Client credentials issued by a platform admin.",
                 "flows": {"clientCredentials": {"tokenUrl": "/oauth/token", "scopes": SCOPES}},
+            },
+            "session": {
+                "type": "apiKey",
+                "in": "cookie",
+                "name": "consortium_session",
+                "description": "A person signed in through their organisation's SSO "
+                "(`__Host-consortium_session` over https). What it allows follows the person's "
+                "roles: staff, org_admin, coordinator.",
             },
             "clientBasic": {
                 "type": "http",

@@ -35,3 +35,17 @@ class Invalid(DomainError):
 
     status = 422
     title = "Unprocessable Content"
+
+
+class Unauthenticated(DomainError):
+    """The caller could not be signed in (a failed login, a missing session)."""
+
+    status = 401
+    title = "Unauthorized"
+
+
+class BadGateway(DomainError):
+    """A service we depend on (an identity provider) failed or answered nonsense."""
+
+    status = 502
+    title = "Bad Gateway"

@@ -71,14 +71,14 @@ def secret_matches(secret: str, digest: str) -> bool:
     return hmac.compare_digest(hash_secret(secret), digest)
 
 
-def _derived_key(purpose: bytes) -> bytes:
+def derived_key(purpose: bytes) -> bytes:
     key = current_app.config["SECRET_KEY"].encode()
     return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=purpose).derive(key)
 
 
 def fernet() -> Fernet:
     """The cipher for secrets at rest, derived from SECRET_KEY."""
-    return Fernet(base64.urlsafe_b64encode(_derived_key(b"consortium secrets at rest v1")))
+    return Fernet(base64.urlsafe_b64encode(derived_key(b"consortium secrets at rest v1")))
 
 
 def encrypt(plaintext: str) -> str:

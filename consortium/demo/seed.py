@@ -17,7 +17,8 @@ from consortium.consortia.models import Consortium
 from consortium.core import tenancy
 from consortium.core.security import hash_secret
 from consortium.extensions import db
-from consortium.identity.models import ApiClient
+from consortium.identity import sso
+from consortium.identity.models import ApiClient, RoleAssignment, SsoConfiguration
 from consortium.organisations import service as organisations
 from consortium.organisations.models import Organisation
 from consortium.people import service as people
@@ -119,6 +120,9 @@ def seed() -> str:
                 if by_slug[slug].id not in member_of:
                     consortia.add_member(consortium_id=by_slug[slug].id, organisation_id=org.id)
             _seed_staff(org)
+            if current_app.config["ENV_NAME"] == "development":
+                _seed_sso(org)
+        _seed_roles(by_slug)
         if db.session.scalar(select(ApiClient).where(ApiClient.client_id == DEV_CLIENT_ID)) is None:
             db.session.add(
                 ApiClient(
@@ -138,9 +142,68 @@ def seed() -> str:
     return (
         f"Demo data: {counts['consortia']} consortia, {counts['organisations']} organisations, "
         f"{counts['people']} people.\n"
+        f"Sign in as any demo person: {current_app.config['ISSUER']}/auth/sso/<org slug>/login "
+        f"(e.g. /auth/sso/{ORGANISATIONS[0]['slug']}/login).\n"
         f"Development platform client (paste into /docs → Authorize):\n"
         f"  client_id:     {DEV_CLIENT_ID}\n  client_secret: {dev_client_secret()}"
     )
+
+
+def _seed_sso(org: Organisation) -> None:
+    """Point the organisation at the development identity provider (mounted by `make run`)."""
+    from consortium.devidp import demo
+    from consortium.devidp.provider import Provider
+
+    if db.session.scalar(
+        select(SsoConfiguration).where(SsoConfiguration.organisation_id == org.id)
+    ):
+        return
+    client_id = demo.CLIENT_PREFIX + org.slug
+    sso.store_configuration(
+        organisation_id=org.id,
+        issuer=demo.issuer(),
+        client_id=client_id,
+        client_secret=demo.client_secret(client_id),
+        email_domains=[],
+        metadata=Provider(demo.issuer(), lambda _: []).metadata(),
+    )
+
+
+def _seed_roles(consortia_by_slug: dict[str, Consortium]) -> None:
+    """Each organisation's first person is its admin; each consortium's first member's, its coordinator."""
+    existing = {
+        (r.person_id, r.role, r.consortium_id) for r in db.session.scalars(select(RoleAssignment))
+    }
+
+    def first_person(organisation_id: Any) -> Person | None:
+        return db.session.scalar(
+            select(Person)
+            .where(Person.organisation_id == organisation_id)
+            .order_by(Person.created_at, Person.id)
+            .limit(1)
+        )
+
+    for org in db.session.scalars(select(Organisation).order_by(Organisation.name)):
+        admin = first_person(org.id)
+        if admin and (admin.id, "org_admin", None) not in existing:
+            db.session.add(
+                RoleAssignment(organisation_id=org.id, person_id=admin.id, role="org_admin")
+            )
+    for consortium in consortia_by_slug.values():
+        members = consortia.list_members(consortium_id=consortium.id)
+        if not members:
+            continue
+        coordinator = first_person(members[0]["organisation"].id)
+        if coordinator and (coordinator.id, "coordinator", consortium.id) not in existing:
+            db.session.add(
+                RoleAssignment(
+                    organisation_id=coordinator.organisation_id,
+                    person_id=coordinator.id,
+                    role="coordinator",
+                    consortium_id=consortium.id,
+                )
+            )
+    db.session.flush()
 
 
 def _seed_staff(org: Organisation) -> None:

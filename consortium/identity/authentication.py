@@ -1,18 +1,39 @@
-"""Turn a request's credentials into the Principal it runs as."""
+"""Turn a request's credentials into the Principal it runs as.
+
+A bearer token (API clients) wins; without one, the session cookie (people signed in through
+SSO). The same routes serve both. Cookie-authenticated unsafe requests must carry the session's
+CSRF token in X-CSRF-Token: a cookie is sent by the browser on its own, a header is not.
+"""
 
 from __future__ import annotations
 
 from authlib.oauth2.rfc6750.errors import InvalidTokenError
-from flask import Flask, request
+from flask import Flask, g, request
 from sqlalchemy import select
-from werkzeug.exceptions import Unauthorized
+from werkzeug.exceptions import Forbidden, Unauthorized
 
 from consortium.consortia import service as consortia
 from consortium.core import tenancy
 from consortium.core.tenancy import ANONYMOUS, Principal
 from consortium.extensions import db
+from consortium.identity import roles, sessions
 from consortium.identity.models import ApiClient
 from consortium.identity.tokens import validator
+from consortium.organisations.models import Organisation
+from consortium.people.models import Person
+
+# Blueprints that authenticate their own callers (the development identity provider).
+_exempt_blueprints: set[str] = set()
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+CSRF_HEADER = "X-CSRF-Token"
+
+
+class CsrfRequired(Forbidden):
+    description = (
+        f"This request is authenticated by the session cookie, so it must send the {CSRF_HEADER} "
+        "header with the csrf_token from GET /auth/session."
+    )
 
 
 class InvalidToken(Unauthorized):
@@ -59,18 +80,51 @@ def principal_from_bearer(token: str) -> Principal:
     )
 
 
+def principal_from_session(active: sessions.ActiveSession) -> Principal | None:
+    """The signed-in person of a live session, if they and their organisation are active."""
+    with tenancy.all_tenants():
+        person = db.session.get(Person, active.session.person_id)
+        if person is None or person.status != "active":
+            return None
+        organisation = db.session.get(Organisation, person.organisation_id)
+        if organisation is None or organisation.status != "active":
+            return None
+        return roles.principal_for_person(person)
+
+
 def authenticate() -> None:
-    """before_request: set the principal from the Authorization header (none: anonymous)."""
+    """before_request: set the principal from the bearer token or session cookie (or none)."""
     # Start every request as nobody, so a failure below can never leave a previous principal.
     tenancy.set_principal(ANONYMOUS)
-    header = request.headers.get("Authorization")
+    g.login_session = None
     # At the token endpoint the client authenticates itself (HTTP Basic), handled by authlib.
-    if not header or request.endpoint == "oauth.Token":
+    if request.endpoint == "oauth.Token" or request.blueprint in _exempt_blueprints:
         return
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        raise Unauthorized("Use the Bearer scheme: Authorization: Bearer <access token>.")
-    tenancy.set_principal(principal_from_bearer(token.strip()))
+    header = request.headers.get("Authorization")
+    if header:
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise Unauthorized("Use the Bearer scheme: Authorization: Bearer <access token>.")
+        tenancy.set_principal(principal_from_bearer(token.strip()))
+        return
+    cookie = request.cookies.get(sessions.cookie_name())
+    if not cookie:
+        return
+    active = sessions.find_session(cookie)
+    principal = principal_from_session(active) if active else None
+    if active is None or principal is None:
+        return  # an ended or expired session is simply not signed in
+    if request.method not in SAFE_METHODS and not sessions.csrf_matches(
+        active, request.headers.get(CSRF_HEADER)
+    ):
+        raise CsrfRequired()
+    g.login_session = active
+    tenancy.set_principal(principal)
+
+
+def exempt(blueprint_name: str) -> None:
+    """Leave a blueprint's requests unauthenticated here: it checks its own credentials."""
+    _exempt_blueprints.add(blueprint_name)
 
 
 def init_app(app: Flask) -> None:

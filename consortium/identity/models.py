@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from consortium.core.db import Base, Entity
@@ -51,6 +51,15 @@ class RoleAssignment(Entity, OrganisationOwned, Base):
     __tablename__ = "role_assignments"
     __table_args__ = (
         UniqueConstraint("person_id", "role", "consortium_id"),
+        # NULLs are distinct above, so org_admin (no consortium) needs its own unique index.
+        Index(
+            "uq_role_assignments_person_id_org_admin",
+            "person_id",
+            "role",
+            unique=True,
+            postgresql_where=text("consortium_id IS NULL"),
+            sqlite_where=text("consortium_id IS NULL"),
+        ),
         CheckConstraint(f"role IN {ROLES!r}", name="role"),
         CheckConstraint(
             "(role = 'coordinator') = (consortium_id IS NOT NULL)",
@@ -63,3 +72,48 @@ class RoleAssignment(Entity, OrganisationOwned, Base):
     consortium_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("consortia.id", ondelete="CASCADE")
     )
+
+
+class SsoConfiguration(Entity, OrganisationOwned, Base):
+    """An organisation's OpenID Connect provider; `version` grows with every change."""
+
+    __tablename__ = "sso_configurations"
+    __table_args__ = (UniqueConstraint("organisation_id"),)
+
+    issuer: Mapped[str] = mapped_column(String(500))
+    client_id: Mapped[str] = mapped_column(String(255))
+    client_secret_encrypted: Mapped[str] = mapped_column(String(2000))
+    # Empty: the organisation's own email domains apply.
+    email_domains: Mapped[list[str]] = mapped_column(default=list)
+    version: Mapped[int] = mapped_column(default=1)
+    # The provider's discovery document as validated when the configuration was saved.
+    provider_metadata: Mapped[dict[str, Any]]
+    discovered_at: Mapped[datetime]
+
+
+class PersonIdentity(Entity, OrganisationOwned, Base):
+    """A person's account at an identity provider: (issuer, subject) names exactly one person."""
+
+    __tablename__ = "person_identities"
+    __table_args__ = (UniqueConstraint("issuer", "subject"),)
+
+    person_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("people.id", ondelete="CASCADE"), index=True
+    )
+    issuer: Mapped[str] = mapped_column(String(500))
+    subject: Mapped[str] = mapped_column(String(255))
+    last_login_at: Mapped[datetime | None]
+
+
+class LoginSession(Entity, OrganisationOwned, Base):
+    """A signed-in browser session; the cookie carries a token whose hash is stored here."""
+
+    __tablename__ = "login_sessions"
+
+    person_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("people.id", ondelete="CASCADE"), index=True
+    )
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    last_seen_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None]

@@ -1,4 +1,4 @@
-"""OAuth token endpoint, JWKS, /me, and an organisation's API clients."""
+"""OAuth token endpoint, JWKS, /me; an organisation's API clients, SSO and admins; coordinators."""
 
 from __future__ import annotations
 
@@ -10,22 +10,31 @@ from flask.views import MethodView
 
 from consortium.core import tenancy
 from consortium.core.api import PROBLEM_MEDIA_TYPE, Blueprint
-from consortium.identity import keys, service
+from consortium.identity import keys, roles, service, sso
+from consortium.identity.models import SsoConfiguration
 from consortium.identity.schemas import (
     ApiClientCreateSchema,
     ApiClientSchema,
     IssuedClientSchema,
     MeSchema,
+    RoleHolderCreateSchema,
+    RoleHolderSchema,
+    SsoConfigurationSchema,
     TokenRequestSchema,
     TokenSchema,
 )
 from consortium.identity.tokens import authorization_server
+from consortium.organisations import service as organisations
+from consortium.people.models import Person
 
 oauth = Blueprint(
     "oauth", __name__, description="OAuth 2.0 client credentials for machine clients."
 )
 api = Blueprint(
-    "identity", __name__, url_prefix="/api/v1", description="Who is calling, and API clients."
+    "identity",
+    __name__,
+    url_prefix="/api/v1",
+    description="Who is calling; API clients, single sign-on, admins and coordinators.",
 )
 
 
@@ -88,7 +97,7 @@ class Me(MethodView):
 
 @api.route("/organisations/<uuid:organisation_id>/api-clients")
 class ApiClients(MethodView):
-    @api.auth("platform:admin")
+    @api.auth("organisation:admin")
     @api.response(200, ApiClientSchema(many=True))
     @api.paginate_sql()
     @api.errors(404)
@@ -96,7 +105,7 @@ class ApiClients(MethodView):
         """List an organisation's API clients (never their secrets)."""
         return service.list_clients(organisation_id=organisation_id)
 
-    @api.auth("platform:admin")
+    @api.auth("organisation:admin")
     @api.idempotent
     @api.arguments(ApiClientCreateSchema)
     @api.response(201, IssuedClientSchema)
@@ -104,3 +113,87 @@ class ApiClients(MethodView):
     def post(self, data: dict[str, Any], organisation_id: uuid.UUID) -> service.IssuedClient:
         """Create an API client for an organisation; its secret is shown only in this response."""
         return service.create_client(organisation_id=organisation_id, **data)
+
+
+@api.route("/organisations/<uuid:organisation_id>/sso")
+class OrganisationSso(MethodView):
+    @api.auth("organisation:admin")
+    @api.response(200, SsoConfigurationSchema)
+    @api.errors(404)
+    def get(self, organisation_id: uuid.UUID) -> dict[str, Any]:
+        """Show the organisation's single sign-on settings (never the client secret)."""
+        return _sso_view(sso.get_sso(organisation_id=organisation_id))
+
+    @api.auth("organisation:admin")
+    @api.arguments(SsoConfigurationSchema)
+    @api.response(200, SsoConfigurationSchema)
+    @api.errors(404)
+    def put(self, data: dict[str, Any], organisation_id: uuid.UUID) -> dict[str, Any]:
+        """Set the organisation's OpenID Connect provider; its discovery document is checked."""
+        return _sso_view(sso.configure_sso(organisation_id=organisation_id, **data))
+
+
+def _sso_view(config: SsoConfiguration) -> dict[str, Any]:
+    slug = organisations.get_organisation(organisation_id=config.organisation_id).slug
+    return {
+        "organisation_id": config.organisation_id,
+        "issuer": config.issuer,
+        "client_id": config.client_id,
+        "email_domains": config.email_domains,
+        "version": config.version,
+        "redirect_uri": sso.callback_url(slug),
+        "discovered_at": config.discovered_at,
+        "updated_at": config.updated_at,
+    }
+
+
+@api.route("/organisations/<uuid:organisation_id>/admins")
+class OrganisationAdmins(MethodView):
+    @api.auth("organisation:admin")
+    @api.response(200, RoleHolderSchema(many=True))
+    @api.errors(404)
+    def get(self, organisation_id: uuid.UUID) -> list[Person]:
+        """List the organisation's admins."""
+        return roles.list_admins(organisation_id=organisation_id)
+
+    @api.auth("organisation:admin")
+    @api.arguments(RoleHolderCreateSchema)
+    @api.response(201, RoleHolderSchema)
+    @api.errors(404)
+    def post(self, data: dict[str, Any], organisation_id: uuid.UUID) -> Person:
+        """Make a person of the organisation one of its admins."""
+        return roles.add_admin(organisation_id=organisation_id, **data)
+
+    @api.auth("organisation:admin")
+    @api.arguments(RoleHolderCreateSchema)
+    @api.response(204)
+    @api.errors(404)
+    def delete(self, data: dict[str, Any], organisation_id: uuid.UUID) -> None:
+        """Take the admin role away from a person of the organisation."""
+        roles.remove_admin(organisation_id=organisation_id, **data)
+
+
+@api.route("/consortia/<uuid:consortium_id>/coordinators")
+class ConsortiumCoordinators(MethodView):
+    @api.auth()
+    @api.response(200, RoleHolderSchema(many=True))
+    @api.errors(404)
+    def get(self, consortium_id: uuid.UUID) -> list[Person]:
+        """List the consortium's coordinators (visible to its member organisations)."""
+        return roles.list_coordinators(consortium_id=consortium_id)
+
+    @api.auth("consortium:coordinate")
+    @api.arguments(RoleHolderCreateSchema)
+    @api.response(201, RoleHolderSchema)
+    @api.errors(404)
+    def post(self, data: dict[str, Any], consortium_id: uuid.UUID) -> Person:
+        """Make a person of a member organisation a coordinator of the consortium."""
+        return roles.add_coordinator(consortium_id=consortium_id, **data)
+
+    @api.auth("consortium:coordinate")
+    @api.arguments(RoleHolderCreateSchema)
+    @api.response(204)
+    @api.errors(404)
+    def delete(self, data: dict[str, Any], consortium_id: uuid.UUID) -> None:
+        """Take the coordinator role of this consortium away from a person."""
+        roles.remove_coordinator(consortium_id=consortium_id, **data)

@@ -1,12 +1,15 @@
-"""API clients, the principal (/me) and the token endpoint, as the API shows them."""
+"""API clients, SSO, roles, sessions, the principal (/me) and the token endpoint."""
 
 from __future__ import annotations
+
+from typing import Any
 
 import marshmallow as ma
 from marshmallow import validate
 
 from consortium.core.api import Schema
 from consortium.core.security import SCOPES
+from consortium.organisations.schemas import DOMAIN, PublicOrganisationSchema
 
 
 class ApiClientCreateSchema(Schema):
@@ -60,3 +63,116 @@ class TokenSchema(Schema):
     token_type = ma.fields.String(metadata={"example": "Bearer"})
     expires_in = ma.fields.Integer(metadata={"example": 3600})
     scope = ma.fields.String(metadata={"example": "people:read"})
+
+
+class SsoConfigurationSchema(Schema):
+    """An organisation's OpenID Connect provider. The client secret is write-only."""
+
+    issuer = ma.fields.Url(
+        required=True,
+        schemes={"https", "http"},
+        require_tld=False,
+        validate=validate.Length(max=500),
+        metadata={
+            "description": "The provider's issuer; its /.well-known/openid-configuration is "
+            "fetched and must name exactly this issuer. https in production.",
+            "example": "https://login.microsoftonline.com/9188040d-6c67-4c5b-b112-36a304b66dad/v2.0",
+        },
+    )
+    client_id = ma.fields.String(
+        required=True,
+        validate=validate.Length(1, 255),
+        metadata={"example": "3f1c2a9e-5b7d-4e8f-9a0b-1c2d3e4f5a6b"},
+    )
+    client_secret = ma.fields.String(
+        required=True,
+        load_only=True,
+        validate=validate.Length(1, 1000),
+        metadata={
+            "description": "Write-only: stored encrypted, never returned.",
+            "example": "s3cr3t",
+        },
+    )
+    email_domains = ma.fields.List(
+        ma.fields.String(validate=DOMAIN),
+        load_default=list,
+        validate=validate.Length(max=50),
+        metadata={
+            "description": "Email domains people signing in must have; empty: the "
+            "organisation's own email domains.",
+            "example": ["leedsth.nhs.uk", "nhs.net"],
+        },
+    )
+    organisation_id = ma.fields.UUID(dump_only=True)
+    version = ma.fields.Integer(
+        dump_only=True, metadata={"description": "Grows with every change.", "example": 2}
+    )
+    redirect_uri = ma.fields.String(
+        dump_only=True,
+        metadata={
+            "description": "Register this callback URL with the provider.",
+            "example": "https://consortium.example/auth/sso/leeds-teaching-hospitals/callback",
+        },
+    )
+    discovered_at = ma.fields.AwareDateTime(dump_only=True)
+    updated_at = ma.fields.AwareDateTime(dump_only=True)
+
+    @ma.pre_load
+    def _lower_case_domains(self, data: Any, **_: Any) -> Any:
+        if isinstance(data, dict) and isinstance(data.get("email_domains"), list):
+            data = {
+                **data,
+                "email_domains": [
+                    d.strip().lower() if isinstance(d, str) else d for d in data["email_domains"]
+                ],
+            }
+        return data
+
+
+class RoleHolderCreateSchema(Schema):
+    person_id = ma.fields.UUID(required=True)
+
+
+class RoleHolderSchema(Schema):
+    """A person holding a role, as other admins and coordinators see them."""
+
+    id = ma.fields.UUID(dump_only=True)
+    organisation_id = ma.fields.UUID(dump_only=True)
+    given_name = ma.fields.String(dump_only=True, metadata={"example": "Amara"})
+    family_name = ma.fields.String(dump_only=True, metadata={"example": "Okafor"})
+    email = ma.fields.String(dump_only=True, metadata={"example": "amara.okafor@nhs.net"})
+
+
+class RoleSchema(Schema):
+    role = ma.fields.String(metadata={"example": "coordinator"})
+    organisation_id = ma.fields.UUID(allow_none=True)
+    consortium_id = ma.fields.UUID(allow_none=True)
+
+
+class SessionSchema(Schema):
+    """Who is signed in, and the token unsafe cookie-authenticated requests must send."""
+
+    person = ma.fields.Nested(RoleHolderSchema)
+    organisation = ma.fields.Nested(PublicOrganisationSchema)
+    roles = ma.fields.List(ma.fields.Nested(RoleSchema))
+    scopes = ma.fields.List(ma.fields.String(), metadata={"example": ["organisation:read"]})
+    csrf_token = ma.fields.String(
+        metadata={
+            "description": "Send as X-CSRF-Token on POST, PUT, PATCH and DELETE.",
+            "example": "6f1e0c2b9a7d4e3f8c5b1a0d9e8f7c6b5a4d3e2f1c0b9a8d7e6f5c4b3a2d1e0f",
+        }
+    )
+    expires_at = ma.fields.AwareDateTime(metadata={"description": "Absolute end of the session."})
+    idle_expires_at = ma.fields.AwareDateTime(
+        metadata={"description": "The session ends then unless used before."}
+    )
+
+
+class LoginQuerySchema(Schema):
+    class Meta:
+        unknown = ma.EXCLUDE
+
+    next = ma.fields.String(
+        validate=validate.Length(max=2000),
+        metadata={"description": "A local path to return to after signing in.", "example": "/"},
+    )

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 
 from sqlalchemy import Select, select
 
-from consortium.core.errors import Invalid
+from consortium.core import tenancy
+from consortium.core.errors import Invalid, NotFound
 from consortium.core.security import ORGANISATION_SCOPES, SCOPES, hash_secret, new_secret
 from consortium.extensions import db
 from consortium.identity.models import ApiClient
@@ -39,7 +40,7 @@ def create_client(
             field="scopes",
         )
     if organisation_id is not None:
-        organisations.get_organisation(organisation_id=organisation_id)
+        _administered(organisation_id)
     secret = new_secret()
     client = ApiClient(
         organisation_id=organisation_id,
@@ -55,9 +56,16 @@ def create_client(
 
 def list_clients(*, organisation_id: uuid.UUID) -> Select[ApiClient]:
     """An organisation's API clients, oldest first."""
-    organisations.get_organisation(organisation_id=organisation_id)
+    _administered(organisation_id)
     return (
         select(ApiClient)
         .where(ApiClient.organisation_id == organisation_id)
         .order_by(ApiClient.created_at, ApiClient.id)
     )
+
+
+def _administered(organisation_id: uuid.UUID) -> None:
+    # Another organisation's clients are not even visible: 404, as if it did not exist.
+    if not tenancy.current().administers(organisation_id):
+        raise NotFound(f"No organisation {organisation_id}.")
+    organisations.get_organisation(organisation_id=organisation_id)
