@@ -105,6 +105,7 @@ def _forget_login(response: Response, slug: str) -> None:
 
 @blp.route("/session")
 class Session(MethodView):
+    @blp.doc(security=[{"session": []}])
     @blp.response(200, SessionSchema)
     @blp.errors(401)
     def get(self) -> dict[str, Any]:
@@ -129,6 +130,7 @@ class Session(MethodView):
 
 @blp.route("/logout")
 class Logout(MethodView):
+    @blp.doc(security=[{"session": []}])
     @blp.response(204)
     @blp.errors(403)
     def post(self) -> Response:
