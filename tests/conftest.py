@@ -179,6 +179,19 @@ def anonymous(client: FlaskClient) -> ApiClient:
 
 
 from tests.factories import Tenant, make_tenant  # noqa: E402
+from tests.oidc import LocalIdp, local_idp_server  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def _idp_server() -> Iterator[LocalIdp]:
+    yield from local_idp_server()
+
+
+@pytest.fixture
+def idp(_idp_server: LocalIdp) -> LocalIdp:
+    """Two local OpenID providers on a loopback port, with no clients or people yet."""
+    _idp_server.reset()
+    return _idp_server
 
 
 @pytest.fixture
