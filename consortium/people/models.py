@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
 from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
@@ -34,6 +35,9 @@ class Person(Entity, OrganisationOwned, Base):
     )
     external_id: Mapped[str | None] = mapped_column(String(200))
     status: Mapped[str] = mapped_column(String(16), default="active")
+    # Set when an HR system deletes the person through SCIM: kept (history), but deactivated
+    # and no longer a SCIM resource. Re-provisioning the same userName clears it.
+    deprovisioned_at: Mapped[datetime | None]
 
     @property
     def display_name(self) -> str:

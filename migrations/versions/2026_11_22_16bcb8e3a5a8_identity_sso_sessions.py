@@ -3,8 +3,9 @@
 What and why: three new tenant tables for single sign-on, each with organisation_id and the
 same RLS policy as the other organisation-owned tables (ENABLEd and FORCEd). A partial unique
 index stops a person being made org_admin twice (consortium_id is NULL there, and NULLs are
-distinct in the existing unique constraint). Only new tables and an index on a small table:
-safe to run live.
+distinct in the existing unique constraint). people.deprovisioned_at marks a person an HR
+system deleted through SCIM (kept, deactivated, no longer a SCIM resource). New tables, a
+nullable column and an index on a small table: safe to run live.
 
 Revision ID: 16bcb8e3a5a8
 Revises: d9287255fe14
@@ -132,6 +133,10 @@ def upgrade() -> None:
     op.create_index(
         op.f("ix_person_identities_person_id"), "person_identities", ["person_id"], unique=False
     )
+    op.add_column(
+        "people",
+        sa.Column("deprovisioned_at", consortium.core.db.UTCDateTime(timezone=True), nullable=True),
+    )
     op.create_index(
         "uq_role_assignments_person_id_org_admin",
         "role_assignments",
@@ -151,6 +156,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_index("uq_role_assignments_person_id_org_admin", table_name="role_assignments")
+    op.drop_column("people", "deprovisioned_at")
     op.drop_index(op.f("ix_person_identities_person_id"), table_name="person_identities")
     op.drop_index(op.f("ix_person_identities_organisation_id"), table_name="person_identities")
     op.drop_table("person_identities")

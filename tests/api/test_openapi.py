@@ -102,6 +102,11 @@ def test_error_responses_are_documented_as_problem_json(spec: dict[str, Any], su
                 continue
             with subtests.test(f"{method.upper()} {path} {status}"):
                 content = _resolve(spec, response).get("content", {})
+                if path.startswith("/scim/v2"):
+                    # RFC 7644 §3.12: SCIM errors have their own media type and schema.
+                    assert list(content) == ["application/scim+json"]
+                    assert content["application/scim+json"]["schema"] == {"$ref": "#/components/schemas/ScimError"}
+                    continue
                 assert list(content) == [PROBLEM]
                 assert content[PROBLEM]["schema"] == {"$ref": "#/components/schemas/Problem"}
 
