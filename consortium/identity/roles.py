@@ -12,6 +12,7 @@ import uuid
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from consortium.consortia import service as consortia
 from consortium.core import tenancy
@@ -117,12 +118,11 @@ def add_admin(*, organisation_id: uuid.UUID, person_id: uuid.UUID) -> Person:
         if person.status != "active":
             raise Invalid("A deactivated person cannot be an admin.", field="person_id")
         if _assignment(person_id=person.id, role="org_admin", consortium_id=None) is None:
-            db.session.add(
+            _grant(
                 RoleAssignment(
                     organisation_id=organisation_id, person_id=person.id, role="org_admin"
                 )
             )
-            db.session.flush()
     return person
 
 
@@ -182,7 +182,7 @@ def add_coordinator(*, consortium_id: uuid.UUID, person_id: uuid.UUID) -> Person
             _assignment(person_id=person.id, role="coordinator", consortium_id=consortium_id)
             is None
         ):
-            db.session.add(
+            _grant(
                 RoleAssignment(
                     organisation_id=person.organisation_id,
                     person_id=person.id,
@@ -190,7 +190,6 @@ def add_coordinator(*, consortium_id: uuid.UUID, person_id: uuid.UUID) -> Person
                     consortium_id=consortium_id,
                 )
             )
-            db.session.flush()
     return person
 
 
@@ -205,6 +204,17 @@ def remove_coordinator(*, consortium_id: uuid.UUID, person_id: uuid.UUID) -> Non
             raise NotFound("This person is not a coordinator of the consortium.")
         db.session.delete(assignment)
         db.session.flush()
+
+
+def _grant(assignment: RoleAssignment) -> None:
+    """Insert a role row; the same grant made at the same moment by another request (a unique
+    violation) is the same outcome, so adding stays idempotent instead of failing with a 500."""
+    try:
+        with db.session.begin_nested():
+            db.session.add(assignment)
+    except IntegrityError as exc:
+        if getattr(exc.orig, "sqlstate", None) != "23505":  # unique_violation
+            raise
 
 
 def _assignment(

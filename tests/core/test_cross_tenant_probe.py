@@ -5,6 +5,10 @@ argument the probe does not know fails the test until it is added to TENANT_B_ID
 tenant_a's client (holding every organisation scope) calls each route with tenant_b's ids and
 must get 404, as if the resource did not exist; only a route that needs a scope tenant_a's
 client cannot hold (platform:admin) may answer 403 instead.
+
+Routes that need organisation:admin or consortium:coordinate are reachable only by people, so
+the same probe also runs as tenant_a's org admin and as a coordinator of tenant_a's consortium,
+both signed in through SSO (a cookie session): for them too, tenant_b's resources are 404.
 """
 
 from __future__ import annotations
@@ -19,7 +23,8 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from tests.conftest import ApiClient
-from tests.factories import Tenant
+from tests.factories import Tenant, create_person
+from tests.oidc import LocalIdp, configure_sso, sign_in_as
 
 IGNORED_METHODS = {"HEAD", "OPTIONS"}
 # "*" matches any current ETag, so a PATCH that found the row would really write (and the
@@ -33,6 +38,10 @@ class World:
     b: Tenant
     consortium: dict[str, Any]
     job: dict[str, Any]
+    # tenant_b's SSO settings (the same ones again are a valid PUT), and a person of tenant_b
+    # with no role yet (b.person is its admin and a coordinator of its consortium).
+    sso_b: dict[str, str]
+    candidate_b: dict[str, Any]
 
 
 # Each URL converter argument name → tenant_b's resource of that kind. A new argument name
@@ -47,17 +56,28 @@ TENANT_B_IDS: dict[str, Callable[[World], str]] = {
 # A valid body for each (endpoint, method) that reads JSON, so a 404 is not masked by a 422.
 BODIES: dict[tuple[str, str], Callable[[World], dict[str, Any]]] = {
     ("identity.ApiClients", "POST"): lambda w: {"name": "probe", "scopes": ["people:read"]},
-    ("organisations.OrganisationItem", "PATCH"): lambda w: {"name": "Hijacked", "status": "suspended"},
+    ("organisations.OrganisationItem", "PATCH"): lambda w: {
+        "name": "Hijacked",
+        "status": "suspended",
+    },
     ("consortia.ConsortiumItem", "PATCH"): lambda w: {"name": "Hijacked"},
     ("consortia.Members", "POST"): lambda w: {"organisation_id": w.a.id},
     ("people.PersonItem", "PATCH"): lambda w: {"job_title": "Hijacked", "status": "inactive"},
+    ("identity.OrganisationSso", "PUT"): lambda w: dict(w.sso_b),
+    ("identity.OrganisationAdmins", "POST"): lambda w: {"person_id": w.candidate_b["id"]},
+    ("identity.OrganisationAdmins", "DELETE"): lambda w: {"person_id": w.b.person["id"]},
+    ("identity.ConsortiumCoordinators", "POST"): lambda w: {"person_id": w.candidate_b["id"]},
+    ("identity.ConsortiumCoordinators", "DELETE"): lambda w: {"person_id": w.b.person["id"]},
 }
 
 
 @pytest.fixture
-def world(platform: ApiClient, tenant_a: Tenant, tenant_b: Tenant) -> World:
-    """tenant_b with a consortium only it belongs to and a job it caused."""
-    response = platform.post("/api/v1/consortia", json={"name": "Beta Network", "slug": "beta-network"})
+def world(platform: ApiClient, idp: LocalIdp, tenant_a: Tenant, tenant_b: Tenant) -> World:
+    """tenant_b with a consortium only it belongs to, a job it caused, SSO, an admin who also
+    coordinates its consortium, and a person with no role."""
+    response = platform.post(
+        "/api/v1/consortia", json={"name": "Beta Network", "slug": "beta-network"}
+    )
     assert response.status_code == 201, response.get_json()
     consortium = response.get_json()
     response = platform.post(
@@ -70,7 +90,27 @@ def world(platform: ApiClient, tenant_a: Tenant, tenant_b: Tenant) -> World:
     # tenant_b itself sees both, so the ids the probe uses are real.
     assert tenant_b.api.get(f"/api/v1/consortia/{consortium['id']}").status_code == 200
     assert tenant_b.api.get(f"/api/v1/jobs/{job['id']}").status_code == 200
-    return World(a=tenant_a, b=tenant_b, consortium=consortium, job=job)
+    response = configure_sso(platform, idp, "b", tenant_b.organisation)
+    assert response.status_code == 200, response.get_json()
+    slug = tenant_b.organisation["slug"]
+    sso_b = {
+        "issuer": idp.issuer("b"),
+        "client_id": f"consortium-{slug}",
+        "client_secret": f"secret-for-{slug}",
+    }
+    person_id = tenant_b.person["id"]
+    response = platform.post(
+        f"/api/v1/organisations/{tenant_b.id}/admins", json={"person_id": person_id}
+    )
+    assert response.status_code == 201, response.get_json()
+    response = platform.post(
+        f"/api/v1/consortia/{consortium['id']}/coordinators", json={"person_id": person_id}
+    )
+    assert response.status_code == 201, response.get_json()
+    candidate = create_person(tenant_b.api, f"casey.candidate@{slug}.example.org")
+    return World(
+        a=tenant_a, b=tenant_b, consortium=consortium, job=job, sso_b=sso_b, candidate_b=candidate
+    )
 
 
 def _view_method(app: Flask, endpoint: str, method: str) -> Any:
@@ -109,6 +149,11 @@ def _snapshot(platform: ApiClient, w: World) -> dict[str, Any]:
         "members": platform.get(f"/api/v1/consortia/{w.consortium['id']}/members").get_json(),
         "api_clients": platform.get(f"/api/v1/organisations/{b.id}/api-clients").get_json(),
         "job": b.api.get(f"/api/v1/jobs/{w.job['id']}").get_json(),
+        "sso": platform.get(f"/api/v1/organisations/{b.id}/sso").get_json(),
+        "admins": platform.get(f"/api/v1/organisations/{b.id}/admins").get_json(),
+        "coordinators": platform.get(
+            f"/api/v1/consortia/{w.consortium['id']}/coordinators"
+        ).get_json(),
     }
 
 
@@ -141,11 +186,13 @@ def test_the_probe_has_a_body_for_every_json_route(app: Flask) -> None:
         )
 
 
-def test_another_tenant_gets_not_found_on_every_resource_route(
-    app: Flask, platform: ApiClient, world: World, owner_engine: Engine
+def _probe(
+    app: Flask, platform: ApiClient, world: World, owner_engine: Engine, caller: Any
 ) -> None:
-    a_scopes = set(world.a.api.get("/api/v1/me").get_json()["scopes"])
-    assert "platform:admin" not in a_scopes and {"people:read", "people:write"} <= a_scopes
+    """`caller` (of tenant_a) calls every resource route with tenant_b's ids: 404, or 403 where
+    the route needs a scope the caller does not hold; nothing of tenant_b's changes."""
+    a_scopes = set(caller.get("/api/v1/me").get_json()["scopes"])
+    assert "platform:admin" not in a_scopes
     before = _snapshot(platform, world)
     with owner_engine.connect() as c:
         rows_before = c.execute(text("SELECT count(*) FROM jobs")).scalar_one()
@@ -163,11 +210,15 @@ def test_another_tenant_gets_not_found_on_every_resource_route(
         for method in sorted(rule.methods - IGNORED_METHODS):
             path = app.url_map.bind("localhost").build(rule.endpoint, values, method=method)
             required = _required_scopes(app, rule.endpoint, method)
-            body = BODIES[(rule.endpoint, method)](world) if (rule.endpoint, method) in BODIES else None
+            body = (
+                BODIES[(rule.endpoint, method)](world)
+                if (rule.endpoint, method) in BODIES
+                else None
+            )
             headers = dict(IF_MATCH) if method in {"PUT", "PATCH", "DELETE"} else {}
             probed += 1
             try:
-                response = world.a.api.request(method, path, json=body, headers=headers)
+                response = caller.request(method, path, json=body, headers=headers)
             except Exception as exc:  # the app raised (TESTING propagates it): a 500 for a client
                 failures.append(f"{method} {path} ({rule.endpoint}) raised {exc!r}")
                 continue
@@ -191,6 +242,60 @@ def test_another_tenant_gets_not_found_on_every_resource_route(
     assert after == before
     with owner_engine.connect() as c:
         assert c.execute(text("SELECT count(*) FROM jobs")).scalar_one() == rows_before
+
+
+def test_another_tenant_gets_not_found_on_every_resource_route(
+    app: Flask, platform: ApiClient, world: World, owner_engine: Engine
+) -> None:
+    """As tenant_a's API client (bearer token, every organisation scope)."""
+    a_scopes = set(world.a.api.get("/api/v1/me").get_json()["scopes"])
+    assert {"people:read", "people:write"} <= a_scopes
+    _probe(app, platform, world, owner_engine, world.a.api)
+
+
+def test_another_tenants_org_admin_gets_not_found_on_every_resource_route(
+    app: Flask, platform: ApiClient, idp: LocalIdp, world: World, owner_engine: Engine
+) -> None:
+    """As tenant_a's org admin, signed in through SSO: organisation:admin routes included."""
+    admin, _ = sign_in_as(
+        app,
+        platform,
+        idp,
+        world.a.organisation,
+        "ann.admin@alpha-trust.example.org",
+        org_admin=True,
+    )
+    scopes = set(admin.get("/api/v1/me").get_json()["scopes"])
+    assert {"organisation:admin", "people:read", "people:write"} <= scopes
+    _probe(app, platform, world, owner_engine, admin)
+
+
+def test_another_consortiums_coordinator_gets_not_found_on_every_resource_route(
+    app: Flask, platform: ApiClient, idp: LocalIdp, world: World, owner_engine: Engine
+) -> None:
+    """As a person of tenant_a who coordinates tenant_a's own consortium (and is its org
+    admin), signed in through SSO: tenant_b's consortium, with consortium:coordinate, is 404."""
+    response = platform.post(
+        "/api/v1/consortia", json={"name": "Alpha Network", "slug": "alpha-network"}
+    )
+    assert response.status_code == 201, response.get_json()
+    alpha_network = response.get_json()["id"]
+    response = platform.post(
+        f"/api/v1/consortia/{alpha_network}/members", json={"organisation_id": world.a.id}
+    )
+    assert response.status_code == 201, response.get_json()
+    coordinator, _ = sign_in_as(
+        app,
+        platform,
+        idp,
+        world.a.organisation,
+        "cat.coord@alpha-trust.example.org",
+        org_admin=True,
+        coordinator_of=[alpha_network],
+    )
+    scopes = set(coordinator.get("/api/v1/me").get_json()["scopes"])
+    assert {"consortium:coordinate", "organisation:admin"} <= scopes
+    _probe(app, platform, world, owner_engine, coordinator)
 
 
 def test_the_probed_urls_are_real(app: Flask, platform: ApiClient, world: World) -> None:
@@ -221,11 +326,18 @@ def test_tenant_b_can_change_its_own_person_with_the_same_request(world: World) 
     assert response.get_json()["job_title"] == "Hijacked"
 
 
-def test_tenant_a_cannot_create_organisations_or_consortia(platform: ApiClient, world: World) -> None:
+def test_tenant_a_cannot_create_organisations_or_consortia(
+    platform: ApiClient, world: World
+) -> None:
     a = world.a.api
     response = a.post(
         "/api/v1/organisations",
-        json={"name": "Gamma", "slug": "gamma", "sector": "fire", "email_domains": ["gamma.example.org"]},
+        json={
+            "name": "Gamma",
+            "slug": "gamma",
+            "sector": "fire",
+            "email_domains": ["gamma.example.org"],
+        },
     )
     assert response.status_code == 403, response.get_json()
     response = a.post("/api/v1/consortia", json={"name": "Rogue Network", "slug": "rogue-network"})

@@ -1,0 +1,363 @@
+"""The role matrix: for every endpoint, which principal gets a 2xx and which a 401/403/404.
+
+This table is documentation as much as a test. Paths are filled with tenant_a's resources:
+{organisation_id} is tenant_a, {person_id} a staff record of tenant_a, {consortium_id}
+alpha-network (members: tenant_a and gamma; not tenant_b), {job_id} an export tenant_a caused.
+
+Principals (columns, in this order):
+  anon      nobody: no token, no session cookie
+  staff_a   a person of tenant_a signed in through SSO (cookie session), no role
+  admin_a   a person of tenant_a with the org_admin role (session)
+  admin_b   a person of tenant_b with the org_admin role (session): another tenant
+  coord     a person of gamma (another member of alpha-network) who coordinates it (session)
+  client_a  tenant_a's API client holding every organisation scope (bearer token)
+  platform  an API client with platform:admin (bearer token)
+
+How to read it: 401 = not signed in; 403 = signed in, but the role/scope does not allow this
+kind of request (decided before any lookup, so it reveals nothing); 404 = allowed in general,
+but the resource belongs to someone else, so it does not exist for this caller.
+
+Every /api/ route and /auth/session, /auth/logout must have a row: a new endpoint fails
+`test_every_endpoint_has_a_row_in_the_matrix` until its row is added here. Each cell runs as a
+subtest with a valid request (body, If-Match), so a 2xx is really reachable; writes use fresh
+resources per cell, and POST /auth/logout runs last because it ends the sessions.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from flask import Flask
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
+
+from tests.conftest import ApiClient
+from tests.factories import Tenant, create_organisation, organisation_client
+from tests.identity.role_support import (
+    add_admin,
+    add_coordinator,
+    make_consortium,
+    new_person,
+    session_roles,
+)
+from tests.oidc import LocalIdp, sign_in_as
+
+PRINCIPALS = ("anon", "staff_a", "admin_a", "admin_b", "coord", "client_a", "platform")
+
+# fmt: off
+MATRIX: dict[tuple[str, str], tuple[int, ...]] = {
+    #                                                                       anon  staff_a  admin_a  admin_b    coord client_a platform
+    ("GET",    "/api/v1/me"):                                          (     401,     200,     200,     200,     200,     200,     200),
+    ("GET",    "/api/v1/organisations"):                               (     401,     200,     200,     200,     200,     200,     200),
+    ("POST",   "/api/v1/organisations"):                               (     401,     403,     403,     403,     403,     403,     201),
+    ("GET",    "/api/v1/organisations/{organisation_id}"):             (     401,     200,     200,     404,     404,     200,     200),
+    ("PATCH",  "/api/v1/organisations/{organisation_id}"):             (     401,     403,     403,     403,     403,     403,     200),
+    ("POST",   "/api/v1/organisations/{organisation_id}/exports"):     (     401,     403,     202,     404,     403,     202,     202),
+    ("GET",    "/api/v1/organisations/{organisation_id}/sso"):         (     401,     403,     200,     404,     403,     403,     200),
+    ("PUT",    "/api/v1/organisations/{organisation_id}/sso"):         (     401,     403,     200,     404,     403,     403,     200),
+    ("GET",    "/api/v1/organisations/{organisation_id}/admins"):      (     401,     403,     200,     404,     403,     403,     200),
+    ("POST",   "/api/v1/organisations/{organisation_id}/admins"):      (     401,     403,     201,     404,     403,     403,     201),
+    ("DELETE", "/api/v1/organisations/{organisation_id}/admins"):      (     401,     403,     204,     404,     403,     403,     204),
+    ("GET",    "/api/v1/organisations/{organisation_id}/api-clients"): (     401,     403,     200,     404,     403,     403,     200),
+    ("POST",   "/api/v1/organisations/{organisation_id}/api-clients"): (     401,     403,     201,     404,     403,     403,     201),
+    ("GET",    "/api/v1/consortia"):                                   (     401,     200,     200,     200,     200,     200,     200),
+    ("POST",   "/api/v1/consortia"):                                   (     401,     403,     403,     403,     403,     403,     201),
+    ("GET",    "/api/v1/consortia/{consortium_id}"):                   (     401,     200,     200,     404,     200,     200,     200),
+    ("PATCH",  "/api/v1/consortia/{consortium_id}"):                   (     401,     403,     403,     403,     403,     403,     200),
+    ("GET",    "/api/v1/consortia/{consortium_id}/members"):           (     401,     200,     200,     404,     200,     200,     200),
+    ("POST",   "/api/v1/consortia/{consortium_id}/members"):           (     401,     403,     403,     403,     403,     403,     201),
+    ("GET",    "/api/v1/consortia/{consortium_id}/coordinators"):      (     401,     200,     200,     404,     200,     200,     200),
+    ("POST",   "/api/v1/consortia/{consortium_id}/coordinators"):      (     401,     403,     403,     403,     201,     403,     201),
+    ("DELETE", "/api/v1/consortia/{consortium_id}/coordinators"):      (     401,     403,     403,     403,     204,     403,     204),
+    ("GET",    "/api/v1/jobs/{job_id}"):                               (     401,     403,     200,     404,     403,     200,     200),
+    # /api/v1/people is "your organisation's staff": admin_b reads and writes tenant_b's own.
+    # A platform admin has no organisation to create staff records in (403).
+    ("GET",    "/api/v1/people"):                                      (     401,     403,     200,     200,     403,     200,     200),
+    ("POST",   "/api/v1/people"):                                      (     401,     403,     201,     201,     403,     201,     403),
+    ("POST",   "/api/v1/people/import"):                               (     401,     403,     202,     202,     403,     202,     403),
+    ("GET",    "/api/v1/people/{person_id}"):                          (     401,     403,     200,     404,     403,     200,     200),
+    ("PATCH",  "/api/v1/people/{person_id}"):                          (     401,     403,     200,     404,     403,     200,     200),
+    # Sessions are for people; a bearer client has none. Logging out is always allowed (last).
+    ("GET",    "/auth/session"):                                       (     401,     200,     200,     200,     200,     401,     401),
+    ("POST",   "/auth/logout"):                                        (     204,     204,     204,     204,     204,     204,     204),
+}
+# fmt: on
+
+SESSION_ROUTES = {"/auth/session", "/auth/logout"}
+# What a refused request must not have changed (login sessions are left out: reading one
+# refreshes its last_seen_at).
+STATE_TABLES = (
+    "organisations",
+    "people",
+    "api_clients",
+    "consortia",
+    "consortium_memberships",
+    "role_assignments",
+    "sso_configurations",
+    "jobs",
+)
+IGNORED_METHODS = {"HEAD", "OPTIONS"}
+
+
+def _template(rule: str) -> str:
+    """/x/<uuid:organisation_id> → /x/{organisation_id}"""
+    return re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule)
+
+
+def _matrix_routes(app: Flask) -> set[tuple[str, str]]:
+    return {
+        (method, _template(rule.rule))
+        for rule in app.url_map.iter_rules()
+        if rule.rule.startswith("/api/") or rule.rule in SESSION_ROUTES
+        for method in rule.methods - IGNORED_METHODS
+    }
+
+
+def _state(engine: Engine) -> dict[str, tuple[int, Any]]:
+    """Rows and the latest change per table, read as the owner (RLS hides nothing)."""
+    with engine.connect() as c:
+        return {
+            t: tuple(c.execute(text(f"SELECT count(*), max(updated_at) FROM {t}")).one())
+            for t in STATE_TABLES
+        }
+
+
+def render() -> str:
+    """The matrix as text (printed by the test; run with -s to see it)."""
+    width = max(len(f"{m} {p}") for m, p in MATRIX)
+    lines = [f"{'':{width}}  " + " ".join(f"{p:>8}" for p in PRINCIPALS)]
+    for (method, path), statuses in MATRIX.items():
+        lines.append(f"{method + ' ' + path:{width}}  " + " ".join(f"{s:>8}" for s in statuses))
+    return "\n".join(lines)
+
+
+# --- the world the cells run in -------------------------------------------------------------
+
+
+@dataclass
+class World:
+    app: Flask
+    platform: ApiClient
+    a: Tenant
+    b: Tenant
+    gamma: Tenant
+    network: dict[str, Any]
+    job: dict[str, Any]
+    sso_a: dict[str, str]
+    principals: dict[str, Any] = field(default_factory=dict)
+
+    def ids(self) -> dict[str, str]:
+        return {
+            "organisation_id": self.a.id,
+            "person_id": str(self.a.person["id"]),
+            "consortium_id": str(self.network["id"]),
+            "job_id": str(self.job["id"]),
+        }
+
+
+@dataclass
+class Call:
+    json: Any = None
+    data: bytes | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+_unique = itertools.count(1)
+
+
+def _if_match(path: str) -> Callable[[World], Call]:
+    """A PATCH with the resource's current ETag (fetched by the platform) and a harmless body."""
+    bodies = {
+        "/api/v1/organisations/{organisation_id}": {"name": "Alpha Trust"},
+        "/api/v1/consortia/{consortium_id}": {"name": "Alpha Network"},
+        "/api/v1/people/{person_id}": {"job_title": "Mentor"},
+    }
+
+    def make(w: World) -> Call:
+        url = path.format(**w.ids())
+        response = w.platform.get(url)
+        assert response.status_code == 200, response.get_json()
+        return Call(json=bodies[path], headers={"If-Match": response.headers["ETag"]})
+
+    return make
+
+
+def _fresh_admin(w: World) -> Call:
+    person = new_person(w.a, "admin")
+    add_admin(w.platform, w.a.id, person["id"])
+    return Call(json={"person_id": person["id"]})
+
+
+def _fresh_coordinator(w: World) -> Call:
+    person = new_person(w.a, "coord")
+    add_coordinator(w.platform, str(w.network["id"]), person["id"])
+    return Call(json={"person_id": person["id"]})
+
+
+def _fresh_member(w: World) -> Call:
+    organisation = create_organisation(w.platform, f"member-{next(_unique)}", "fire")
+    return Call(json={"organisation_id": organisation["id"]})
+
+
+def _csv(w: World) -> Call:
+    n = next(_unique)
+    text = f"given_name,family_name,email\nIm,Ported{n},imported.{n}@alpha-trust.example.org\n"
+    return Call(data=text.encode(), headers={"Content-Type": "text/csv"})
+
+
+# How to make a valid request for a row (default: no body). Writes get fresh resources per cell.
+REQUESTS: dict[tuple[str, str], Callable[[World], Call]] = {
+    ("POST", "/api/v1/organisations"): lambda w: Call(
+        json={
+            "name": "New Org",
+            "slug": f"new-org-{(n := next(_unique))}",
+            "sector": "fire",
+            "email_domains": [f"new-org-{n}.example.org"],
+        }
+    ),
+    ("PATCH", "/api/v1/organisations/{organisation_id}"): _if_match(
+        "/api/v1/organisations/{organisation_id}"
+    ),
+    ("PUT", "/api/v1/organisations/{organisation_id}/sso"): lambda w: Call(json=dict(w.sso_a)),
+    ("POST", "/api/v1/organisations/{organisation_id}/admins"): lambda w: Call(
+        json={"person_id": new_person(w.a, "candidate")["id"]}
+    ),
+    ("DELETE", "/api/v1/organisations/{organisation_id}/admins"): _fresh_admin,
+    ("POST", "/api/v1/organisations/{organisation_id}/api-clients"): lambda w: Call(
+        json={"name": f"matrix {next(_unique)}", "scopes": ["people:read"]}
+    ),
+    ("POST", "/api/v1/consortia"): lambda w: Call(
+        json={"name": "New Network", "slug": f"new-network-{next(_unique)}"}
+    ),
+    ("PATCH", "/api/v1/consortia/{consortium_id}"): _if_match("/api/v1/consortia/{consortium_id}"),
+    ("POST", "/api/v1/consortia/{consortium_id}/members"): _fresh_member,
+    ("POST", "/api/v1/consortia/{consortium_id}/coordinators"): lambda w: Call(
+        json={"person_id": new_person(w.a, "candidate")["id"]}
+    ),
+    ("DELETE", "/api/v1/consortia/{consortium_id}/coordinators"): _fresh_coordinator,
+    ("POST", "/api/v1/people"): lambda w: Call(
+        json={
+            "given_name": "New",
+            "family_name": "Starter",
+            "email": f"new.starter.{next(_unique)}@example.org",
+        }
+    ),
+    ("POST", "/api/v1/people/import"): _csv,
+    ("PATCH", "/api/v1/people/{person_id}"): _if_match("/api/v1/people/{person_id}"),
+}
+
+
+@pytest.fixture
+def world(
+    app: Flask, platform: ApiClient, idp: LocalIdp, tenant_a: Tenant, tenant_b: Tenant
+) -> World:
+    organisation = create_organisation(platform, "gamma-fire", "fire")
+    gamma = Tenant(
+        organisation=organisation, api=organisation_client(platform, organisation["id"]), person={}
+    )
+    network = make_consortium(platform, "alpha-network", tenant_a.id, gamma.id)
+    response = tenant_a.api.post(f"/api/v1/organisations/{tenant_a.id}/exports")
+    assert response.status_code == 202, response.get_json()
+
+    staff_a, _ = sign_in_as(
+        app, platform, idp, tenant_a.organisation, "sid.staff@alpha-trust.example.org"
+    )
+    admin_a, _ = sign_in_as(
+        app,
+        platform,
+        idp,
+        tenant_a.organisation,
+        "ann.admin@alpha-trust.example.org",
+        org_admin=True,
+    )
+    admin_b, _ = sign_in_as(
+        app,
+        platform,
+        idp,
+        tenant_b.organisation,
+        "bo.admin@beta-police.example.org",
+        org_admin=True,
+    )
+    coord, _ = sign_in_as(
+        app,
+        platform,
+        idp,
+        gamma.organisation,
+        "cat.coord@gamma-fire.example.org",
+        coordinator_of=[network["id"]],
+    )
+    # sign_in_as registered tenant_a at provider "a" as consortium-<slug>; the same settings again.
+    sso_a = {
+        "issuer": idp.issuer("a"),
+        "client_id": f"consortium-{tenant_a.organisation['slug']}",
+        "client_secret": f"secret-for-{tenant_a.organisation['slug']}",
+    }
+    w = World(app, platform, tenant_a, tenant_b, gamma, network, response.get_json(), sso_a)
+    w.principals = {
+        "anon": ApiClient(app.test_client(), None),
+        "staff_a": staff_a,
+        "admin_a": admin_a,
+        "admin_b": admin_b,
+        "coord": coord,
+        "client_a": tenant_a.api,
+        "platform": platform,
+    }
+    # Each principal is who its column says.
+    assert session_roles(staff_a) == {("staff", tenant_a.id, None)}
+    assert ("org_admin", tenant_a.id, None) in session_roles(admin_a)
+    assert ("org_admin", tenant_b.id, None) in session_roles(admin_b)
+    assert session_roles(coord) == {("staff", gamma.id, None), ("coordinator", None, network["id"])}
+    assert "platform:admin" not in tenant_a.api.get("/api/v1/me").get_json()["scopes"]
+    return w
+
+
+def test_every_endpoint_has_a_row_in_the_matrix(app: Flask) -> None:
+    routes = _matrix_routes(app)
+    missing = sorted(f"{m} {p}" for m, p in routes - set(MATRIX))
+    stale = sorted(f"{m} {p}" for m, p in set(MATRIX) - routes)
+    assert not missing, (
+        "These endpoints have no row in the role matrix (tests/identity/test_role_matrix.py): "
+        "add a row saying who gets 2xx/401/403/404, and a REQUESTS entry if it takes a body: "
+        + "; ".join(missing)
+    )
+    assert not stale, "The role matrix has rows for endpoints that no longer exist: " + "; ".join(
+        stale
+    )
+    assert all(len(statuses) == len(PRINCIPALS) for statuses in MATRIX.values())
+    assert set(REQUESTS) <= set(MATRIX)
+    print("\n" + render())
+
+
+def test_the_role_matrix(world: World, owner_engine: Engine, subtests: Any) -> None:
+    """Every cell: the principal calls the endpoint with a valid request; the status is as
+    listed, and a refused request (4xx) changed nothing."""
+    routes = _matrix_routes(world.app)
+    for (method, template), statuses in MATRIX.items():
+        if (method, template) not in routes:
+            continue  # reported by test_every_endpoint_has_a_row_in_the_matrix
+        for name, expected in zip(PRINCIPALS, statuses, strict=True):
+            with subtests.test(msg=f"{method} {template}", principal=name, expected=expected):
+                call = REQUESTS.get((method, template), lambda w: Call())(world)
+                path = template.format(**world.ids())
+                kwargs: dict[str, Any] = {"headers": call.headers}
+                if call.json is not None:
+                    kwargs["json"] = call.json
+                if call.data is not None:
+                    kwargs["data"] = call.data
+                before = _state(owner_engine)
+                response = world.principals[name].request(method, path, **kwargs)
+                assert response.status_code == expected, (
+                    f"{method} {path} as {name}: {response.status_code}, expected {expected}: "
+                    f"{response.get_data(as_text=True)[:300]}"
+                )
+                if response.status_code >= 400:
+                    assert _state(owner_engine) == before, f"{method} {path} as {name} wrote"
+
+    # POST /auth/logout (the last row) really ended each person's session.
+    for name in ("staff_a", "admin_a", "admin_b", "coord"):
+        assert world.principals[name].client.get("/auth/session").status_code == 401, name
