@@ -196,16 +196,16 @@ def begin_login(*, slug: str, next_path: str | None) -> LoginStart:
 def complete_login(*, slug: str, params: dict[str, str], state_cookie: str | None) -> LoginResult:
     """Check everything the provider sent back and find or create the person it names."""
     saved = _saved_state(state_cookie)
-    if "error" in params:
-        raise LoginFailed(
-            f"The identity provider refused the sign-in: {params.get('error_description') or params['error']}.",
-            reason="provider_error",
-        )
     if not params.get("state") or params.get("state") != saved["state"]:
         raise LoginFailed(
             "The sign-in response does not belong to this browser's sign-in; start again.",
             reason="state_mismatch",
             status=400,
+        )
+    if "error" in params:
+        raise LoginFailed(
+            f"The identity provider refused the sign-in: {params.get('error_description') or params['error']}.",
+            reason="provider_error",
         )
     if not params.get("code"):
         raise LoginFailed(
@@ -235,7 +235,9 @@ def complete_login(*, slug: str, params: dict[str, str], state_cookie: str | Non
             f"The identity provider's token endpoint failed: {type(exc).__name__}."
         ) from exc
     if not isinstance(token, dict) or not token.get("access_token"):
-        raise LoginFailed("The identity provider's token endpoint returned no token.", reason="token_refused")
+        raise LoginFailed(
+            "The identity provider's token endpoint returned no token.", reason="token_refused"
+        )
     claims = _verified_claims(client, token, nonce=saved["nonce"])
     with tenancy.acting_as(Principal(kind="system", organisation_id=organisation.id, name="sso")):
         person = _person_for(organisation=organisation, config=config, claims=claims)
@@ -300,11 +302,15 @@ def _person_for(
             reason="email_domain",
             status=403,
         )
-    identity = db.session.scalar(
-        select(PersonIdentity).where(
-            PersonIdentity.issuer == config.issuer, PersonIdentity.subject == str(claims["sub"])
+    # (issuer, subject) is unique across organisations (several may share one issuer): look
+    # in all of them, so another organisation's account is refused rather than duplicated.
+    with tenancy.all_tenants():
+        identity = db.session.scalar(
+            select(PersonIdentity).where(
+                PersonIdentity.issuer == config.issuer,
+                PersonIdentity.subject == str(claims["sub"]),
+            )
         )
-    )
     if identity is not None:
         person = db.session.get(Person, identity.person_id)
     else:

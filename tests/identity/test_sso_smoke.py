@@ -18,7 +18,10 @@ def test_a_person_signs_in_and_an_org_admin_can_manage_staff(
     session = browser.get("/auth/session").get_json()
     assert {r["role"] for r in session["roles"]} == {"staff", "org_admin"}
     assert browser.get("/api/v1/people").status_code == 200
-    created = browser.post("/api/v1/people", json={"given_name": "A", "family_name": "B", "email": "a.b@alpha-trust.example.org"})
+    created = browser.post(
+        "/api/v1/people",
+        json={"given_name": "A", "family_name": "B", "email": "a.b@alpha-trust.example.org"},
+    )
     assert created.status_code == 201, created.get_json()
 
 
