@@ -15,7 +15,8 @@ from datetime import timedelta
 
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeTimedSerializer
-from sqlalchemy import select, update
+from sqlalchemy import event, inspect, select, update
+from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 from consortium.core import tenancy
@@ -23,6 +24,7 @@ from consortium.core.db import utcnow
 from consortium.core.security import derived_key, hash_secret, new_secret
 from consortium.extensions import db
 from consortium.identity.models import LoginSession
+from consortium.people.models import Person
 
 # Written at most this often for an active session, so reads do not each cost a write.
 LAST_SEEN_GRANULARITY = timedelta(seconds=60)
@@ -111,16 +113,6 @@ def end_session(session: LoginSession) -> None:
         db.session.flush()
 
 
-def end_sessions_of(*, person_id: uuid.UUID) -> None:
-    """End every live session of a person (deactivated, or signed out everywhere)."""
-    with tenancy.all_tenants():
-        db.session.execute(
-            update(LoginSession)
-            .where(LoginSession.person_id == person_id, LoginSession.ended_at.is_(None))
-            .values(ended_at=utcnow())
-        )
-
-
 def set_cookie(response: Response, token: str) -> None:
     response.set_cookie(
         cookie_name(),
@@ -141,3 +133,19 @@ def clear_cookie(response: Response) -> None:
         httponly=True,
         samesite="Lax",
     )
+
+
+@event.listens_for(Session, "before_flush")
+def _end_sessions_of_deactivated(session: Session, _ctx: object, _instances: object) -> None:
+    """A person deactivated by any path (API, SCIM, import) is signed out everywhere at once."""
+    deactivated = [
+        obj.id
+        for obj in session.dirty
+        if isinstance(obj, Person) and "inactive" in inspect(obj).attrs.status.history.added
+    ]
+    if deactivated:
+        session.execute(
+            update(LoginSession)
+            .where(LoginSession.person_id.in_(deactivated), LoginSession.ended_at.is_(None))
+            .values(ended_at=utcnow())
+        )

@@ -363,11 +363,6 @@ def test_a_deactivated_person_cannot_sign_in_and_their_sessions_stop(
     _not_signed_in(client)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Deactivation does not end the person's sessions (sessions.end_sessions_of is never "
-    "called), so reactivating them brings the old sessions back.",
-)
 def test_reactivating_a_person_does_not_revive_their_old_sessions(
     app: Flask, idp: LocalIdp, tenant_a: Tenant, sso_a: dict[str, Any]
 ) -> None:
