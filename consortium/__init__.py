@@ -41,6 +41,9 @@ def _configure(app: Flask, settings: Settings) -> None:
         JOB_TIMEOUT=600,
         ACCESS_TOKEN_TTL=settings.access_token_ttl,
         IDEMPOTENCY_TTL=settings.idempotency_ttl,
+        SESSION_IDLE_TIMEOUT=settings.session_idle_timeout,
+        SESSION_MAX_AGE=settings.session_max_age,
+        SECURE_COOKIES=settings.secure_cookies,
         ISSUER=settings.issuer,
         API_AUDIENCE=settings.api_audience,
         LOG_LEVEL=settings.log_level,
@@ -80,7 +83,8 @@ def _init_extensions(app: Flask, settings: Settings) -> None:
 
 def _register_jobs() -> None:
     # Importing a domain's jobs module registers its handlers with core.jobs.
-    import consortium.organisations.jobs  # noqa: F401
+    import consortium.organisations.jobs
+    import consortium.people.jobs  # noqa: F401
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -89,13 +93,19 @@ def _register_blueprints(app: Flask) -> None:
     from consortium.health.routes import blp as health
     from consortium.identity.routes import api as identity
     from consortium.identity.routes import oauth
+    from consortium.identity.session_routes import blp as auth
     from consortium.jobs.routes import blp as jobs
     from consortium.organisations.routes import blp as organisations
     from consortium.people.routes import blp as people
     from consortium.scim.routes import blp as scim
 
-    for blueprint in (oauth, identity, organisations, consortia, people, scim, jobs, health):
+    for blueprint in (oauth, auth, identity, organisations, consortia, people, scim, jobs, health):
         api.register_blueprint(blueprint)
+    if app.config["ENV_NAME"] == "development":
+        # Only here, never in production: sign in as any demo person (see consortium.devidp).
+        from consortium.devidp import demo
+
+        demo.mount(app)
 
 
 def _register_request_lifecycle(app: Flask) -> None:

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import http
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from json import JSONDecodeError
 from typing import Any
 
 import flask_smorest
 import marshmallow as ma
-from flask import Flask, Request, Response, g, json, request
+from flask import Flask, Request, Response, current_app, g, json, request
 from flask_smorest.pagination import Page
 from sqlalchemy import Select, func, select
 from webargs.flaskparser import FlaskParser
@@ -214,6 +215,17 @@ class ListPage(Page):
     """Paginate a list a service has already built."""
 
 
+ACCEPTED_BODY = "_consortium_accepted_body"
+
+
+@dataclass(frozen=True)
+class AcceptedBody:
+    """What an operation declared with Blueprint.accepts takes instead of JSON."""
+
+    media_types: tuple[str, ...]
+    max_bytes: int | None = None
+
+
 class Blueprint(flask_smorest.Blueprint):
     """flask-smorest's Blueprint with our defaults for documenting errors and paging."""
 
@@ -239,7 +251,8 @@ class Blueprint(flask_smorest.Blueprint):
 
         def decorator(func: Any) -> Any:
             func = requires(*scopes)(func)
-            func = self.doc(security=[{"oauth2": list(scopes)}])(func)
+            # Either a bearer token with these scopes, or a signed-in person whose roles grant them.
+            func = self.doc(security=[{"oauth2": list(scopes)}, {"session": []}])(func)
             return self.errors(401, 403)(func)
 
         return decorator
@@ -248,19 +261,57 @@ class Blueprint(flask_smorest.Blueprint):
         """Accept an Idempotency-Key on a creating POST (see core.idempotency)."""
         return self.doc(parameters=[IDEMPOTENCY_PARAMETER])(idempotent(func))
 
+    def accepts(
+        self, media_type: str, *, description: str, example: str, max_bytes: int | None = None
+    ) -> Callable[[Any], Any]:
+        """Take a raw `media_type` body instead of JSON (others get 415); documented.
+
+        `max_bytes` raises the app's MAX_CONTENT_LENGTH for this operation only (e.g. uploads).
+        """
+
+        def decorator(func: Any) -> Any:
+            setattr(func, ACCEPTED_BODY, AcceptedBody((media_type,), max_bytes))
+            body = {
+                "required": True,
+                "description": description,
+                "content": {media_type: {"schema": {"type": "string"}, "example": example}},
+            }
+            return self.doc(requestBody=body)(self.errors(415)(func))
+
+        return decorator
+
     def paginate_sql(self) -> Callable[[Any], Any]:
         """Page a Select with ?page=&page_size= (max 100); metadata in X-Pagination."""
         return self.paginate(SQLPage, page_size=20, max_page_size=100)
 
 
+def _accepted_body() -> AcceptedBody | None:
+    """The declaration of the view this request is routed to, if it takes a non-JSON body."""
+    view = current_app.view_functions.get(request.endpoint or "")
+    view_class = getattr(view, "view_class", None)
+    handler = getattr(view_class, request.method.lower(), None) if view_class else view
+    accepted = getattr(handler, ACCEPTED_BODY, None)
+    return accepted if isinstance(accepted, AcceptedBody) else None
+
+
 def require_json_bodies(app: Flask, prefixes: Iterable[str]) -> None:
-    """Refuse request bodies that are not JSON under the API prefixes (415, not a guess)."""
+    """Refuse request bodies that are not JSON under the API prefixes (415, not a guess),
+    except the media types an operation declared with Blueprint.accepts."""
     prefixes = tuple(prefixes)
 
     @app.before_request
     def _require_json() -> None:
         if request.method not in {"POST", "PUT", "PATCH"} or not request.path.startswith(prefixes):
             return
+        accepted = _accepted_body()
+        if accepted is not None and accepted.max_bytes is not None:
+            request.max_content_length = accepted.max_bytes
         has_body = (request.content_length or 0) > 0 or request.headers.get("Transfer-Encoding")
-        if has_body and not request.is_json:
+        if not has_body:
+            return
+        if accepted is None and not request.is_json:
             raise UnsupportedMediaType("Send the request body as application/json.")
+        if accepted is not None and request.mimetype not in accepted.media_types:
+            raise UnsupportedMediaType(
+                f"Send the request body as {' or '.join(accepted.media_types)}."
+            )

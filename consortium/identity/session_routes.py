@@ -130,7 +130,6 @@ class Session(MethodView):
 
 @blp.route("/logout")
 class Logout(MethodView):
-    @blp.doc(security=[{"session": []}])
     @blp.response(204)
     @blp.errors(403)
     def post(self) -> Response:

@@ -5,10 +5,13 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from flask import request
 from flask.views import MethodView
 
 from consortium.core.api import Blueprint
-from consortium.people import service
+from consortium.core.jobs import Job
+from consortium.jobs.schemas import JobSchema
+from consortium.people import importing, service
 from consortium.people.models import Person
 from consortium.people.schemas import PersonQuerySchema, PersonSchema, PersonUpdateSchema
 
@@ -60,3 +63,41 @@ class PersonItem(MethodView):
         person = service.get_person(person_id=person_id)
         blp.check_etag(person, PersonSchema)
         return service.update_person(person=person, changes=changes)
+
+
+IMPORT_BODY = (
+    "A UTF-8 CSV file with a header row. Columns: given_name, family_name and email are "
+    "required; job_title, profession, seniority (1-9), line_manager_email and external_id are "
+    f"optional. At most {importing.MAX_ROWS:,} rows and {importing.MAX_BYTES // 2**20} MiB."
+)
+IMPORT_RESULT = (
+    "The import job, accepted. Poll its Location; when it has succeeded its `result` is "
+    '`{"rows", "created", "updated", "unchanged", "failed", "errors": [{"row", "field", '
+    '"message"}]}`, where `row` is the line of the file (the header is line 1) and at most '
+    f"{importing.MAX_ERRORS:,} errors are listed."
+)
+
+
+@blp.route("/import")
+class PeopleImport(MethodView):
+    @blp.auth("people:write")
+    @blp.idempotent
+    @blp.accepts(
+        "text/csv",
+        description=IMPORT_BODY,
+        example=importing.EXAMPLE,
+        max_bytes=importing.MAX_BYTES,
+    )
+    @blp.response(202, JobSchema, description=IMPORT_RESULT)
+    @blp.errors(413, 422)
+    def post(self) -> tuple[Job, int, dict[str, str]]:
+        """Import your organisation's staff records from a CSV file, in the background.
+
+        Each row creates a person or updates the one with its external_id (else its email);
+        re-importing a file changes nothing. A row with an error is skipped whole and listed in
+        the job's result; line managers may come before or after their reports in the file.
+        Deactivated people are updated but stay deactivated. A file that cannot be read at all
+        (no header, an unknown or missing column, not UTF-8, too many rows) is refused with 422.
+        """
+        job = importing.start_import(data=request.get_data(cache=True))
+        return job, 202, {"Location": f"/api/v1/jobs/{job.id}"}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import marshmallow as ma
 from marshmallow import validate
 
@@ -64,6 +66,73 @@ class PersonQuerySchema(Schema):
     class Meta:
         unknown = ma.EXCLUDE
 
+    search = ma.fields.String(
+        validate=validate.Length(1, 200),
+        metadata={
+            "description": "Case-insensitive text in the given name, family name, email or job "
+            "title (% and _ match themselves).",
+            "example": "okafor",
+        },
+    )
     email = ma.fields.String(validate=validate.Length(1, 254))
     profession = ma.fields.String(validate=validate.Length(1, 100))
+    seniority = ma.fields.Integer(
+        validate=validate.Range(1, 9), metadata={"description": "Exactly this seniority."}
+    )
+    seniority_min = ma.fields.Integer(
+        validate=validate.Range(1, 9), metadata={"description": "At least this seniority."}
+    )
+    seniority_max = ma.fields.Integer(
+        validate=validate.Range(1, 9), metadata={"description": "At most this seniority."}
+    )
     status = ma.fields.String(validate=validate.OneOf(PERSON_STATUSES))
+
+    @ma.validates_schema
+    def _range_in_order(self, data: dict[str, Any], **kwargs: Any) -> None:
+        low, high = data.get("seniority_min"), data.get("seniority_max")
+        if low is not None and high is not None and low > high:
+            raise ma.ValidationError(
+                f"seniority_max ({high}) is below seniority_min ({low}).", "seniority_max"
+            )
+
+
+class PersonImportRowSchema(PersonSchema):
+    """One data row of a CSV import: PersonSchema's rules, with the manager named by email.
+
+    Cells arrive as text: surrounding spaces are dropped, an empty optional cell means "none"
+    and seniority is read as a whole number.
+    """
+
+    class Meta:
+        exclude = ("line_manager_id",)
+
+    line_manager_email = ma.fields.Email(allow_none=True, validate=validate.Length(3, 254))
+
+    REQUIRED = ("given_name", "family_name", "email")
+
+    @ma.pre_load
+    def _read_cells(self, data: Any, **kwargs: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        cells: dict[str, Any] = {}
+        for name, value in data.items():
+            value = value.strip() if isinstance(value, str) else value
+            if value == "":
+                if name in self.REQUIRED:
+                    continue  # "Missing data for required field."
+                value = None
+            elif name == "seniority" and isinstance(value, str) and _whole_number(value):
+                value = int(value)  # anything else stays text: "Not a valid integer."
+            cells[name] = value
+        return cells
+
+    @ma.post_load
+    def _lower_emails(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+        for name in ("email", "line_manager_email"):
+            if data.get(name):
+                data[name] = data[name].lower()
+        return data
+
+
+def _whole_number(text: str) -> bool:
+    return text.isascii() and text.isdigit() and len(text) <= 18

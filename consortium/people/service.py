@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import uuid
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, bindparam, literal, or_, select
+from sqlalchemy.orm import aliased
 
 from consortium.core import tenancy
 from consortium.core.errors import Conflict, Forbidden, Invalid, NotFound
@@ -13,6 +15,7 @@ from consortium.extensions import db
 from consortium.people.models import Person
 
 MAX_MANAGEMENT_DEPTH = 50
+LIKE_ESCAPE = "\\"
 
 
 def create_person(*, given_name: str, family_name: str, email: str, **fields: Any) -> Person:
@@ -20,31 +23,63 @@ def create_person(*, given_name: str, family_name: str, email: str, **fields: An
     organisation_id = tenancy.current().organisation_id
     if organisation_id is None:
         raise Forbidden("Staff records are created by their own organisation's client.")
-    email = email.strip().lower()
-    _ensure_email_free(organisation_id=organisation_id, email=email)
-    person = Person(
-        organisation_id=organisation_id,
-        given_name=given_name,
-        family_name=family_name,
-        email=email,
-    )
+    person = Person(id=uuid.uuid4(), organisation_id=organisation_id)
+    changes = {"given_name": given_name, "family_name": family_name, "email": email, **fields}
+    _check_changes(person=person, changes=changes)
+    for field, value in changes.items():
+        setattr(person, field, value)
     db.session.add(person)
     db.session.flush()
-    return update_person(person=person, changes=fields)
+    return person
 
 
 def list_people(
-    *, email: str | None = None, profession: str | None = None, status: str | None = None
+    *,
+    search: str | None = None,
+    email: str | None = None,
+    profession: str | None = None,
+    seniority: int | None = None,
+    seniority_min: int | None = None,
+    seniority_max: int | None = None,
+    status: str | None = None,
 ) -> Select[Person]:
-    """The staff records the caller may see, oldest first."""
+    """The staff records the caller may see that match every filter given, oldest first."""
     statement = select(Person).order_by(Person.created_at, Person.id)
+    if search:
+        pattern = f"%{_escape_like(search.strip())}%"
+        statement = statement.where(
+            or_(
+                *(
+                    column.ilike(pattern, escape=LIKE_ESCAPE)
+                    for column in (
+                        Person.given_name,
+                        Person.family_name,
+                        Person.email,
+                        Person.job_title,
+                    )
+                )
+            )
+        )
     if email:
         statement = statement.where(Person.email == email.strip().lower())
     if profession:
         statement = statement.where(Person.profession == profession)
+    if seniority is not None:
+        statement = statement.where(Person.seniority == seniority)
+    if seniority_min is not None:
+        statement = statement.where(Person.seniority >= seniority_min)
+    if seniority_max is not None:
+        statement = statement.where(Person.seniority <= seniority_max)
     if status:
         statement = statement.where(Person.status == status)
     return statement
+
+
+def _escape_like(text: str) -> str:
+    """`text` with LIKE's wildcards escaped, so % and _ match themselves."""
+    for char in (LIKE_ESCAPE, "%", "_"):
+        text = text.replace(char, LIKE_ESCAPE + char)
+    return text
 
 
 def get_person(*, person_id: uuid.UUID) -> Person:
@@ -56,6 +91,15 @@ def get_person(*, person_id: uuid.UUID) -> Person:
 
 def update_person(*, person: Person, changes: dict[str, Any]) -> Person:
     """Apply changes, keeping emails unique and the line-management chain acyclic."""
+    _check_changes(person=person, changes=changes)
+    for field, value in changes.items():
+        setattr(person, field, value)
+    db.session.flush()
+    return person
+
+
+def _check_changes(*, person: Person, changes: dict[str, Any]) -> None:
+    # Normalises the email in `changes`; raises before anything is written.
     if "email" in changes:
         changes["email"] = changes["email"].strip().lower()
         if changes["email"] != person.email:
@@ -71,10 +115,6 @@ def update_person(*, person: Person, changes: dict[str, Any]) -> Person:
             raise Conflict("Another person already has this external_id.", field="external_id")
     if changes.get("line_manager_id"):
         _ensure_valid_manager(person=person, manager_id=changes["line_manager_id"])
-    for field, value in changes.items():
-        setattr(person, field, value)
-    db.session.flush()
-    return person
 
 
 def _ensure_email_free(*, organisation_id: uuid.UUID, email: str) -> None:
@@ -88,22 +128,33 @@ def _ensure_email_free(*, organisation_id: uuid.UUID, email: str) -> None:
 
 def _ensure_valid_manager(*, person: Person, manager_id: uuid.UUID) -> None:
     # The manager must be a colleague the caller can see, and not one of the person's reports.
-    chain: set[uuid.UUID] = set()
-    current = db.session.scalar(
-        select(Person).where(
-            Person.id == manager_id, Person.organisation_id == person.organisation_id
+    managers = set(
+        db.session.scalars(
+            _management_chain(),
+            {"manager_id": manager_id, "organisation_id": person.organisation_id},
         )
     )
-    if current is None:
+    if not managers:
         raise Invalid("No such person in your organisation.", field="line_manager_id")
-    while current is not None and len(chain) < MAX_MANAGEMENT_DEPTH:
-        if current.id == person.id:
-            raise Invalid(
-                "This line manager would make a management loop.", field="line_manager_id"
-            )
-        chain.add(current.id)
-        current = (
-            db.session.scalar(select(Person).where(Person.id == current.line_manager_id))
-            if current.line_manager_id
-            else None
+    if person.id in managers:
+        raise Invalid("This line manager would make a management loop.", field="line_manager_id")
+
+
+@functools.cache
+def _management_chain() -> Select[uuid.UUID]:
+    """A manager and everyone above them, at most 50 deep: one recursive query."""
+    chain = (
+        select(Person.id, Person.line_manager_id, literal(1).label("depth"))
+        .where(
+            Person.id == bindparam("manager_id"),
+            Person.organisation_id == bindparam("organisation_id"),
         )
+        .cte("chain", recursive=True)
+    )
+    above = aliased(Person)
+    chain = chain.union_all(
+        select(above.id, above.line_manager_id, chain.c.depth + 1).where(
+            above.id == chain.c.line_manager_id, chain.c.depth < MAX_MANAGEMENT_DEPTH
+        )
+    )
+    return select(chain.c.id)
