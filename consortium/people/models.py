@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 
 from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
 from consortium.core.db import Base, Entity
 from consortium.core.tenancy import OrganisationOwned
@@ -22,6 +22,12 @@ class Person(Entity, OrganisationOwned, Base):
         CheckConstraint("seniority BETWEEN 1 AND 9", name="seniority"),
         CheckConstraint(f"status IN {PERSON_STATUSES!r}", name="status"),
     )
+
+    # No plain index: the unique (organisation_id, email) one serves organisation lookups, and a
+    # plain one misleads the planner while a big import is uncommitted (statistics say empty).
+    @declared_attr
+    def organisation_id(cls) -> Mapped[uuid.UUID]:
+        return mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
 
     given_name: Mapped[str] = mapped_column(String(100))
     family_name: Mapped[str] = mapped_column(String(100))

@@ -5,7 +5,10 @@ same RLS policy as the other organisation-owned tables (ENABLEd and FORCEd). A p
 index stops a person being made org_admin twice (consortium_id is NULL there, and NULLs are
 distinct in the existing unique constraint). people.deprovisioned_at marks a person an HR
 system deleted through SCIM (kept, deactivated, no longer a SCIM resource). New tables, a
-nullable column and an index on a small table: safe to run live.
+nullable column and an index on a small table: safe to run live. The plain index on
+people.organisation_id goes: the unique (organisation_id, email) index covers it, and during a
+large uncommitted import the planner preferred the plain one and scanned the whole organisation
+for every row.
 
 Revision ID: 16bcb8e3a5a8
 Revises: d9287255fe14
@@ -157,6 +160,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index("uq_role_assignments_person_id_org_admin", table_name="role_assignments")
     op.drop_column("people", "deprovisioned_at")
+    op.create_index("ix_people_organisation_id", "people", ["organisation_id"], unique=False)
     op.drop_index(op.f("ix_person_identities_person_id"), table_name="person_identities")
     op.drop_index(op.f("ix_person_identities_organisation_id"), table_name="person_identities")
     op.drop_table("person_identities")
