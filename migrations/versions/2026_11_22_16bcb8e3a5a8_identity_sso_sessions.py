@@ -136,6 +136,7 @@ def upgrade() -> None:
     op.create_index(
         op.f("ix_person_identities_person_id"), "person_identities", ["person_id"], unique=False
     )
+    op.drop_index("ix_people_organisation_id", table_name="people")
     op.add_column(
         "people",
         sa.Column("deprovisioned_at", consortium.core.db.UTCDateTime(timezone=True), nullable=True),
