@@ -81,16 +81,20 @@ def current() -> Principal:
 
 
 class TenantAware:
-    """A model whose rows belong to tenants. Subclasses say which rows a principal may touch."""
+    """A model whose rows belong to tenants. Subclasses say which rows a principal may touch.
+
+    The defaults fail closed: a model that forgets to override them shows nobody anything and
+    lets nobody write (except under `all_tenants()`).
+    """
 
     @classmethod
     def tenant_criteria(cls, principal: Principal) -> ColumnElement[bool]:
         """SQL criteria for the rows `principal` may see (mirrored by the RLS policy)."""
-        raise NotImplementedError
+        return false()
 
     def owned_by(self, principal: Principal) -> bool:
         """Whether `principal` may write this row (mirrored by the policy's WITH CHECK)."""
-        raise NotImplementedError
+        return False
 
 
 class OrganisationOwned(TenantAware):
@@ -122,6 +126,14 @@ def acting_as(principal: Principal) -> Iterator[Principal]:
     finally:
         _current.reset(token)
         _reapply()
+
+
+def acting_for(organisation_id: uuid.UUID, *, name: str) -> AbstractContextManager[Principal]:
+    """Run the block as the system acting for one organisation (its writes are tenancy-checked).
+
+    For work no caller is signed in for yet (a login, a seed) or done on a caller's behalf.
+    """
+    return acting_as(Principal(kind="system", organisation_id=organisation_id, name=name))
 
 
 def all_tenants() -> AbstractContextManager[Principal]:

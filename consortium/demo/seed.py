@@ -211,9 +211,7 @@ def _seed_staff(org: Organisation) -> None:
     domain = org.email_domains[0]
     for given, family, title, profession, seniority in STAFF[org.slug]:
         email = f"{given}.{family}@{domain}".lower()
-        with tenancy.acting_as(
-            tenancy.Principal(kind="system", organisation_id=org.id, name="seed")
-        ):
+        with tenancy.acting_for(org.id, name="seed"):
             person = db.session.scalar(select(Person).where(Person.email == email))
             if person is None:
                 person = people.create_person(

@@ -77,8 +77,11 @@ def role_summary(principal: Principal) -> list[dict[str, Any]]:
 # --- organisation admins ---------------------------------------------------------------
 
 
-def _administered(organisation_id: uuid.UUID) -> None:
-    # Another organisation's admins are not even visible: 404, as if it did not exist.
+def require_admin_of(organisation_id: uuid.UUID) -> None:
+    """Refuse unless the caller administers the organisation (SSO, admins, API clients).
+
+    Another organisation's is not even visible: 404, as if it did not exist.
+    """
     principal = tenancy.current()
     if not principal.administers(organisation_id):
         raise NotFound(f"No organisation {organisation_id}.")
@@ -96,7 +99,7 @@ def _admin_person(*, organisation_id: uuid.UUID, person_id: uuid.UUID) -> Person
 
 def list_admins(*, organisation_id: uuid.UUID) -> list[Person]:
     """The organisation's admins, by name."""
-    _administered(organisation_id)
+    require_admin_of(organisation_id)
     return list(
         db.session.scalars(
             select(Person)
@@ -112,8 +115,8 @@ def list_admins(*, organisation_id: uuid.UUID) -> list[Person]:
 
 def add_admin(*, organisation_id: uuid.UUID, person_id: uuid.UUID) -> Person:
     """Make a person of the organisation one of its admins (idempotent); returns the person."""
-    _administered(organisation_id)
-    with tenancy.acting_as(_organisation_principal(organisation_id)):
+    require_admin_of(organisation_id)
+    with tenancy.acting_for(organisation_id, name="roles"):
         person = _admin_person(organisation_id=organisation_id, person_id=person_id)
         if person.status != "active":
             raise Invalid("A deactivated person cannot be an admin.", field="person_id")
@@ -128,8 +131,8 @@ def add_admin(*, organisation_id: uuid.UUID, person_id: uuid.UUID) -> Person:
 
 def remove_admin(*, organisation_id: uuid.UUID, person_id: uuid.UUID) -> None:
     """Take the org_admin role away from a person of the organisation."""
-    _administered(organisation_id)
-    with tenancy.acting_as(_organisation_principal(organisation_id)):
+    require_admin_of(organisation_id)
+    with tenancy.acting_for(organisation_id, name="roles"):
         assignment = _assignment(person_id=person_id, role="org_admin", consortium_id=None)
         if assignment is None or assignment.organisation_id != organisation_id:
             raise NotFound("This person is not an admin of the organisation.")
@@ -228,8 +231,3 @@ def _assignment(
     else:
         statement = statement.where(RoleAssignment.consortium_id == consortium_id)
     return db.session.scalar(statement)
-
-
-def _organisation_principal(organisation_id: uuid.UUID) -> Principal:
-    # A platform admin writes the organisation's rows as that organisation (tenancy-checked).
-    return Principal(kind="system", organisation_id=organisation_id, name="roles")

@@ -8,12 +8,11 @@ from dataclasses import dataclass
 
 from sqlalchemy import Select, select
 
-from consortium.core import tenancy
-from consortium.core.errors import Invalid, NotFound
+from consortium.core.errors import Invalid
 from consortium.core.security import ORGANISATION_SCOPES, SCOPES, hash_secret, new_secret
 from consortium.extensions import db
 from consortium.identity.models import ApiClient
-from consortium.organisations import service as organisations
+from consortium.identity.roles import require_admin_of
 
 
 @dataclass(frozen=True)
@@ -40,7 +39,7 @@ def create_client(
             field="scopes",
         )
     if organisation_id is not None:
-        _administered(organisation_id)
+        require_admin_of(organisation_id)
     secret = new_secret()
     client = ApiClient(
         organisation_id=organisation_id,
@@ -56,16 +55,9 @@ def create_client(
 
 def list_clients(*, organisation_id: uuid.UUID) -> Select[ApiClient]:
     """An organisation's API clients, oldest first."""
-    _administered(organisation_id)
+    require_admin_of(organisation_id)
     return (
         select(ApiClient)
         .where(ApiClient.organisation_id == organisation_id)
         .order_by(ApiClient.created_at, ApiClient.id)
     )
-
-
-def _administered(organisation_id: uuid.UUID) -> None:
-    # Another organisation's clients are not even visible: 404, as if it did not exist.
-    if not tenancy.current().administers(organisation_id):
-        raise NotFound(f"No organisation {organisation_id}.")
-    organisations.get_organisation(organisation_id=organisation_id)

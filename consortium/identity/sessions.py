@@ -75,9 +75,7 @@ def start_session(*, person_id: uuid.UUID, organisation_id: uuid.UUID) -> tuple[
         expires_at=now + timedelta(seconds=current_app.config["SESSION_MAX_AGE"]),
     )
     # Nobody is signed in yet: the session is written as its organisation.
-    with tenancy.acting_as(
-        tenancy.Principal(kind="system", organisation_id=organisation_id, name="sessions")
-    ):
+    with tenancy.acting_for(organisation_id, name="sessions"):
         db.session.add(session)
         db.session.flush()
     return session, token

@@ -27,11 +27,10 @@ from consortium.core import tenancy
 from consortium.core.db import utcnow
 from consortium.core.errors import BadGateway, Invalid, NotFound, Unauthenticated
 from consortium.core.security import decrypt, derived_key, encrypt
-from consortium.core.tenancy import Principal
 from consortium.extensions import db
 from consortium.identity import oidc
 from consortium.identity.models import PersonIdentity, SsoConfiguration
-from consortium.organisations import service as organisations
+from consortium.identity.roles import require_admin_of
 from consortium.organisations.models import Organisation
 from consortium.people.models import Person
 
@@ -53,10 +52,7 @@ def configure_sso(
     email_domains: list[str] | None = None,
 ) -> SsoConfiguration:
     """Save (create or replace) the organisation's SSO; the provider is discovered first."""
-    principal = tenancy.current()
-    if not principal.administers(organisation_id):
-        raise NotFound(f"No organisation {organisation_id}.")
-    organisations.get_organisation(organisation_id=organisation_id)
+    require_admin_of(organisation_id)
     if current_app.config["SETTINGS"].is_production and urlsplit(issuer).scheme != "https":
         raise Invalid("The issuer must be an https URL.", field="issuer")
     try:
@@ -86,7 +82,7 @@ def store_configuration(
 ) -> SsoConfiguration:
     """Save an already discovered configuration (the demo seed's provider is not up yet)."""
     domains = sorted({d.strip().lower() for d in email_domains})
-    with tenancy.acting_as(Principal(kind="system", organisation_id=organisation_id, name="sso")):
+    with tenancy.acting_for(organisation_id, name="sso"):
         config = _configuration(organisation_id)
         if config is None:
             config = SsoConfiguration(organisation_id=organisation_id, version=0)
@@ -105,9 +101,8 @@ def store_configuration(
 
 def get_sso(*, organisation_id: uuid.UUID) -> SsoConfiguration:
     """The organisation's SSO configuration (its secret is never shown)."""
-    if not tenancy.current().administers(organisation_id):
-        raise NotFound(f"No organisation {organisation_id}.")
-    with tenancy.acting_as(Principal(kind="system", organisation_id=organisation_id, name="sso")):
+    require_admin_of(organisation_id)
+    with tenancy.acting_for(organisation_id, name="sso"):
         config = _configuration(organisation_id)
     if config is None:
         raise NotFound("This organisation has no SSO configured.")
@@ -239,7 +234,7 @@ def complete_login(*, slug: str, params: dict[str, str], state_cookie: str | Non
             "The identity provider's token endpoint returned no token.", reason="token_refused"
         )
     claims = _verified_claims(client, token, nonce=saved["nonce"])
-    with tenancy.acting_as(Principal(kind="system", organisation_id=organisation.id, name="sso")):
+    with tenancy.acting_for(organisation.id, name="sso"):
         person = _person_for(organisation=organisation, config=config, claims=claims)
     return LoginResult(person=person, next=saved["next"])
 
