@@ -47,6 +47,8 @@ def _configure(app: Flask, settings: Settings) -> None:
         ISSUER=settings.issuer,
         API_AUDIENCE=settings.api_audience,
         LOG_LEVEL=settings.log_level,
+        MAIL_URL=settings.mail_url,
+        MAIL_FROM=settings.mail_from,
         PREFERRED_URL_SCHEME="https" if settings.secure_cookies else "http",
         # OpenAPI document and interactive docs (flask-smorest).
         API_TITLE="Consortium API",
@@ -83,8 +85,10 @@ def _init_extensions(app: Flask, settings: Settings) -> None:
 
 def _register_jobs() -> None:
     # Importing a domain's jobs module registers its handlers with core.jobs.
+    import consortium.core.mail
     import consortium.organisations.jobs
-    import consortium.people.jobs  # noqa: F401
+    import consortium.people.jobs
+    import consortium.pool.jobs  # noqa: F401
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -97,9 +101,25 @@ def _register_blueprints(app: Flask) -> None:
     from consortium.jobs.routes import blp as jobs
     from consortium.organisations.routes import blp as organisations
     from consortium.people.routes import blp as people
+    from consortium.pool.routes import blp as pool
+    from consortium.programmes.routes import blp as programmes
     from consortium.scim.routes import blp as scim
+    from consortium.sensitive.routes import blp as sensitive
 
-    for blueprint in (oauth, auth, identity, organisations, consortia, people, scim, jobs, health):
+    for blueprint in (
+        oauth,
+        auth,
+        identity,
+        organisations,
+        consortia,
+        people,
+        pool,
+        programmes,
+        sensitive,
+        scim,
+        jobs,
+        health,
+    ):
         api.register_blueprint(blueprint)
     if app.config["ENV_NAME"] == "development":
         # Only here, never in production: sign in as any demo person (see consortium.devidp).

@@ -45,6 +45,10 @@ class Settings:
     session_idle_timeout: int = 3600
     session_max_age: int = 12 * 3600
     log_level: str = "INFO"
+    # Outgoing mail: smtp://[user:password@]host[:port] (smtp+starttls:// or smtps:// for
+    # TLS); empty: written to the log (development, tests).
+    mail_url: str = ""
+    mail_from: str = "Consortium <no-reply@consortium.invalid>"
 
     @property
     def is_production(self) -> bool:
@@ -83,6 +87,8 @@ class Settings:
             ("secret_key", "SECRET_KEY"),
             ("public_base_url", "PUBLIC_BASE_URL"),
             ("log_level", "LOG_LEVEL"),
+            ("mail_url", "MAIL_URL"),
+            ("mail_from", "MAIL_FROM"),
         ):
             if key in e:
                 values[name] = e[key]

@@ -215,6 +215,16 @@ class ListPage(Page):
     """Paginate a list a service has already built."""
 
 
+class PresentedSQLPage(SQLPage):
+    """SQLPage whose rows pass through the view's presenter (e.g. per-caller field visibility)."""
+
+    present: Callable[[list[Any]], list[Any]] = staticmethod(lambda rows: rows)
+
+    @property
+    def items(self) -> list[Any]:
+        return self.present(super().items)
+
+
 ACCEPTED_BODY = "_consortium_accepted_body"
 
 
@@ -280,9 +290,17 @@ class Blueprint(flask_smorest.Blueprint):
 
         return decorator
 
-    def paginate_sql(self) -> Callable[[Any], Any]:
-        """Page a Select with ?page=&page_size= (max 100); metadata in X-Pagination."""
-        return self.paginate(SQLPage, page_size=20, max_page_size=100)
+    def paginate_sql(
+        self, present: Callable[[list[Any]], list[Any]] | None = None
+    ) -> Callable[[Any], Any]:
+        """Page a Select with ?page=&page_size= (max 100); metadata in X-Pagination.
+
+        `present`, if given, turns each page's rows into what the response schema dumps.
+        """
+        if present is None:
+            return self.paginate(SQLPage, page_size=20, max_page_size=100)
+        page = type("PresentedPage", (PresentedSQLPage,), {"present": staticmethod(present)})
+        return self.paginate(page, page_size=20, max_page_size=100)
 
 
 def _accepted_body() -> AcceptedBody | None:

@@ -8,16 +8,30 @@ from typing import Any
 
 from flask import Flask, current_app, has_app_context
 from flask.globals import app_ctx
-from sqlalchemy import JSON, DateTime, MetaData, TypeDecorator, Uuid, create_engine
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    MetaData,
+    String,
+    TypeDecorator,
+    Uuid,
+    create_engine,
+    literal,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Engine
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import (
     DeclarativeBase,
+    InstrumentedAttribute,
     Mapped,
     Session,
     mapped_column,
     scoped_session,
 )
+from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.visitors import InternalTraversal
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -49,6 +63,34 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value
 
 
+class JsonArrayContains(ColumnElement[bool]):
+    """`value` is an element of the JSON array in `column` (portable: PostgreSQL and SQLite)."""
+
+    inherit_cache = True
+    type = Boolean()
+    _traverse_internals = [
+        ("column", InternalTraversal.dp_clauseelement),
+        ("value", InternalTraversal.dp_clauseelement),
+    ]
+
+    def __init__(self, column: ColumnElement[Any] | InstrumentedAttribute[Any], value: str) -> None:
+        self.column = column
+        self.value = literal(value, String())
+
+
+@compiles(JsonArrayContains, "postgresql")
+def _contains_postgresql(element: JsonArrayContains, compiler: Any, **kw: Any) -> str:
+    column, value = compiler.process(element.column, **kw), compiler.process(element.value, **kw)
+    return f"({column} @> jsonb_build_array(CAST({value} AS text)))"
+
+
+@compiles(JsonArrayContains)
+def _contains_sqlite(element: JsonArrayContains, compiler: Any, **kw: Any) -> str:
+    column, value = compiler.process(element.column, **kw), compiler.process(element.value, **kw)
+    # Both parts are compiled SQL (a column and a bound parameter), not client text.
+    return f"EXISTS (SELECT 1 FROM json_each({column}) WHERE json_each.value = {value})"  # noqa: S608
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
     type_annotation_map = {
@@ -56,6 +98,7 @@ class Base(DeclarativeBase):
         uuid.UUID: Uuid(),
         dict[str, Any]: JSON().with_variant(JSONB(), "postgresql"),
         list[str]: JSON().with_variant(JSONB(), "postgresql"),
+        list[dict[str, Any]]: JSON().with_variant(JSONB(), "postgresql"),
     }
 
 

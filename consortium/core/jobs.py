@@ -20,7 +20,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import Flask, current_app, has_app_context
 from redis import Redis
@@ -39,6 +39,7 @@ from consortium.core.db import Base, Entity, utcnow
 from consortium.core.tenancy import OrganisationOwned, Principal
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 JOB_STATUSES = ("pending", "enqueued", "running", "succeeded", "failed")
 MAX_ATTEMPTS = 4
@@ -353,11 +354,35 @@ def purge_idempotency_keys() -> int:
         return purge_expired(older_than=timedelta(seconds=app.config["IDEMPOTENCY_TTL"]))
 
 
-# Periodic jobs, declared as data: (function, queue, interval in seconds).
-PERIODIC: tuple[tuple[Callable[[], Any], str, int], ...] = (
+# Periodic jobs, declared as data: (function, queue, interval in seconds). Domains add theirs
+# with `periodic` when their jobs module is imported (see create_app's _register_jobs).
+PERIODIC: list[tuple[Callable[[], Any], str, int]] = [
     (sweep_outbox, "maintenance", 30),
     (purge_idempotency_keys, "maintenance", 3600),
-)
+]
+
+
+def periodic(
+    *, every: int, queue: str = "maintenance"
+) -> Callable[[Callable[[], T]], Callable[[], T]]:
+    """Have the scheduler call this module-level function every `every` seconds.
+
+    RQ imports it by name in a worker, so it takes no arguments and opens its own app context
+    (see `in_worker_app`).
+    """
+
+    def decorator(func: Callable[[], T]) -> Callable[[], T]:
+        if all(f is not func for f, _, _ in PERIODIC):
+            PERIODIC.append((func, queue, every))
+        return func
+
+    return decorator
+
+
+def in_worker_app(work: Callable[[], T]) -> T:
+    """Run `work` in this worker process's app context (a periodic job's body)."""
+    with _worker_app().app_context():
+        return work()
 
 
 def run_scheduler(app: Flask) -> None:

@@ -25,6 +25,8 @@ SCOPES: dict[str, str] = {
     "people:read": "Read the organisation's staff records.",
     "people:write": "Create and change the organisation's staff records.",
     "jobs:read": "Read the status of background jobs the organisation caused.",
+    "pool:read": "See the mentor pool, programmes and applications the caller may see.",
+    "pool:write": "Offer to mentor or coach, keep a CPD log, and apply to programmes.",
     "scim": "Provision the organisation's staff through SCIM 2.0 at /scim/v2.",
     "organisation:admin": "Administer the organisation: SSO, admins, API clients (org admins).",
     "consortium:coordinate": "Run the consortia the person coordinates (coordinators).",

@@ -69,6 +69,20 @@ class Principal:
         """Whether this principal coordinates `consortium_id` (or is a platform admin)."""
         return self.is_platform_admin or f"coordinator:{consortium_id}" in self.roles
 
+    @property
+    def coordinated_consortium_ids(self) -> frozenset[uuid.UUID]:
+        """The consortia this principal coordinates (from its roles)."""
+        return frozenset(
+            uuid.UUID(role.partition(":")[2])
+            for role in self.roles
+            if role.startswith("coordinator:")
+        )
+
+    @property
+    def person_id(self) -> uuid.UUID | None:
+        """The signed-in person's id; None for clients, the system and nobody."""
+        return self.id if self.kind == "person" else None
+
 
 ANONYMOUS = Principal(kind="anonymous")
 SYSTEM = Principal(kind="system", all_tenants=True, name="system")
@@ -152,6 +166,10 @@ def rls_settings(principal: Principal) -> dict[str, str]:
     return {
         "app.organisation_id": str(principal.organisation_id or ""),
         "app.consortium_ids": ",".join(sorted(str(c) for c in principal.consortium_ids)),
+        "app.coordinated_ids": ",".join(
+            sorted(str(c) for c in principal.coordinated_consortium_ids)
+        ),
+        "app.person_id": str(principal.person_id or ""),
         "app.all_tenants": "on" if principal.all_tenants else "",
     }
 
@@ -159,6 +177,8 @@ def rls_settings(principal: Principal) -> dict[str, str]:
 _SET_LOCAL = text(
     "SELECT set_config('app.organisation_id', :org, true),"
     " set_config('app.consortium_ids', :consortia, true),"
+    " set_config('app.coordinated_ids', :coordinated, true),"
+    " set_config('app.person_id', :person, true),"
     " set_config('app.all_tenants', :all, true)"
 )
 
@@ -172,6 +192,8 @@ def apply_rls(connection: Connection, principal: Principal) -> None:
         {
             "org": values["app.organisation_id"],
             "consortia": values["app.consortium_ids"],
+            "coordinated": values["app.coordinated_ids"],
+            "person": values["app.person_id"],
             "all": values["app.all_tenants"],
         },
     )
