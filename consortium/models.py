@@ -12,21 +12,35 @@ from consortium.identity.models import (
     SigningKey,
     SsoConfiguration,
 )
+from consortium.matches.models import Match, MentoringSession
 from consortium.organisations.models import Organisation
 from consortium.people.models import Person
+from consortium.pool.models import CpdEntry, MentorProfile, MentorProfileShare, VettingDecision
+from consortium.programmes.models import Application, Programme
+from consortium.sensitive.models import Consent, SensitiveAttributes
 
 __all__ = [
     "ApiClient",
+    "Application",
     "Base",
+    "Consent",
     "Consortium",
     "ConsortiumMembership",
+    "CpdEntry",
     "IdempotencyRecord",
     "Job",
     "LoginSession",
+    "Match",
+    "MentorProfile",
+    "MentorProfileShare",
+    "MentoringSession",
     "Organisation",
     "Person",
     "PersonIdentity",
+    "Programme",
     "RoleAssignment",
+    "SensitiveAttributes",
     "SigningKey",
     "SsoConfiguration",
+    "VettingDecision",
 ]

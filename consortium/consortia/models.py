@@ -23,6 +23,10 @@ class Consortium(Entity, TenantAware, Base):
     name: Mapped[str] = mapped_column(String(200))
     slug: Mapped[str] = mapped_column(String(63), unique=True)
     approval_policy: Mapped[str] = mapped_column(String(32), default="coordinator")
+    # Coach care: past these a mentor is flagged as fatigued and gets no new pairings here.
+    max_active_load: Mapped[int] = mapped_column(default=6, server_default="6")
+    max_sessions_90_days: Mapped[int] = mapped_column(default=24, server_default="24")
+    supervision_interval_days: Mapped[int] = mapped_column(default=90, server_default="90")
 
     # Member organisations see the consortia they belong to; only the platform creates them.
     @classmethod

@@ -29,6 +29,36 @@ class ConsortiumSchema(Schema):
             "example": "coordinator",
         },
     )
+    max_active_load = ma.fields.Integer(
+        strict=True,
+        load_default=6,
+        validate=validate.Range(1, 50),
+        metadata={
+            "description": "Coach care: a mentor with more pairings than this (proposed, "
+            "approved or active) is flagged as fatigued.",
+            "example": 6,
+        },
+    )
+    max_sessions_90_days = ma.fields.Integer(
+        strict=True,
+        load_default=24,
+        validate=validate.Range(1, 500),
+        metadata={
+            "description": "Coach care: a mentor who held more sessions than this in the last "
+            "90 days is flagged as fatigued.",
+            "example": 24,
+        },
+    )
+    supervision_interval_days = ma.fields.Integer(
+        strict=True,
+        load_default=90,
+        validate=validate.Range(7, 730),
+        metadata={
+            "description": "Supervision is due this many days after a mentor's last logged "
+            "supervision (at once if none is logged).",
+            "example": 90,
+        },
+    )
     created_at = ma.fields.AwareDateTime(dump_only=True)
     updated_at = ma.fields.AwareDateTime(dump_only=True)
 
@@ -36,6 +66,9 @@ class ConsortiumSchema(Schema):
 class ConsortiumUpdateSchema(Schema):
     name = ma.fields.String(validate=validate.Length(1, 200))
     approval_policy = ma.fields.String(validate=validate.OneOf(APPROVAL_POLICIES))
+    max_active_load = ma.fields.Integer(strict=True, validate=validate.Range(1, 50))
+    max_sessions_90_days = ma.fields.Integer(strict=True, validate=validate.Range(1, 500))
+    supervision_interval_days = ma.fields.Integer(strict=True, validate=validate.Range(7, 730))
 
 
 class MembershipCreateSchema(Schema):

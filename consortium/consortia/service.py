@@ -14,11 +14,11 @@ from consortium.extensions import db
 from consortium.organisations import service as organisations
 
 
-def create_consortium(*, name: str, slug: str, approval_policy: str) -> Consortium:
+def create_consortium(*, name: str, slug: str, **settings: Any) -> Consortium:
     """Create a consortium; slugs are unique across the platform."""
     if db.session.scalar(select(Consortium.id).where(Consortium.slug == slug)):
         raise Conflict(f"A consortium with the slug '{slug}' already exists.", field="slug")
-    consortium = Consortium(name=name, slug=slug, approval_policy=approval_policy)
+    consortium = Consortium(name=name, slug=slug, **settings)
     db.session.add(consortium)
     db.session.flush()
     return consortium
@@ -84,6 +84,21 @@ def consortium_ids_of(organisation_id: uuid.UUID) -> frozenset[uuid.UUID]:
             db.session.scalars(
                 select(ConsortiumMembership.consortium_id).where(
                     ConsortiumMembership.organisation_id == organisation_id
+                )
+            )
+        )
+
+
+def fellow_members_of(organisation_id: uuid.UUID) -> frozenset[uuid.UUID]:
+    """Organisations sharing at least one consortium with `organisation_id` (itself included)."""
+    mine = select(ConsortiumMembership.consortium_id).where(
+        ConsortiumMembership.organisation_id == organisation_id
+    )
+    with tenancy.all_tenants():
+        return frozenset(
+            db.session.scalars(
+                select(ConsortiumMembership.organisation_id).where(
+                    ConsortiumMembership.consortium_id.in_(mine)
                 )
             )
         )

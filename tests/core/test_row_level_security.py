@@ -79,16 +79,24 @@ def test_an_aggregate_or_a_lookup_by_id_cannot_reach_another_tenant(
     with runtime_engine.begin() as c:
         _set(c, "app.organisation_id", tenant_b.id)
         assert c.execute(text("SELECT count(*) FROM people")).scalar_one() == 2
-        assert c.execute(
-            text("SELECT count(*) FROM people WHERE id = :id"), {"id": tenant_a.person["id"]}
-        ).scalar_one() == 0
-        assert c.execute(
-            text("SELECT count(*) FROM people WHERE organisation_id = :o"), {"o": tenant_a.id}
-        ).scalar_one() == 0
+        assert (
+            c.execute(
+                text("SELECT count(*) FROM people WHERE id = :id"), {"id": tenant_a.person["id"]}
+            ).scalar_one()
+            == 0
+        )
+        assert (
+            c.execute(
+                text("SELECT count(*) FROM people WHERE organisation_id = :o"), {"o": tenant_a.id}
+            ).scalar_one()
+            == 0
+        )
         # Other tenant-owned tables and the organisations table itself are filtered too.
         orgs = {str(r[0]) for r in c.execute(text("SELECT id FROM organisations"))}
         assert orgs == {tenant_b.id}
-        client_orgs = {str(r[0]) for r in c.execute(text("SELECT organisation_id FROM api_clients"))}
+        client_orgs = {
+            str(r[0]) for r in c.execute(text("SELECT organisation_id FROM api_clients"))
+        }
         assert client_orgs == {tenant_b.id}
 
 
@@ -110,7 +118,10 @@ def test_an_empty_setting_means_no_rows(
             _set(c, "app.organisation_id", tenant_b.id)
             assert len(_people(c)) == 2
         with c.begin():
-            assert c.execute(text("SELECT current_setting('app.organisation_id', true)")).scalar() == ""
+            assert (
+                c.execute(text("SELECT current_setting('app.organisation_id', true)")).scalar()
+                == ""
+            )
             assert _people(c) == []
         with c.begin():
             _set(c, "app.organisation_id", "")
@@ -178,7 +189,9 @@ def test_updating_or_deleting_another_tenants_row_affects_nothing(
         assert updated.rowcount == 0
         everyone = c.execute(text("UPDATE people SET profession = 'hijacked'"))
         assert everyone.rowcount == 2  # only B's own two
-        deleted = c.execute(text("DELETE FROM people WHERE organisation_id = :a"), {"a": tenant_a.id})
+        deleted = c.execute(
+            text("DELETE FROM people WHERE organisation_id = :a"), {"a": tenant_a.id}
+        )
         assert deleted.rowcount == 0
     after = tenant_a.api.get(f"/api/v1/people/{tenant_a.person['id']}").get_json()
     assert after == before
@@ -201,33 +214,47 @@ def test_organisations_may_not_write_consortia_or_memberships(
         )
 
 
+# Tables that hold no tenant's data: the schema version and the service's own signing keys.
+NOT_TENANT_DATA = {"alembic_version", "signing_keys"}
+
+
 def test_every_tenant_table_has_forced_row_level_security(runtime_engine: Engine) -> None:
+    """Every table but the few that hold no tenant's data: a new table must opt in to RLS."""
     with runtime_engine.connect() as c:
         tables = c.execute(
             text(
                 "SELECT c.relname, c.relrowsecurity, c.relforcerowsecurity"
                 " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
-                " WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND EXISTS ("
-                "   SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid"
-                "   AND a.attname = 'organisation_id' AND NOT a.attisdropped)"
-            )
-        ).all()
-        # organisations and consortia carry no organisation_id but are tenant data too.
-        tenant_roots = c.execute(
-            text(
-                "SELECT c.relname, c.relrowsecurity, c.relforcerowsecurity FROM pg_class c"
-                " JOIN pg_namespace n ON n.oid = c.relnamespace"
-                " WHERE n.nspname = 'public' AND c.relname IN ('organisations', 'consortia')"
+                " WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p')"
             )
         ).all()
         with_policy = {
-            r[0] for r in c.execute(text("SELECT tablename FROM pg_policies WHERE schemaname = 'public'"))
+            r[0]
+            for r in c.execute(
+                text("SELECT tablename FROM pg_policies WHERE schemaname = 'public'")
+            )
         }
     names = {r.relname for r in tables}
-    assert {"people", "api_clients", "jobs", "idempotency_keys", "role_assignments",
-            "consortium_memberships"} <= names
-    assert len(tenant_roots) == 2
-    for row in [*tables, *tenant_roots]:
+    assert {
+        "people",
+        "api_clients",
+        "jobs",
+        "idempotency_keys",
+        "role_assignments",
+        "consortium_memberships",
+        "organisations",
+        "consortia",
+        "mentor_profiles",
+        "programmes",
+        "applications",
+        "sensitive_attributes",
+        "consents",
+        "matches",
+    } <= names
+    assert names >= NOT_TENANT_DATA
+    for row in tables:
+        if row.relname in NOT_TENANT_DATA:
+            continue
         assert row.relrowsecurity, f"{row.relname}: row-level security is not enabled"
         assert row.relforcerowsecurity, f"{row.relname}: row-level security is not forced"
         assert row.relname in with_policy, f"{row.relname}: has no policy"
@@ -272,7 +299,9 @@ def test_the_orm_hook_alone_filters_reads(
         found = db.session.scalars(select(Person)).all()
         assert {str(p.id) for p in found} == people["a"]
         assert db.session.get(Person, uuid.UUID(tenant_b.person["id"])) is None
-        by_id = db.session.scalar(select(Person).where(Person.id == uuid.UUID(tenant_b.person["id"])))
+        by_id = db.session.scalar(
+            select(Person).where(Person.id == uuid.UUID(tenant_b.person["id"]))
+        )
         assert by_id is None
         db.session.rollback()
 
@@ -289,9 +318,11 @@ def test_the_orm_hook_alone_filters_bulk_updates(
             update(Person).values(job_title="Hijacked").execution_options(synchronize_session=False)
         )
         assert result.rowcount == 2
-        titles = db.session.connection().execute(
-            text("SELECT organisation_id, job_title FROM people")
-        ).all()
+        titles = (
+            db.session.connection()
+            .execute(text("SELECT organisation_id, job_title FROM people"))
+            .all()
+        )
         db.session.rollback()
     assert {str(o) for o, t in titles if t == "Hijacked"} == {tenant_a.id}
 
@@ -333,4 +364,3 @@ def test_the_flush_guard_allows_a_row_for_the_principals_own_tenant(
         )
         db.session.flush()
         db.session.rollback()
-

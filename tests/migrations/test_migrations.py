@@ -24,7 +24,13 @@ TENANT_TABLES = {
     for mapper in Base.registry.mappers
     if issubclass(mapper.class_, TenantAware)
 }
-RLS_FUNCTIONS = {"app_organisation_id", "app_consortium_ids", "app_all_tenants"}
+RLS_FUNCTIONS = {
+    "app_organisation_id",
+    "app_consortium_ids",
+    "app_all_tenants",
+    "app_coordinated_ids",
+    "app_person_id",
+}
 
 
 @pytest.fixture

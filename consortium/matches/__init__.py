@@ -1,0 +1,1 @@
+"""Pairings of a mentor and a mentee, and the sessions they hold."""
