@@ -62,6 +62,14 @@ def update_organisation(*, organisation: Organisation, changes: dict[str, Any]) 
     return organisation
 
 
+def ids_in_sector(*, sector: str) -> list[uuid.UUID]:
+    """Every organisation of a sector (sectors are public, like names, within consortia)."""
+    with tenancy.all_tenants():
+        return list(
+            db.session.scalars(select(Organisation.id).where(Organisation.sector == sector))
+        )
+
+
 def public_profiles(*, organisation_ids: list[uuid.UUID]) -> list[Organisation]:
     """Name, slug and sector of organisations another tenant may know about (shared on purpose)."""
     with tenancy.all_tenants():

@@ -82,6 +82,34 @@ def _escape_like(text: str) -> str:
     return text
 
 
+def public_details(*, person_ids: list[uuid.UUID]) -> dict[uuid.UUID, dict[str, Any]]:
+    """Display name, job title and profession of people another tenant may know about.
+
+    Shared on purpose (a released mentor profile, an application a coordinator reviews): read
+    across tenants explicitly, and only these three fields.
+    """
+    if not person_ids:
+        return {}
+    with tenancy.all_tenants():
+        rows = db.session.execute(
+            select(
+                Person.id,
+                Person.given_name,
+                Person.family_name,
+                Person.job_title,
+                Person.profession,
+            ).where(Person.id.in_(person_ids))
+        ).all()
+    return {
+        row.id: {
+            "display_name": f"{row.given_name} {row.family_name}",
+            "job_title": row.job_title,
+            "profession": row.profession,
+        }
+        for row in rows
+    }
+
+
 def get_person(*, person_id: uuid.UUID) -> Person:
     person = db.session.scalar(select(Person).where(Person.id == person_id))
     if person is None:
