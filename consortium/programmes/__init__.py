@@ -1,0 +1,1 @@
+"""Programmes a consortium runs, and mentees' applications to them."""
