@@ -1,0 +1,1 @@
+"""Special-category data: self-declared attributes, consent to their use, aggregate reports."""
