@@ -16,6 +16,7 @@ from consortium.consortia import service as consortia
 from consortium.consortia.models import Consortium
 from consortium.core import tenancy
 from consortium.core.security import hash_secret
+from consortium.demo.pool import seed_pool
 from consortium.extensions import db
 from consortium.identity import sso
 from consortium.identity.models import ApiClient, RoleAssignment, SsoConfiguration
@@ -123,6 +124,7 @@ def seed() -> str:
             if current_app.config["ENV_NAME"] == "development":
                 _seed_sso(org)
         _seed_roles(by_slug)
+        pool = seed_pool(by_slug["west-yorkshire-ics"])
         if db.session.scalar(select(ApiClient).where(ApiClient.client_id == DEV_CLIENT_ID)) is None:
             db.session.add(
                 ApiClient(
@@ -141,7 +143,8 @@ def seed() -> str:
         }
     return (
         f"Demo data: {counts['consortia']} consortia, {counts['organisations']} organisations, "
-        f"{counts['people']} people.\n"
+        f"{counts['people']} people, {pool['profiles']} mentor profiles, "
+        f"{pool['programmes']} programmes, {pool['applications']} applications.\n"
         f"Sign in as any demo person: {current_app.config['ISSUER']}/auth/sso/<org slug>/login "
         f"(e.g. /auth/sso/{ORGANISATIONS[0]['slug']}/login).\n"
         f"Development platform client (paste into /docs → Authorize):\n"

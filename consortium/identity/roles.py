@@ -25,9 +25,17 @@ from consortium.people.models import Person
 
 # What each role lets a person do, in the scopes the routes already check.
 ROLE_SCOPES: dict[str, frozenset[str]] = {
-    "staff": frozenset({"organisation:read"}),
+    "staff": frozenset({"organisation:read", "pool:read", "pool:write"}),
     "org_admin": frozenset(
-        {"organisation:read", "organisation:admin", "people:read", "people:write", "jobs:read"}
+        {
+            "organisation:read",
+            "organisation:admin",
+            "people:read",
+            "people:write",
+            "jobs:read",
+            "pool:read",
+            "pool:write",
+        }
     ),
     "coordinator": frozenset({"consortium:coordinate"}),
 }

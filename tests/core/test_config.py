@@ -96,7 +96,9 @@ def test_migration_database_url_is_kept_separate_and_normalised() -> None:
 
 
 def test_keyword_overrides_win_over_the_environment() -> None:
-    settings = Settings.from_env({"LOG_LEVEL": "DEBUG", "ACCESS_TOKEN_TTL": "60"}, log_level="ERROR")
+    settings = Settings.from_env(
+        {"LOG_LEVEL": "DEBUG", "ACCESS_TOKEN_TTL": "60"}, log_level="ERROR"
+    )
     assert settings.log_level == "ERROR"
     assert settings.access_token_ttl == 60
 
@@ -105,7 +107,9 @@ def test_keyword_overrides_win_over_the_environment() -> None:
 
 
 def _production(url: str, **overrides: Any) -> Settings:
-    return make_settings(url, env="production", secret_key=LONG_SECRET, jobs_inline=False, **overrides)
+    return make_settings(
+        url, env="production", secret_key=LONG_SECRET, jobs_inline=False, **overrides
+    )
 
 
 def test_production_refuses_a_superuser_database_role(owner_url: str) -> None:
@@ -130,4 +134,3 @@ def test_production_starts_as_the_non_superuser_runtime_role(
     client = app.test_client()
     assert client.get("/healthz").status_code == 200
     assert client.get("/api/v1/people").status_code == 401
-

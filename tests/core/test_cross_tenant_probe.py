@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -42,6 +43,14 @@ class World:
     # with no role yet (b.person is its admin and a coordinator of its consortium).
     sso_b: dict[str, str]
     candidate_b: dict[str, Any]
+    # tenant_b's mentor profile: released and shared with tenant_b's consortium only.
+    profile_b: dict[str, Any]
+    # tenant_b's open programme (in its own consortium) and a tenant_b person's application.
+    programme: dict[str, Any]
+    application: dict[str, Any]
+    # That person (signed in) and their consent to a positive-action programme of beta-network.
+    applicant_b: Any
+    consent: dict[str, Any]
 
 
 # Each URL converter argument name → tenant_b's resource of that kind. A new argument name
@@ -51,7 +60,15 @@ TENANT_B_IDS: dict[str, Callable[[World], str]] = {
     "person_id": lambda w: str(w.b.person["id"]),
     "consortium_id": lambda w: str(w.consortium["id"]),
     "job_id": lambda w: str(w.job["id"]),
+    "profile_id": lambda w: str(w.profile_b["id"]),
+    "programme_id": lambda w: str(w.programme["id"]),
+    "application_id": lambda w: str(w.application["id"]),
+    "consent_id": lambda w: str(w.consent["id"]),
 }
+
+# A person's own special-category data: refused (403) to any caller who is not a signed-in
+# person, whatever the id, so a client's 403 reveals nothing; read back by the person.
+PERSON_ONLY = {"sensitive.MyConsent", "sensitive.MyConsentWithdrawal"}
 
 # A valid body for each (endpoint, method) that reads JSON, so a 404 is not masked by a 422.
 BODIES: dict[tuple[str, str], Callable[[World], dict[str, Any]]] = {
@@ -68,11 +85,28 @@ BODIES: dict[tuple[str, str], Callable[[World], dict[str, Any]]] = {
     ("identity.OrganisationAdmins", "DELETE"): lambda w: {"person_id": w.b.person["id"]},
     ("identity.ConsortiumCoordinators", "POST"): lambda w: {"person_id": w.candidate_b["id"]},
     ("identity.ConsortiumCoordinators", "DELETE"): lambda w: {"person_id": w.b.person["id"]},
+    ("pool.MentorProfileItem", "PATCH"): lambda w: {"bio": "Hijacked", "status": "paused"},
+    ("pool.MentorProfileVetting", "POST"): lambda w: {
+        "status": "approved",
+        "expires_on": "2099-01-01",
+        "note": "Hijacked",
+    },
+    ("programmes.ProgrammeItem", "PATCH"): lambda w: {"name": "Hijacked", "status": "closed"},
+    ("programmes.Applications", "POST"): lambda w: {
+        "goals": [{"statement": "Hijack", "success_measure": "Hijacked"}]
+    },
+    ("pool.MentorProfileCpd", "POST"): lambda w: {
+        "date": "2026-01-01",
+        "kind": "training",
+        "hours": 1,
+    },
 }
 
 
 @pytest.fixture
-def world(platform: ApiClient, idp: LocalIdp, tenant_a: Tenant, tenant_b: Tenant) -> World:
+def world(
+    app: Flask, platform: ApiClient, idp: LocalIdp, tenant_a: Tenant, tenant_b: Tenant
+) -> World:
     """tenant_b with a consortium only it belongs to, a job it caused, SSO, an admin who also
     coordinates its consortium, and a person with no role."""
     response = platform.post(
@@ -108,8 +142,79 @@ def world(platform: ApiClient, idp: LocalIdp, tenant_a: Tenant, tenant_b: Tenant
     )
     assert response.status_code == 201, response.get_json()
     candidate = create_person(tenant_b.api, f"casey.candidate@{slug}.example.org")
+    response = tenant_b.api.post(
+        "/api/v1/mentor-profiles",
+        json={
+            "person_id": person_id,
+            "modalities": ["mentoring"],
+            "topics": ["leadership"],
+            "sharing": {"scope": "consortium"},
+        },
+    )
+    assert response.status_code == 201, response.get_json()
+    profile = response.get_json()
+    response = platform.post(f"/api/v1/mentor-profiles/{profile['id']}/release")
+    assert response.status_code == 200, response.get_json()
+    profile = response.get_json()
+    now = datetime.now(UTC)
+    response = platform.post(
+        "/api/v1/programmes",
+        json={
+            "consortium_id": consortium["id"],
+            "name": "Beta Mentoring",
+            "type": "mentoring",
+            "status": "open",
+            "application_window": {
+                "opens_at": (now - timedelta(days=1)).isoformat(),
+                "closes_at": (now + timedelta(days=30)).isoformat(),
+            },
+        },
+    )
+    assert response.status_code == 201, response.get_json()
+    programme = response.get_json()
+    applicant, _ = sign_in_as(
+        app, platform, idp, tenant_b.organisation, f"bo.applicant@{slug}.example.org"
+    )
+    response = applicant.post(
+        f"/api/v1/programmes/{programme['id']}/applications",
+        json={"goals": [{"statement": "Lead", "success_measure": "Led"}]},
+    )
+    assert response.status_code == 201, response.get_json()
+    application = response.get_json()
+    response = platform.post(
+        "/api/v1/programmes",
+        json={
+            "consortium_id": consortium["id"],
+            "name": "Beta Positive Action",
+            "type": "career_progression",
+            "status": "open",
+            "application_window": {
+                "opens_at": (now - timedelta(days=1)).isoformat(),
+                "closes_at": (now + timedelta(days=30)).isoformat(),
+            },
+            "rules": {
+                "eligibility": {"positive_action": {"attribute": "disability", "values": [True]}}
+            },
+        },
+    )
+    assert response.status_code == 201, response.get_json()
+    response = applicant.post(
+        "/api/v1/me/consents", json={"programme_id": response.get_json()["id"]}
+    )
+    assert response.status_code == 201, response.get_json()
+    consent = response.get_json()
     return World(
-        a=tenant_a, b=tenant_b, consortium=consortium, job=job, sso_b=sso_b, candidate_b=candidate
+        a=tenant_a,
+        b=tenant_b,
+        consortium=consortium,
+        job=job,
+        sso_b=sso_b,
+        candidate_b=candidate,
+        profile_b=profile,
+        programme=programme,
+        application=application,
+        applicant_b=applicant,
+        consent=consent,
     )
 
 
@@ -154,6 +259,13 @@ def _snapshot(platform: ApiClient, w: World) -> dict[str, Any]:
         "coordinators": platform.get(
             f"/api/v1/consortia/{w.consortium['id']}/coordinators"
         ).get_json(),
+        "profile": b.api.get(f"/api/v1/mentor-profiles/{w.profile_b['id']}").get_json(),
+        "cpd": b.api.get(f"/api/v1/mentor-profiles/{w.profile_b['id']}/cpd").get_json(),
+        "programme": platform.get(f"/api/v1/programmes/{w.programme['id']}").get_json(),
+        "applications": platform.get(
+            f"/api/v1/programmes/{w.programme['id']}/applications"
+        ).get_json(),
+        "consent": w.applicant_b.get(f"/api/v1/me/consents/{w.consent['id']}").get_json(),
     }
 
 
@@ -191,7 +303,9 @@ def _probe(
 ) -> None:
     """`caller` (of tenant_a) calls every resource route with tenant_b's ids: 404, or 403 where
     the route needs a scope the caller does not hold; nothing of tenant_b's changes."""
-    a_scopes = set(caller.get("/api/v1/me").get_json()["scopes"])
+    me = caller.get("/api/v1/me").get_json()
+    a_scopes = set(me["scopes"])
+    is_person = me.get("kind") == "person"
     assert "platform:admin" not in a_scopes
     before = _snapshot(platform, world)
     with owner_engine.connect() as c:
@@ -224,6 +338,8 @@ def _probe(
                 continue
             # A route tenant_a's scopes allow must not even admit the resource exists.
             allowed = {404} if (not required or required & a_scopes) else {403, 404}
+            if rule.endpoint in PERSON_ONLY and not is_person:
+                allowed = {403}
             if response.status_code not in allowed:
                 failures.append(
                     f"{method} {path} ({rule.endpoint}, needs {sorted(required) or 'any scope'}) "
@@ -307,7 +423,8 @@ def test_the_probed_urls_are_real(app: Flask, platform: ApiClient, world: World)
         path = app.url_map.bind("localhost").build(
             rule.endpoint, {n: TENANT_B_IDS[n](world) for n in rule.arguments}
         )
-        response = platform.get(path)
+        reader = world.applicant_b if rule.endpoint in PERSON_ONLY else platform
+        response = reader.get(path)
         assert response.status_code == 200, f"GET {path}: {response.status_code}"
         checked += 1
     assert checked >= 5

@@ -29,6 +29,7 @@ import itertools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -82,6 +83,42 @@ MATRIX: dict[tuple[str, str], tuple[int, ...]] = {
     ("POST",   "/api/v1/people/import"):                               (     401,     403,     202,     202,     403,     202,     403),
     ("GET",    "/api/v1/people/{person_id}"):                          (     401,     403,     200,     404,     403,     200,     200),
     ("PATCH",  "/api/v1/people/{person_id}"):                          (     401,     403,     200,     404,     403,     200,     200),
+    # The pool: {profile_id} is tenant_a's person's profile, released to alpha-network. Every
+    # person lists profiles; creating one for a colleague (a fresh person of tenant_a) is for
+    # tenant_a's admins and client; others cannot name a tenant_a person (422).
+    ("GET",    "/api/v1/mentor-profiles"):                             (     401,     200,     200,     200,     200,     200,     200),
+    ("POST",   "/api/v1/mentor-profiles"):                             (     401,     403,     201,     422,     422,     201,     201),
+    ("GET",    "/api/v1/mentor-profiles/{profile_id}"):                (     401,     200,     200,     404,     200,     200,     200),
+    ("PATCH",  "/api/v1/mentor-profiles/{profile_id}"):                (     401,     403,     200,     404,     403,     200,     200),
+    ("POST",   "/api/v1/mentor-profiles/{profile_id}/release"):        (     401,     403,     200,     404,     403,     403,     200),
+    ("POST",   "/api/v1/mentor-profiles/{profile_id}/vetting"):        (     401,     403,     200,     404,     200,     403,     200),
+    ("GET",    "/api/v1/mentor-profiles/{profile_id}/cpd"):            (     401,     403,     200,     404,     403,     200,     200),
+    ("POST",   "/api/v1/mentor-profiles/{profile_id}/cpd"):            (     401,     403,     201,     404,     403,     201,     201),
+    # Programmes: {programme_id} is an open programme of alpha-network; {application_id} an
+    # application to it by a person of tenant_a (not staff_a). Creating and changing one is for
+    # its consortium's coordinators; applying is for signed-in people (a client gets 403).
+    # Staff see only their own applications, org admins and clients their staff's, coordinators
+    # all; withdrawing is for the applicant or their org admin (the coordinator sees, 403).
+    ("GET",    "/api/v1/programmes"):                                  (     401,     200,     200,     200,     200,     200,     200),
+    ("POST",   "/api/v1/programmes"):                                  (     401,     403,     403,     403,     201,     403,     201),
+    ("GET",    "/api/v1/programmes/{programme_id}"):                   (     401,     200,     200,     404,     200,     200,     200),
+    ("PATCH",  "/api/v1/programmes/{programme_id}"):                   (     401,     403,     403,     403,     200,     403,     200),
+    ("GET",    "/api/v1/programmes/{programme_id}/applications"):      (     401,     200,     200,     404,     200,     200,     200),
+    ("POST",   "/api/v1/programmes/{programme_id}/applications"):      (     401,     201,     201,     404,     201,     403,     403),
+    ("GET",    "/api/v1/programmes/{programme_id}/applications/{application_id}"): (401, 404, 200, 404, 200, 200, 200),
+    ("POST",   "/api/v1/programmes/{programme_id}/applications/{application_id}/withdraw"): (401, 404, 200, 404, 403, 403, 200),
+    # Special-category data is the signed-in person's own: clients and the platform get 403.
+    # {consent_id} is staff_a's consent to use their ethnic group for `positive`, a
+    # positive-action programme of alpha-network (admin_b cannot see it: 404). The equality
+    # report is for the programme's coordinators and the platform.
+    ("GET",    "/api/v1/me/sensitive-attributes"):                     (     401,     200,     200,     200,     200,     403,     403),
+    ("PUT",    "/api/v1/me/sensitive-attributes"):                     (     401,     200,     200,     200,     200,     403,     403),
+    ("DELETE", "/api/v1/me/sensitive-attributes"):                     (     401,     204,     204,     204,     204,     403,     403),
+    ("GET",    "/api/v1/me/consents"):                                 (     401,     200,     200,     200,     200,     403,     403),
+    ("POST",   "/api/v1/me/consents"):                                 (     401,     200,     201,     404,     201,     403,     403),
+    ("GET",    "/api/v1/me/consents/{consent_id}"):                    (     401,     200,     404,     404,     404,     403,     403),
+    ("POST",   "/api/v1/me/consents/{consent_id}/withdraw"):           (     401,     200,     404,     404,     404,     403,     403),
+    ("GET",    "/api/v1/reports/programmes/{programme_id}/equality"):  (     401,     403,     403,     403,     200,     403,     200),
     # Sessions are for people; a bearer client has none. Logging out is always allowed (last).
     ("GET",    "/auth/session"):                                       (     401,     200,     200,     200,     200,     401,     401),
     ("POST",   "/auth/logout"):                                        (     204,     204,     204,     204,     204,     204,     204),
@@ -100,6 +137,14 @@ STATE_TABLES = (
     "role_assignments",
     "sso_configurations",
     "jobs",
+    "mentor_profiles",
+    "mentor_profile_shares",
+    "vetting_decisions",
+    "cpd_entries",
+    "programmes",
+    "applications",
+    "sensitive_attributes",
+    "consents",
 )
 IGNORED_METHODS = {"HEAD", "OPTIONS"}
 
@@ -149,6 +194,12 @@ class World:
     network: dict[str, Any]
     job: dict[str, Any]
     sso_a: dict[str, str]
+    profile: dict[str, Any] = field(default_factory=dict)
+    programme: dict[str, Any] = field(default_factory=dict)
+    application: dict[str, Any] = field(default_factory=dict)
+    applicant: Any = None  # the browser of the person who made `application`
+    positive: dict[str, Any] = field(default_factory=dict)  # a positive-action programme
+    consent: dict[str, Any] = field(default_factory=dict)  # staff_a's consent for `positive`
     principals: dict[str, Any] = field(default_factory=dict)
 
     def ids(self) -> dict[str, str]:
@@ -157,6 +208,10 @@ class World:
             "person_id": str(self.a.person["id"]),
             "consortium_id": str(self.network["id"]),
             "job_id": str(self.job["id"]),
+            "profile_id": str(self.profile["id"]),
+            "programme_id": str(self.programme["id"]),
+            "application_id": str(self.application["id"]),
+            "consent_id": str(self.consent["id"]),
         }
 
 
@@ -176,6 +231,8 @@ def _if_match(path: str) -> Callable[[World], Call]:
         "/api/v1/organisations/{organisation_id}": {"name": "Alpha Trust"},
         "/api/v1/consortia/{consortium_id}": {"name": "Alpha Network"},
         "/api/v1/people/{person_id}": {"job_title": "Mentor"},
+        "/api/v1/mentor-profiles/{profile_id}": {"bio": "Happy to mentor."},
+        "/api/v1/programmes/{programme_id}": {"description": "Mentoring across the network."},
     }
 
     def make(w: World) -> Call:
@@ -202,6 +259,43 @@ def _fresh_coordinator(w: World) -> Call:
 def _fresh_member(w: World) -> Call:
     organisation = create_organisation(w.platform, f"member-{next(_unique)}", "fire")
     return Call(json={"organisation_id": organisation["id"]})
+
+
+def _programme(w: World) -> dict[str, Any]:
+    now = datetime.now(UTC)
+    return {
+        "consortium_id": str(w.network["id"]),
+        "name": f"Network Mentoring {next(_unique)}",
+        "type": "mentoring",
+        "status": "open",
+        "application_window": {
+            "opens_at": (now - timedelta(days=1)).isoformat(),
+            "closes_at": (now + timedelta(days=30)).isoformat(),
+        },
+    }
+
+
+GOALS = {"goals": [{"statement": "Lead a team.", "success_measure": "A team led."}]}
+
+
+def _valid_consent(w: World) -> Call:
+    """staff_a consents again for `positive` (a withdrawn consent is replaced by a new one)."""
+    response = w.principals["staff_a"].post(
+        "/api/v1/me/consents", json={"programme_id": w.positive["id"]}
+    )
+    assert response.status_code in (200, 201), response.get_json()
+    w.consent = response.get_json()
+    return Call()
+
+
+def _fresh_application(w: World) -> Call:
+    """The applicant withdraws their application and applies again: an open one per cell."""
+    url = f"/api/v1/programmes/{w.programme['id']}/applications"
+    w.applicant.post(f"{url}/{w.application['id']}/withdraw")
+    response = w.applicant.post(url, json=GOALS)
+    assert response.status_code == 201, response.get_json()
+    w.application = response.get_json()
+    return Call()
 
 
 def _csv(w: World) -> Call:
@@ -249,6 +343,31 @@ REQUESTS: dict[tuple[str, str], Callable[[World], Call]] = {
     ),
     ("POST", "/api/v1/people/import"): _csv,
     ("PATCH", "/api/v1/people/{person_id}"): _if_match("/api/v1/people/{person_id}"),
+    ("POST", "/api/v1/mentor-profiles"): lambda w: Call(
+        json={"person_id": new_person(w.a, "mentor")["id"], "modalities": ["coaching"]}
+    ),
+    ("PATCH", "/api/v1/mentor-profiles/{profile_id}"): _if_match(
+        "/api/v1/mentor-profiles/{profile_id}"
+    ),
+    ("POST", "/api/v1/mentor-profiles/{profile_id}/vetting"): lambda w: Call(
+        json={"status": "approved", "expires_on": "2099-12-31", "note": "Checked."}
+    ),
+    ("POST", "/api/v1/mentor-profiles/{profile_id}/cpd"): lambda w: Call(
+        json={"date": "2026-06-01", "kind": "reflection", "hours": 0.5}
+    ),
+    ("POST", "/api/v1/programmes"): lambda w: Call(json=_programme(w)),
+    ("PATCH", "/api/v1/programmes/{programme_id}"): _if_match("/api/v1/programmes/{programme_id}"),
+    ("POST", "/api/v1/programmes/{programme_id}/applications"): lambda w: Call(json=GOALS),
+    # "*" matches the caller's own current ETag, whoever the caller is.
+    ("PUT", "/api/v1/me/sensitive-attributes"): lambda w: Call(
+        json={"ethnicity": "asian"}, headers={"If-Match": "*"}
+    ),
+    ("POST", "/api/v1/me/consents"): lambda w: Call(json={"programme_id": w.positive["id"]}),
+    ("POST", "/api/v1/me/consents/{consent_id}/withdraw"): _valid_consent,
+    (
+        "POST",
+        "/api/v1/programmes/{programme_id}/applications/{application_id}/withdraw",
+    ): _fresh_application,
 }
 
 
@@ -298,6 +417,40 @@ def world(
         "client_secret": f"secret-for-{tenant_a.organisation['slug']}",
     }
     w = World(app, platform, tenant_a, tenant_b, gamma, network, response.get_json(), sso_a)
+    response = tenant_a.api.post(
+        "/api/v1/mentor-profiles",
+        json={
+            "person_id": tenant_a.person["id"],
+            "modalities": ["mentoring"],
+            "sharing": {"scope": "consortium"},
+        },
+    )
+    assert response.status_code == 201, response.get_json()
+    response = platform.post(f"/api/v1/mentor-profiles/{response.get_json()['id']}/release")
+    assert response.status_code == 200, response.get_json()
+    w.profile = response.get_json()
+    response = platform.post("/api/v1/programmes", json=_programme(w))
+    assert response.status_code == 201, response.get_json()
+    w.programme = response.get_json()
+    w.applicant, _ = sign_in_as(
+        app, platform, idp, tenant_a.organisation, "apl.applicant@alpha-trust.example.org"
+    )
+    response = w.applicant.post(f"/api/v1/programmes/{w.programme['id']}/applications", json=GOALS)
+    assert response.status_code == 201, response.get_json()
+    w.application = response.get_json()
+    positive = {
+        **_programme(w),
+        "name": "Positive Action Mentoring",
+        "rules": {
+            "eligibility": {"positive_action": {"attribute": "ethnicity", "values": ["black"]}}
+        },
+    }
+    response = platform.post("/api/v1/programmes", json=positive)
+    assert response.status_code == 201, response.get_json()
+    w.positive = response.get_json()
+    response = staff_a.post("/api/v1/me/consents", json={"programme_id": w.positive["id"]})
+    assert response.status_code == 201, response.get_json()
+    w.consent = response.get_json()
     w.principals = {
         "anon": ApiClient(app.test_client(), None),
         "staff_a": staff_a,

@@ -93,7 +93,7 @@ def test_the_session_cookie_and_what_the_session_shows(
     assert body["roles"] == [
         {"role": "staff", "organisation_id": tenant_a.id, "consortium_id": None}
     ]
-    assert body["scopes"] == ["organisation:read"]
+    assert body["scopes"] == ["organisation:read", "pool:read", "pool:write"]
     assert re.fullmatch(r"[0-9a-f]{64}", body["csrf_token"])
     now = datetime.now(UTC)
     max_age = timedelta(seconds=app.config["SESSION_MAX_AGE"])
