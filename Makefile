@@ -11,7 +11,7 @@ TEST_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 export TEST_DATABASE_URL TEST_REDIS_URL
 
-.PHONY: help install run seed test lint format openapi services worker clean
+.PHONY: help install run test lint format openapi services worker clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -36,12 +36,12 @@ test: $(STAMP) services lint ## Run the whole suite against PostgreSQL and Redis
 	$(BIN)/pytest -n auto -q
 
 lint: $(STAMP) ## ruff and mypy
-	$(BIN)/ruff check consortium tests migrations
+	$(BIN)/ruff check consortium tests migrations bench
 	$(BIN)/mypy
 
 format: $(STAMP) ## Format the code
-	$(BIN)/ruff format consortium tests migrations
-	$(BIN)/ruff check --fix consortium tests migrations
+	$(BIN)/ruff format consortium tests migrations bench
+	$(BIN)/ruff check --fix consortium tests migrations bench
 
 openapi: $(STAMP) ## Regenerate openapi/openapi.json from the code
 	CONSORTIUM_ENV=test $(BIN)/flask openapi

@@ -159,7 +159,9 @@ def _register_request_lifecycle(app: Flask) -> None:
         except IntegrityError as exc:
             db.session.rollback()
             app.logger.info("request lost a uniqueness race: %s", exc.orig)
-            return problem(409, "This conflicts with a change made at the same time; retry it.")
+            conflict = problem(409, "This conflicts with a change made at the same time; retry it.")
+            conflict.headers["X-Request-ID"] = g.get("request_id", "")
+            return conflict
         return response
 
 

@@ -35,6 +35,11 @@ class Consortium(Entity, TenantAware, Base):
             return false()
         return cls.id.in_(principal.consortium_ids)
 
+    # Only the platform (all tenants) writes consortia and memberships.
+    @classmethod
+    def write_criteria(cls, principal: Principal) -> ColumnElement[bool]:
+        return false()
+
     def owned_by(self, principal: Principal) -> bool:
         return False
 
@@ -57,6 +62,10 @@ class ConsortiumMembership(Entity, TenantAware, Base):
             cls.organisation_id == principal.organisation_id,
             cls.consortium_id.in_(principal.consortium_ids),
         )
+
+    @classmethod
+    def write_criteria(cls, principal: Principal) -> ColumnElement[bool]:
+        return false()
 
     def owned_by(self, principal: Principal) -> bool:
         return False

@@ -20,13 +20,13 @@ from sqlalchemy import Select, func, select
 from webargs.flaskparser import FlaskParser
 from werkzeug.exceptions import HTTPException, UnsupportedMediaType
 
+from consortium.core.db import unstorable
 from consortium.core.errors import DomainError
 from consortium.core.idempotency import PARAMETER as IDEMPOTENCY_PARAMETER
 from consortium.core.idempotency import idempotent
 from consortium.core.security import requires
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
-MAX_STRING = 200  # the default upper bound on a short text field
 MAX_SQL_OFFSET = 2**63 - 1  # the largest OFFSET PostgreSQL and SQLite accept (BIGINT)
 
 
@@ -41,25 +41,11 @@ class Schema(ma.Schema):
     def _refuse_unstorable_text(self, data: Any, **kwargs: Any) -> Any:
         """Text PostgreSQL cannot store (U+0000, lone surrogates) is invalid input, not a 500."""
         if isinstance(data, Mapping):
-            bad = sorted(str(k) for k, v in data.items() if _unstorable(k) or _unstorable(v))
+            bad = sorted(str(k) for k, v in data.items() if unstorable(k) or unstorable(v))
             if bad:
                 detail = "May not contain NUL or unpaired surrogate characters."
                 raise ma.ValidationError({k: [detail] for k in bad})
         return data
-
-
-def _unstorable(value: Any) -> bool:
-    if isinstance(value, str):
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
-            return True
-        return "\x00" in value
-    if isinstance(value, Mapping):
-        return any(_unstorable(k) or _unstorable(v) for k, v in value.items())
-    if isinstance(value, list | tuple):
-        return any(_unstorable(v) for v in value)
-    return False
 
 
 class JSONParser(FlaskParser):

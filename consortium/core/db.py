@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import Flask, current_app, has_app_context
 from flask.globals import app_ctx
@@ -21,6 +22,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import (
     DeclarativeBase,
@@ -40,6 +42,40 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+def unstorable(value: Any) -> bool:
+    """Whether `value` holds text PostgreSQL cannot store (U+0000, lone surrogates)."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return True
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(unstorable(k) or unstorable(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return any(unstorable(v) for v in value)
+    return False
+
+
+T = TypeVar("T")
+
+
+def add_once(
+    session: Session | scoped_session[Session], row: T, existing: Callable[[], T | None]
+) -> tuple[T, bool]:
+    """Insert `row` in a savepoint; if a unique index refuses it because a concurrent request
+    inserted the same thing first, return that one instead. Returns (row, created)."""
+    try:
+        with session.begin_nested():
+            session.add(row)
+        return row, True
+    except IntegrityError:
+        found = existing()
+        if found is None:  # refused for another reason
+            raise
+        return found, False
 
 
 def utcnow() -> datetime:

@@ -41,7 +41,6 @@ from consortium.core.tenancy import OrganisationOwned, Principal
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-JOB_STATUSES = ("pending", "enqueued", "running", "succeeded", "failed")
 MAX_ATTEMPTS = 4
 RETRY_INTERVALS = [10, 60, 300]  # seconds before the 2nd, 3rd and 4th attempt
 QUEUES = ("default", "maintenance")
@@ -58,6 +57,7 @@ class Job(Entity, OrganisationOwned, Base):
     name: Mapped[str] = mapped_column(String(100))
     queue: Mapped[str] = mapped_column(String(32), default="default")
     arguments: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # pending → enqueued → running → succeeded | failed (enqueued again between attempts)
     status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     created_by: Mapped[str] = mapped_column(String(100))
@@ -76,21 +76,34 @@ class JobType:
     name: str
     queue: str
     handler: Handler
+    # The scope a caller needs to read the job's result (e.g. staff records in an export);
+    # without it they see the job's status only.
+    result_scope: str | None = None
 
 
 _registry: dict[str, JobType] = {}
 
 
-def job(name: str, *, queue: str = "default") -> Callable[[Handler], Handler]:
+def job(
+    name: str, *, queue: str = "default", result_scope: str | None = None
+) -> Callable[[Handler], Handler]:
     """Register `handler(**arguments) -> result` as the job `name`. It must be idempotent."""
 
     def decorator(handler: Handler) -> Handler:
         if name in _registry and _registry[name].handler is not handler:
             raise RuntimeError(f"job {name!r} registered twice")
-        _registry[name] = JobType(name=name, queue=queue, handler=handler)
+        _registry[name] = JobType(
+            name=name, queue=queue, handler=handler, result_scope=result_scope
+        )
         return handler
 
     return decorator
+
+
+def result_scope(name: str) -> str | None:
+    """The scope needed to read job `name`'s result (None: its status readers may)."""
+    job_type = _registry.get(name)
+    return job_type.result_scope if job_type else None
 
 
 def enqueue(session: Any, name: str, *, tenant_id: uuid.UUID | None, **arguments: Any) -> Job:
@@ -202,6 +215,11 @@ def execute(app: Flask, job_id: uuid.UUID) -> str:
             if row.status in ("succeeded", "failed"):
                 session.rollback()
                 return row.status
+            if row.attempts >= MAX_ATTEMPTS:  # earlier attempts died with their worker
+                row.status, row.finished_at = "failed", utcnow()
+                row.error = row.error or f"gave up after {row.attempts} attempts"
+                session.commit()
+                return "failed"
             row.status, row.started_at, row.attempts = "running", utcnow(), row.attempts + 1
             row.error = None
             owner = _job_principal(row)
@@ -213,6 +231,10 @@ def execute(app: Flask, job_id: uuid.UUID) -> str:
         with tenancy.acting_as(owner):
             try:
                 row = session.scalar(_lock(job_id, nowait=True))
+            except OperationalError:
+                session.rollback()
+                return "busy"  # NOWAIT: another executor took the row between our two steps
+            try:
                 if row is None or row.status == "succeeded":
                     session.rollback()
                     return "succeeded"
@@ -222,10 +244,7 @@ def execute(app: Flask, job_id: uuid.UUID) -> str:
                 row.status, row.result, row.finished_at = "succeeded", result, utcnow()
                 session.commit()
                 return "succeeded"
-            except OperationalError:
-                session.rollback()
-                return "busy"  # NOWAIT: another executor took the row between our two steps
-            except Exception as exc:
+            except Exception as exc:  # a database error in the handler too: a failed attempt
                 session.rollback()
                 return _record_failure(session, job_id, exc)
 
@@ -349,9 +368,9 @@ def purge_idempotency_keys() -> int:
     """RQ entry point: drop idempotency records past their lifetime."""
     from consortium.core.idempotency import purge_expired
 
-    app = _worker_app()
-    with app.app_context():
-        return purge_expired(older_than=timedelta(seconds=app.config["IDEMPOTENCY_TTL"]))
+    return in_worker_app(
+        lambda: purge_expired(older_than=timedelta(seconds=current_app.config["IDEMPOTENCY_TTL"]))
+    )
 
 
 # Periodic jobs, declared as data: (function, queue, interval in seconds). Domains add theirs

@@ -29,7 +29,7 @@ def queue(*, to: str, subject: str, body: str, organisation_id: uuid.UUID | None
     )
 
 
-@job("mail.send")
+@job("mail.send", result_scope="people:read")
 def send(*, to: str, subject: str, body: str) -> dict[str, Any]:
     message = EmailMessage()
     message["From"] = current_app.config["MAIL_FROM"]

@@ -78,9 +78,9 @@ def derived_key(purpose: bytes) -> bytes:
     return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=purpose).derive(key)
 
 
-def fernet() -> Fernet:
-    """The cipher for secrets at rest, derived from SECRET_KEY."""
-    return Fernet(base64.urlsafe_b64encode(derived_key(b"consortium secrets at rest v1")))
+def fernet(purpose: bytes = b"consortium secrets at rest v1") -> Fernet:
+    """A cipher derived from SECRET_KEY for one purpose (default: secrets at rest)."""
+    return Fernet(base64.urlsafe_b64encode(derived_key(purpose)))
 
 
 def encrypt(plaintext: str) -> str:

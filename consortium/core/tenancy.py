@@ -11,6 +11,7 @@ under `all_tenants()`, which is explicit in the code and in the RLS setting `app
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
@@ -105,6 +106,13 @@ class TenantAware:
     def tenant_criteria(cls, principal: Principal) -> ColumnElement[bool]:
         """SQL criteria for the rows `principal` may see (mirrored by the RLS policy)."""
         return false()
+
+    @classmethod
+    def write_criteria(cls, principal: Principal) -> ColumnElement[bool]:
+        """SQL criteria for the rows a bulk UPDATE or DELETE by `principal` may touch (the
+        policy's write clause); by default the rows it sees. Models whose rows are seen more
+        widely than they are written (shared on purpose) narrow this."""
+        return cls.tenant_criteria(principal)
 
     def owned_by(self, principal: Principal) -> bool:
         """Whether `principal` may write this row (mirrored by the policy's WITH CHECK)."""
@@ -207,7 +215,10 @@ def _reapply() -> None:
     from consortium.extensions import db
 
     session = db.session()
-    if session.in_transaction():
+    transaction = session.get_transaction()
+    # A transaction a failed flush left for rollback takes no statements; the next begins
+    # with the settings anyway (after_begin).
+    if transaction is not None and transaction.is_active:
         apply_rls(session.connection(), current())
 
 
@@ -215,6 +226,25 @@ def _tenant_models() -> list[type[TenantAware]]:
     from consortium.core.db import Base
 
     return [m.class_ for m in Base.registry.mappers if issubclass(m.class_, TenantAware)]
+
+
+@functools.lru_cache(maxsize=1024)
+def _criteria_options(
+    principal: Principal, target: str | None, model_count: int
+) -> tuple[Any, ...]:
+    """The loader criteria for one principal; `target` (an UPDATE's or DELETE's table) gets
+    the write criteria. Cached: building them for every statement cost more than the query.
+    (`model_count` keys the cache to the models mapped so far.)"""
+    return tuple(
+        with_loader_criteria(
+            model,
+            (model.write_criteria if model.__name__ == target else model.tenant_criteria)(
+                principal
+            ),
+            include_aliases=True,
+        )
+        for model in _tenant_models()
+    )
 
 
 @event.listens_for(Session, "after_begin")
@@ -231,10 +261,11 @@ def _filter_by_tenant(state: ORMExecuteState) -> None:
         return
     if not (state.is_select or state.is_update or state.is_delete):
         return
-    options = [
-        with_loader_criteria(model, model.tenant_criteria(principal), include_aliases=True)
-        for model in _tenant_models()
-    ]
+    from consortium.core.db import Base
+
+    mapper = state.bind_mapper if (state.is_update or state.is_delete) else None
+    target = mapper.class_.__name__ if mapper is not None else None
+    options = _criteria_options(principal, target, len(Base.registry.mappers))
     state.statement = state.statement.options(*options)
 
 

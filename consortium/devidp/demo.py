@@ -56,10 +56,10 @@ def _people(client_id: str) -> list[dict[str, Any]]:
     organisation = _organisation(client_id.removeprefix(CLIENT_PREFIX))
     if organisation is None:
         return []
-    with tenancy.all_tenants():
+    with tenancy.acting_for(organisation.id, name="dev-idp"):
         staff = db.session.scalars(
             select(Person)
-            .where(Person.organisation_id == organisation.id, Person.status == "active")
+            .where(Person.status == "active")
             .order_by(Person.family_name, Person.given_name)
         )
         return [

@@ -9,15 +9,13 @@ from __future__ import annotations
 
 from authlib.oauth2.rfc6750.errors import InvalidTokenError
 from flask import Flask, g, request
-from sqlalchemy import select
 from werkzeug.exceptions import Forbidden, Unauthorized
 
 from consortium.consortia import service as consortia
 from consortium.core import tenancy
 from consortium.core.tenancy import ANONYMOUS, Principal
 from consortium.extensions import db
-from consortium.identity import roles, sessions
-from consortium.identity.models import ApiClient
+from consortium.identity import roles, sessions, tokens
 from consortium.identity.tokens import validator
 from consortium.organisations.models import Organisation
 from consortium.people.models import Person
@@ -54,21 +52,17 @@ def principal_from_bearer(token: str) -> Principal:
         v.validate_token(claims, scopes=None, request=None)
     except (InvalidTokenError, ValueError) as exc:
         raise InvalidToken() from exc
-    with tenancy.all_tenants():  # the client is not known until it is loaded
-        client = db.session.scalar(
-            select(ApiClient).where(
-                ApiClient.client_id == claims["client_id"], ApiClient.status == "active"
-            )
-        )
-        if client is None:
-            raise InvalidToken()
-        # A scope removed from the client stops working at once, not at token expiry.
-        scopes = frozenset(str(claims.get("scope") or "").split()) & frozenset(client.scopes)
-        consortium_ids = (
-            consortia.consortium_ids_of(client.organisation_id)
-            if client.organisation_id
-            else frozenset()
-        )
+    # A suspended organisation's clients stop at once, like a deactivated client.
+    client = tokens.active_client(str(claims.get("client_id") or ""))
+    if client is None:
+        raise InvalidToken()
+    # A scope removed from the client stops working at once, not at token expiry.
+    scopes = frozenset(str(claims.get("scope") or "").split()) & frozenset(client.scopes)
+    consortium_ids = (
+        consortia.consortium_ids_of(client.organisation_id)
+        if client.organisation_id
+        else frozenset()
+    )
     return Principal(
         kind="client",
         id=client.id,

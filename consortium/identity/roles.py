@@ -12,10 +12,10 @@ import uuid
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from consortium.consortia import service as consortia
 from consortium.core import tenancy
+from consortium.core.db import add_once
 from consortium.core.errors import Forbidden, Invalid, NotFound
 from consortium.core.tenancy import Principal
 from consortium.extensions import db
@@ -43,7 +43,8 @@ ROLE_SCOPES: dict[str, frozenset[str]] = {
 
 def principal_for_person(person: Person) -> Principal:
     """The principal a signed-in person runs as: their organisation, consortia and roles."""
-    with tenancy.all_tenants():  # a coordinator's role rows name consortia, not only the org
+    # Role rows belong to the person's organisation (a coordinator's too: it names the consortium).
+    with tenancy.acting_for(person.organisation_id, name="roles"):
         assignments = db.session.scalars(
             select(RoleAssignment).where(RoleAssignment.person_id == person.id)
         ).all()
@@ -96,10 +97,9 @@ def require_admin_of(organisation_id: uuid.UUID) -> None:
     organisations.get_organisation(organisation_id=organisation_id)
 
 
-def _admin_person(*, organisation_id: uuid.UUID, person_id: uuid.UUID) -> Person:
-    person = db.session.scalar(
-        select(Person).where(Person.id == person_id, Person.organisation_id == organisation_id)
-    )
+def _admin_person(*, person_id: uuid.UUID) -> Person:
+    # Called acting for the organisation: the tenancy hook keeps this to its staff.
+    person = db.session.scalar(select(Person).where(Person.id == person_id))
     if person is None:
         raise Invalid("No such person in this organisation.", field="person_id")
     return person
@@ -125,7 +125,7 @@ def add_admin(*, organisation_id: uuid.UUID, person_id: uuid.UUID) -> Person:
     """Make a person of the organisation one of its admins (idempotent); returns the person."""
     require_admin_of(organisation_id)
     with tenancy.acting_for(organisation_id, name="roles"):
-        person = _admin_person(organisation_id=organisation_id, person_id=person_id)
+        person = _admin_person(person_id=person_id)
         if person.status != "active":
             raise Invalid("A deactivated person cannot be an admin.", field="person_id")
         if _assignment(person_id=person.id, role="org_admin", consortium_id=None) is None:
@@ -142,7 +142,7 @@ def remove_admin(*, organisation_id: uuid.UUID, person_id: uuid.UUID) -> None:
     require_admin_of(organisation_id)
     with tenancy.acting_for(organisation_id, name="roles"):
         assignment = _assignment(person_id=person_id, role="org_admin", consortium_id=None)
-        if assignment is None or assignment.organisation_id != organisation_id:
+        if assignment is None:
             raise NotFound("This person is not an admin of the organisation.")
         db.session.delete(assignment)
         db.session.flush()
@@ -169,6 +169,7 @@ def list_coordinators(*, consortium_id: uuid.UUID) -> list[Person]:
                 .where(
                     RoleAssignment.consortium_id == consortium_id,
                     RoleAssignment.role == "coordinator",
+                    Person.status == "active",  # a deactivated person coordinates nothing
                 )
                 .order_by(Person.family_name, Person.given_name, Person.id)
             )
@@ -220,12 +221,15 @@ def remove_coordinator(*, consortium_id: uuid.UUID, person_id: uuid.UUID) -> Non
 def _grant(assignment: RoleAssignment) -> None:
     """Insert a role row; the same grant made at the same moment by another request (a unique
     violation) is the same outcome, so adding stays idempotent instead of failing with a 500."""
-    try:
-        with db.session.begin_nested():
-            db.session.add(assignment)
-    except IntegrityError as exc:
-        if getattr(exc.orig, "sqlstate", None) != "23505":  # unique_violation
-            raise
+    add_once(
+        db.session,
+        assignment,
+        lambda: _assignment(
+            person_id=assignment.person_id,
+            role=assignment.role,
+            consortium_id=assignment.consortium_id,
+        ),
+    )
 
 
 def _assignment(

@@ -10,6 +10,7 @@ provider vouches for the email (`email_verified`) and no other account holds it.
 
 from __future__ import annotations
 
+import http
 import json
 import logging
 import uuid
@@ -24,9 +25,9 @@ from joserfc.errors import JoseError
 from sqlalchemy import select
 
 from consortium.core import tenancy
-from consortium.core.db import utcnow
+from consortium.core.db import unstorable, utcnow
 from consortium.core.errors import BadGateway, Invalid, NotFound, Unauthenticated
-from consortium.core.security import decrypt, derived_key, encrypt
+from consortium.core.security import decrypt, encrypt, fernet
 from consortium.extensions import db
 from consortium.identity import oidc
 from consortium.identity.models import PersonIdentity, SsoConfiguration
@@ -137,9 +138,7 @@ class LoginFailed(Unauthenticated):
         super().__init__(detail)
         self.reason = reason
         self.status = status
-        self.title = {400: "Bad Request", 401: "Unauthorized", 403: "Forbidden"}.get(
-            status, "Unauthorized"
-        )
+        self.title = http.HTTPStatus(status).phrase
 
 
 def safe_next(value: str | None) -> str:
@@ -289,6 +288,7 @@ def _verified_claims(
 def _person_for(
     *, organisation: Organisation, config: SsoConfiguration, claims: dict[str, Any]
 ) -> Person:
+    _check_identifiers(claims)
     email = claims["email"].strip().lower()
     domains = config.email_domains or organisation.email_domains
     if email.rpartition("@")[2] not in domains:
@@ -366,11 +366,28 @@ def _link_or_create(
     return existing
 
 
+def _check_identifiers(claims: dict[str, Any]) -> None:
+    """The subject and email must fit their columns: a provider sending more is misbehaving."""
+    sub, email = str(claims.get("sub") or ""), str(claims["email"])
+    if not 0 < len(sub) <= 255 or len(email) > 254 or unstorable(sub) or unstorable(email):
+        raise LoginFailed(
+            "The identity provider sent a subject or email this service cannot store.",
+            reason="bad_claims",
+            status=502,
+        )
+
+
+def _claim_text(claims: dict[str, Any], name: str) -> str:
+    """A name claim, trimmed to the column; text the database cannot store counts as absent."""
+    value = str(claims.get(name) or "")
+    return "" if unstorable(value) else value.strip()
+
+
 def _names(claims: dict[str, Any], email: str) -> tuple[str, str]:
-    given = str(claims.get("given_name") or "").strip()[:100]
-    family = str(claims.get("family_name") or "").strip()[:100]
-    if not (given and family) and claims.get("name"):
-        first, _, rest = str(claims["name"]).strip().partition(" ")
+    given = _claim_text(claims, "given_name")[:100]
+    family = _claim_text(claims, "family_name")[:100]
+    if not (given and family) and _claim_text(claims, "name"):
+        first, _, rest = _claim_text(claims, "name").partition(" ")
         given, family = given or first[:100], family or rest.strip()[:100]
     local = email.partition("@")[0]
     return given or local[:100], family or "-"
@@ -378,6 +395,8 @@ def _names(claims: dict[str, Any], email: str) -> tuple[str, str]:
 
 def _organisation_and_configuration(slug: str) -> tuple[Organisation, SsoConfiguration]:
     # Nobody is signed in yet: finding the organisation by its public slug is the first step.
+    if unstorable(slug):  # no slug holds such text, and the database would refuse the query
+        raise NotFound(f"No organisation {slug!r} offers single sign-on here.")
     with tenancy.all_tenants():
         organisation = db.session.scalar(select(Organisation).where(Organisation.slug == slug))
         config = _configuration(organisation.id) if organisation else None
@@ -397,9 +416,7 @@ def _client(config: SsoConfiguration) -> oidc.OidcClient:
 
 
 def _login_cipher() -> Fernet:
-    import base64
-
-    return Fernet(base64.urlsafe_b64encode(derived_key(b"consortium sso login state v1")))
+    return fernet(b"consortium sso login state v1")
 
 
 def _saved_state(cookie: str | None) -> dict[str, Any]:

@@ -9,12 +9,14 @@ from authlib.oauth2.rfc6749 import ClientMixin, grants
 from authlib.oauth2.rfc9068 import JWTBearerTokenGenerator, JWTBearerTokenValidator
 from flask import Flask, current_app
 from joserfc.jwk import KeySet
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from consortium.core import tenancy
+from consortium.core.db import unstorable
 from consortium.extensions import db
 from consortium.identity import keys
 from consortium.identity.models import ApiClient
+from consortium.organisations.models import Organisation
 
 
 class OAuthClient(ClientMixin):
@@ -76,14 +78,27 @@ class AccessTokenValidator(JWTBearerTokenValidator):
         return keys.verification_keys()
 
 
-def find_client(client_id: str) -> OAuthClient | None:
-    if "\x00" in client_id:  # PostgreSQL text cannot hold NUL: no such client (not a 500)
+def active_client(client_id: str) -> ApiClient | None:
+    """The client, if it and its organisation (if any: the platform's have none) are active.
+
+    The caller is not known yet: looking the client up is a deliberate cross-tenant read.
+    """
+    if unstorable(client_id):  # no client id holds such text (and the query would fail)
         return None
-    # The caller is not known yet: looking the client up is a deliberate cross-tenant read.
     with tenancy.all_tenants():
-        row = db.session.scalar(
-            select(ApiClient).where(ApiClient.client_id == client_id, ApiClient.status == "active")
+        return db.session.scalar(
+            select(ApiClient)
+            .outerjoin(Organisation, Organisation.id == ApiClient.organisation_id)
+            .where(
+                ApiClient.client_id == client_id,
+                ApiClient.status == "active",
+                or_(ApiClient.organisation_id.is_(None), Organisation.status == "active"),
+            )
         )
+
+
+def find_client(client_id: str) -> OAuthClient | None:
+    row = active_client(client_id)
     return OAuthClient(row) if row else None
 
 

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from flask.views import MethodView
 
 from consortium.core.api import Blueprint
-from consortium.core.jobs import Job
 from consortium.jobs import service
 from consortium.jobs.schemas import JobSchema
 
@@ -21,6 +21,10 @@ class JobItem(MethodView):
     @blp.auth("platform:admin", "jobs:read", "people:read")
     @blp.response(200, JobSchema)
     @blp.errors(404)
-    def get(self, job_id: uuid.UUID) -> Job:
-        """Show a job's status, attempts and result."""
+    def get(self, job_id: uuid.UUID) -> Any:
+        """Show a job's status, attempts and result.
+
+        A result that holds staff records (an export, an import, a message) is shown only to
+        callers who may read staff records (people:read); others see it as null.
+        """
         return service.get_job(job_id=job_id)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Row, Select, select
 
 from consortium.core import tenancy
 from consortium.core.errors import Conflict, NotFound
@@ -63,19 +63,21 @@ def update_organisation(*, organisation: Organisation, changes: dict[str, Any]) 
 
 
 def ids_in_sector(*, sector: str) -> list[uuid.UUID]:
-    """Every organisation of a sector (sectors are public, like names, within consortia)."""
+    """Every organisation of a sector, across tenants: only for narrowing what a caller
+    already sees (e.g. the pool by sector), never to be shown."""
     with tenancy.all_tenants():
         return list(
             db.session.scalars(select(Organisation.id).where(Organisation.sector == sector))
         )
 
 
-def public_profiles(*, organisation_ids: list[uuid.UUID]) -> list[Organisation]:
-    """Name, slug and sector of organisations another tenant may know about (shared on purpose)."""
+def public_profiles(*, organisation_ids: list[uuid.UUID]) -> list[Row[Any]]:
+    """Id, name, slug and sector of organisations another tenant may know about (shared on
+    purpose): only these columns leave the cross-tenant read."""
     with tenancy.all_tenants():
         return list(
-            db.session.scalars(
-                select(Organisation)
+            db.session.execute(
+                select(Organisation.id, Organisation.name, Organisation.slug, Organisation.sector)
                 .where(Organisation.id.in_(organisation_ids))
                 .order_by(Organisation.name)
             )

@@ -51,7 +51,6 @@ REQUIRED_COLUMNS = ("given_name", "family_name", "email")
 MAX_ROWS = 10_000
 MAX_BYTES = 5 * 1024 * 1024
 MAX_ERRORS = 1000
-HEADER_LINE = 1
 
 EXAMPLE = (
     "given_name,family_name,email,job_title,profession,seniority,line_manager_email,external_id\n"
@@ -80,12 +79,18 @@ def decode(data: bytes) -> str:
     if not data.strip():
         raise Invalid("The request body is empty: send a CSV file with a header row.")
     try:
-        return data.decode("utf-8-sig")
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise Invalid(
             f"The file is not UTF-8 text (byte {exc.start + 1} is not valid UTF-8); save it as "
             "'CSV UTF-8' and send it again."
         ) from exc
+    if "\x00" in text:  # the file travels to the job as JSON, which cannot hold U+0000
+        raise Invalid(
+            f"The file contains a NUL character (at character {text.index(chr(0)) + 1}); it "
+            "cannot be a CSV file."
+        )
+    return text
 
 
 def read_csv(text: str) -> CsvFile:
@@ -354,12 +359,7 @@ def import_people(*, text: str) -> ImportResult:
         manager_id = people[row.manager_line] if row.manager_line is not None else None
         try:
             with db.session.begin_nested():  # never half a row: all of it, or none of it
-                outcome, person_id = _apply_row(
-                    row,
-                    columns=planned.columns,
-                    organisation_id=organisation_id,
-                    manager_id=manager_id,
-                )
+                outcome, person_id = _apply_row(row, columns=planned.columns, manager_id=manager_id)
         except DomainError as exc:
             result.errors.append(RowError(row.line, _column(exc.field), exc.detail))
             continue
@@ -376,10 +376,12 @@ def _apply_row(
     row: PlannedRow,
     *,
     columns: frozenset[str],
-    organisation_id: uuid.UUID,
     manager_id: uuid.UUID | None,
 ) -> tuple[str, uuid.UUID]:
-    """Create or update the row's person; return ("created"|"updated"|"unchanged", its id)."""
+    """Create or update the row's person; return ("created"|"updated"|"unchanged", its id).
+
+    The job runs as the organisation: the tenancy hook keeps every lookup to its staff.
+    """
     data = row.data
     wanted: dict[str, Any] = {name: data[name] for name in REQUIRED_COLUMNS}
     for name in ("job_title", "profession", "seniority"):
@@ -388,11 +390,9 @@ def _apply_row(
     if data.get("external_id"):
         wanted["external_id"] = data["external_id"]
     if "line_manager_email" in columns:
-        wanted["line_manager_id"] = manager_id or _existing_manager(
-            data.get("line_manager_email"), organisation_id=organisation_id
-        )
+        wanted["line_manager_id"] = manager_id or _existing_manager(data.get("line_manager_email"))
 
-    person = _match(data, organisation_id=organisation_id)
+    person = _match(data)
     if person is None:
         return "created", service.create_person(**wanted).id
     changes = {name: value for name, value in wanted.items() if getattr(person, name) != value}
@@ -402,7 +402,7 @@ def _apply_row(
     return "updated", person.id
 
 
-def _match(data: dict[str, Any], *, organisation_id: uuid.UUID) -> Person | None:
+def _match(data: dict[str, Any]) -> Person | None:
     """The person the row is about: by external_id if it has one, else by email."""
     external_id, email = data.get("external_id"), data["email"]
     key = (
@@ -410,9 +410,7 @@ def _match(data: dict[str, Any], *, organisation_id: uuid.UUID) -> Person | None
         if external_id
         else (Person.email == email)
     )
-    found = db.session.scalars(
-        select(Person).where(Person.organisation_id == organisation_id, key)
-    ).all()
+    found = db.session.scalars(select(Person).where(key)).all()
     if external_id:
         by_id = next((p for p in found if p.external_id == external_id), None)
         if by_id is not None:
@@ -427,12 +425,10 @@ def _match(data: dict[str, Any], *, organisation_id: uuid.UUID) -> Person | None
     return by_email
 
 
-def _existing_manager(email: str | None, *, organisation_id: uuid.UUID) -> uuid.UUID | None:
+def _existing_manager(email: str | None) -> uuid.UUID | None:
     if not email:
         return None
-    manager_id = db.session.scalar(
-        select(Person.id).where(Person.organisation_id == organisation_id, Person.email == email)
-    )
+    manager_id = db.session.scalar(select(Person.id).where(Person.email == email))
     if manager_id is None:
         raise Invalid(
             f"No one with the email {email} is in this file or your organisation.",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from datetime import date, datetime
 
 from sqlalchemy import (
@@ -95,31 +96,43 @@ class MentorProfile(Entity, TenantAware, Base):
     paused_reason: Mapped[str | None] = mapped_column(String(32))
 
     @classmethod
+    def released_to_consortia(cls, consortium_ids: Iterable[uuid.UUID]) -> ColumnElement[bool]:
+        """Released and shared with the consortium, whose organisation is in one of these."""
+        consortium_ids = list(consortium_ids)
+        if not consortium_ids:
+            return false()
+        return and_(
+            cls.released_at.is_not(None),
+            cls.sharing_scope == "consortium",
+            exists().where(
+                ConsortiumMembership.organisation_id == cls.organisation_id,
+                ConsortiumMembership.consortium_id.in_(consortium_ids),
+            ),
+        )
+
+    @classmethod
     def tenant_criteria(cls, principal: Principal) -> ColumnElement[bool]:
         if principal.organisation_id is None:
             return false()
-        in_my_consortia = (
+        named_me = and_(
+            cls.released_at.is_not(None),
+            cls.sharing_scope == "organisations",
             exists().where(
-                ConsortiumMembership.organisation_id == cls.organisation_id,
-                ConsortiumMembership.consortium_id.in_(principal.consortium_ids),
-            )
-            if principal.consortium_ids
-            else false()
-        )
-        named_me = exists().where(
-            MentorProfileShare.profile_id == cls.id,
-            MentorProfileShare.organisation_id == principal.organisation_id,
+                MentorProfileShare.profile_id == cls.id,
+                MentorProfileShare.organisation_id == principal.organisation_id,
+            ),
         )
         return or_(
             cls.organisation_id == principal.organisation_id,
-            and_(
-                cls.released_at.is_not(None),
-                or_(
-                    and_(cls.sharing_scope == "consortium", in_my_consortia),
-                    and_(cls.sharing_scope == "organisations", named_me),
-                ),
-            ),
+            cls.released_to_consortia(principal.consortium_ids),
+            named_me,
         )
+
+    @classmethod
+    def write_criteria(cls, principal: Principal) -> ColumnElement[bool]:
+        if principal.organisation_id is None:
+            return false()
+        return cls.organisation_id == principal.organisation_id
 
     def owned_by(self, principal: Principal) -> bool:
         return principal.organisation_id is not None and (
@@ -152,6 +165,12 @@ class MentorProfileShare(Entity, TenantAware, Base):
             cls.owner_organisation_id == principal.organisation_id,
             cls.organisation_id == principal.organisation_id,
         )
+
+    @classmethod
+    def write_criteria(cls, principal: Principal) -> ColumnElement[bool]:
+        if principal.organisation_id is None:
+            return false()
+        return cls.owner_organisation_id == principal.organisation_id
 
     def owned_by(self, principal: Principal) -> bool:
         return principal.organisation_id is not None and (

@@ -16,10 +16,9 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, and_, delete, exists, false, or_, select
+from sqlalchemy import Select, delete, or_, select
 
 from consortium.consortia import service as consortia
-from consortium.consortia.models import ConsortiumMembership
 from consortium.core import mail, tenancy
 from consortium.core.db import JsonArrayContains, utcnow
 from consortium.core.errors import Conflict, Forbidden, Invalid, NotFound
@@ -86,21 +85,35 @@ def _consortia_of(organisation_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, froz
 
 def get_profile(*, profile_id: uuid.UUID) -> MentorProfile:
     """A profile the caller may see; 404 otherwise."""
-    profile = db.session.scalar(select(MentorProfile).where(MentorProfile.id == profile_id))
-    if profile is None or not _listed_for_caller(profile):
+    profile = db.session.scalar(_in_pool().where(MentorProfile.id == profile_id))
+    if profile is None:
         raise NotFound(f"No mentor profile {profile_id}.")
     return profile
 
 
-def _listed_for_caller(profile: MentorProfile) -> bool:
-    # A paused profile leaves the pool: only its own organisation, the coordinators assessing
-    # it and the platform still see it.
+def mentors_of(*, profile_ids: list[uuid.UUID]) -> dict[uuid.UUID, uuid.UUID]:
+    """Profile id → the mentor's person id, for those of `profile_ids` the caller sees."""
+    rows = db.session.execute(
+        _in_pool()
+        .with_only_columns(MentorProfile.id, MentorProfile.person_id)
+        .where(MentorProfile.id.in_(profile_ids))
+    )
+    return {profile_id: person_id for profile_id, person_id in rows}
+
+
+def _in_pool() -> Select[MentorProfile]:
+    """The profiles the caller sees (the tenancy hook), less paused ones of other
+    organisations: only the platform and the coordinators assessing them still see those."""
     principal = tenancy.current()
-    return (
-        profile.status == "active"
-        or profile.organisation_id == principal.organisation_id
-        or principal.all_tenants
-        or _assesses(profile, _consortia_of([profile.organisation_id])[profile.organisation_id])
+    statement = select(MentorProfile)
+    if principal.all_tenants:
+        return statement
+    return statement.where(
+        or_(
+            MentorProfile.status == "active",
+            MentorProfile.organisation_id == principal.organisation_id,
+            MentorProfile.released_to_consortia(principal.coordinated_consortium_ids),
+        )
     )
 
 
@@ -118,29 +131,7 @@ def list_profiles(
     vetting_status: str | None = None,
 ) -> Select[MentorProfile]:
     """The profiles the caller may see that match every filter, oldest first."""
-    principal = tenancy.current()
-    statement = select(MentorProfile).order_by(MentorProfile.created_at, MentorProfile.id)
-    if not principal.all_tenants:
-        # Paused profiles: see _listed_for_caller.
-        assessed = (
-            and_(
-                MentorProfile.released_at.is_not(None),
-                MentorProfile.sharing_scope == "consortium",
-                exists().where(
-                    ConsortiumMembership.organisation_id == MentorProfile.organisation_id,
-                    ConsortiumMembership.consortium_id.in_(principal.coordinated_consortium_ids),
-                ),
-            )
-            if principal.coordinated_consortium_ids
-            else false()
-        )
-        statement = statement.where(
-            or_(
-                MentorProfile.status == "active",
-                MentorProfile.organisation_id == principal.organisation_id,
-                assessed,
-            )
-        )
+    statement = _in_pool().order_by(MentorProfile.created_at, MentorProfile.id)
     if modality:
         statement = statement.where(JsonArrayContains(MentorProfile.modalities, modality))
     if topic:
@@ -154,14 +145,7 @@ def list_profiles(
     if organisation_id:
         statement = statement.where(MentorProfile.organisation_id == organisation_id)
     if consortium_id:
-        statement = statement.where(
-            MentorProfile.released_at.is_not(None),
-            MentorProfile.sharing_scope == "consortium",
-            exists().where(
-                ConsortiumMembership.organisation_id == MentorProfile.organisation_id,
-                ConsortiumMembership.consortium_id == consortium_id,
-            ),
-        )
+        statement = statement.where(MentorProfile.released_to_consortia([consortium_id]))
     if accreditation_level:
         statement = statement.where(
             MentorProfile.accreditation_rank >= LEVEL_RANKS[accreditation_level]

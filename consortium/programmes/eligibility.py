@@ -15,7 +15,7 @@ from typing import Any
 
 from consortium.people.models import Person
 from consortium.programmes.models import Programme
-from consortium.sensitive.attributes import LABELS
+from consortium.sensitive.attributes import LABELS, is_one_of
 
 DECLARE_AT = "/api/v1/me/sensitive-attributes"
 CONSENT_AT = "/api/v1/me/consents"
@@ -149,8 +149,7 @@ def _positive_action(rule: Mapping[str, Any], declared: Mapping[str, Any] | None
             )
         ]
     value = declared[attribute]
-    # Compare type as well as value: a stored 1 must not pass for a declared true.
-    if any(type(value) is type(v) and value == v for v in values):
+    if is_one_of(value, values):
         return []
     # Never repeat the declared value: say only that it is not among those the programme is for.
     return [

@@ -74,6 +74,10 @@ class Programme(Entity, TenantAware, Base):
             return false()
         return cls.consortium_id.in_(principal.consortium_ids)
 
+    @classmethod
+    def write_criteria(cls, principal: Principal) -> ColumnElement[bool]:
+        return cls.consortium_id.in_(principal.coordinated_consortium_ids)
+
     def owned_by(self, principal: Principal) -> bool:
         return self.consortium_id in principal.coordinated_consortium_ids
 
@@ -124,6 +128,12 @@ class Application(Entity, TenantAware, Base):
             cls.organisation_id == principal.organisation_id,
             cls.consortium_id.in_(principal.coordinated_consortium_ids),
         )
+
+    @classmethod
+    def write_criteria(cls, principal: Principal) -> ColumnElement[bool]:
+        if principal.organisation_id is None:
+            return false()
+        return cls.organisation_id == principal.organisation_id
 
     def owned_by(self, principal: Principal) -> bool:
         return principal.organisation_id is not None and (

@@ -27,7 +27,7 @@ from consortium.programmes.models import (
     Application,
     Programme,
 )
-from consortium.sensitive.attributes import ATTRIBUTES
+from consortium.sensitive.attributes import ATTRIBUTES, is_allowed
 
 MAX_SESSIONS = 50
 MAX_CADENCE_DAYS = 365
@@ -91,8 +91,7 @@ class PositiveActionSchema(Schema):
         if allowed is None:
             return
         values = data.get("values") or []
-        # Compare type as well as value: 1 == True in Python, but 1 is not a yes/no answer.
-        bad = [v for v in values if not any(type(v) is type(a) and v == a for a in allowed)]
+        bad = [v for v in values if not is_allowed(data["attribute"], v)]
         if bad:
             raise ma.ValidationError(
                 f"{data['attribute']} takes these values: "
@@ -107,7 +106,12 @@ class EligibilitySchema(Schema):
     """Who may apply. Each rule given must hold; a rule left out does not restrict."""
 
     professions = ma.fields.List(
-        ma.fields.String(validate=validate.Length(1, 100)),
+        ma.fields.String(
+            validate=[
+                validate.Length(1, 100),
+                validate.Regexp(r"\S", error="A profession cannot be blank."),
+            ]
+        ),
         load_default=list,
         validate=[validate.Length(max=MAX_PROFESSIONS), _unique],
         metadata={

@@ -12,16 +12,15 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, false, or_, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Select, or_, select
 
 from consortium.consortia import service as consortia
 from consortium.core import tenancy
-from consortium.core.db import utcnow
+from consortium.core.db import add_once, utcnow
 from consortium.core.errors import Conflict, Forbidden, Invalid, NotFound
 from consortium.extensions import db
 from consortium.people import service as people
-from consortium.pool.models import MentorProfile
+from consortium.pool import service as pool
 from consortium.pool.topics import normalise_all
 from consortium.programmes import eligibility
 from consortium.programmes.models import Application, Programme
@@ -34,7 +33,6 @@ NEXT_STATUSES: dict[str, tuple[str, ...]] = {
     "running": ("closed",),
     "closed": (),
 }
-UNIQUE_VIOLATION = "23505"
 
 
 # --- programmes --------------------------------------------------------------------------
@@ -237,7 +235,7 @@ def create_application(
         raise Forbidden("Applications are made by the person applying, signed in.")
     _ensure_taking_applications(programme=programme)
     person = people.get_person(person_id=principal.person_id)
-    if _open_application_id(programme_id=programme.id, person_id=person.id) is not None:
+    if _open_application(programme_id=programme.id, person_id=person.id) is not None:
         raise _already_applied(programme)
     found = eligibility.refusals(
         programme=programme, person=person, declared=_declared(programme=programme)
@@ -269,14 +267,14 @@ def create_application(
         shortlist=[str(profile_id) for profile_id in ranked],
         status="open",
     )
-    try:
-        # A savepoint: losing a race on the one-open-application index must not end the request.
-        with db.session.begin_nested():
-            db.session.add(application)
-    except IntegrityError as exc:
-        if getattr(exc.orig, "sqlstate", None) != UNIQUE_VIOLATION:
-            raise
-        raise _already_applied(programme) from None
+    # Losing a race on the one-open-application index is the same as having applied.
+    _, created = add_once(
+        db.session,
+        application,
+        lambda: _open_application(programme_id=programme.id, person_id=person.id),
+    )
+    if not created:
+        raise _already_applied(programme)
     return application
 
 
@@ -300,9 +298,9 @@ def _ensure_taking_applications(*, programme: Programme) -> None:
         )
 
 
-def _open_application_id(*, programme_id: uuid.UUID, person_id: uuid.UUID) -> uuid.UUID | None:
+def _open_application(*, programme_id: uuid.UUID, person_id: uuid.UUID) -> Application | None:
     return db.session.scalar(
-        select(Application.id).where(
+        select(Application).where(
             Application.programme_id == programme_id,
             Application.person_id == person_id,
             Application.status == "open",
@@ -326,11 +324,7 @@ def _check_shortlist(*, shortlist: list[uuid.UUID], person_id: uuid.UUID) -> Non
     """Each shortlisted profile must be one the applicant can see, and not their own."""
     if not shortlist:
         return
-    # Under the caller's tenancy this returns only the profiles they may see.
-    rows = db.session.execute(
-        select(MentorProfile.id, MentorProfile.person_id).where(MentorProfile.id.in_(shortlist))
-    )
-    visible = {profile_id: owner_id for profile_id, owner_id in rows}
+    visible = pool.mentors_of(profile_ids=shortlist)
     unknown = [str(p) for p in shortlist if p not in visible]
     if unknown:
         raise Invalid(
@@ -375,12 +369,10 @@ def _visible_applications(*, programme: Programme) -> Select[Application]:
     statement = select(Application).where(Application.programme_id == programme.id)
     if principal.coordinates(programme.consortium_id):
         return statement
-    organisation_id = principal.organisation_id
-    if organisation_id is None:
-        return statement.where(false())
-    if principal.kind == "person" and not principal.administers(organisation_id):
+    # Otherwise the tenancy hook already keeps to the caller's organisation's applications.
+    if principal.kind == "person" and "org_admin" not in principal.roles:
         return statement.where(Application.person_id == principal.person_id)
-    return statement.where(Application.organisation_id == organisation_id)
+    return statement
 
 
 def withdraw_application(*, programme_id: uuid.UUID, application_id: uuid.UUID) -> Application:
@@ -400,10 +392,12 @@ def withdraw_application(*, programme_id: uuid.UUID, application_id: uuid.UUID) 
     return application
 
 
-def withdraw_for_consent(*, person_id: uuid.UUID, programme_id: uuid.UUID) -> int:
-    """Withdraw a person's open application that relied on a consent they withdrew; a count."""
+def withdraw_for_consent(*, person_id: uuid.UUID, programme_id: uuid.UUID, attribute: str) -> int:
+    """Withdraw a person's open application that relied on a consent they withdrew (to use
+    `attribute`, the one the programme's positive-action rule reads); a count."""
     programme = db.session.scalar(select(Programme).where(Programme.id == programme_id))
-    if programme is None or not (programme.eligibility or {}).get("positive_action"):
+    rule = (programme.eligibility or {}).get("positive_action") if programme else None
+    if not rule or rule.get("attribute") != attribute:
         return 0
     applications = list(
         db.session.scalars(

@@ -23,8 +23,8 @@ from scim2_models.path import (
 from sqlalchemy import and_, false, or_
 from sqlalchemy.sql.elements import ColumnElement
 
+from consortium.core.db import unstorable
 from consortium.people.models import Person
-from consortium.scim.mapping import storable
 
 SUPPORTED = 'userName eq "…", externalId eq "…" or id eq "…", joined with and/or'
 
@@ -46,7 +46,7 @@ class PersonCriteria(FilterVisitor[ColumnElement[bool]]):
             raise _unsupported(f"the operator '{node.op.value}'")
         binding = self.scim_filter.resolve_comparison(node.attr_path)
         field = binding.field_name if binding and not binding.sub_field_name else None
-        if not isinstance(node.value, str) or not storable(node.value):
+        if not isinstance(node.value, str) or unstorable(node.value):
             raise InvalidFilterException(detail=f"Compare {node.attr_path} with a string.")
         if field == "user_name":
             return Person.email == node.value.strip().lower()

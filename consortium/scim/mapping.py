@@ -13,6 +13,7 @@ from typing import Any
 from flask import url_for
 from scim2_models import InvalidValueException, Meta
 
+from consortium.core.db import unstorable
 from consortium.people.models import Person
 from consortium.scim.resources import Email, Name, User
 
@@ -78,17 +79,8 @@ def to_person_changes(user: User) -> dict[str, Any]:
             raise InvalidValueException(
                 detail=f"{SCIM_NAMES[column]} is longer than {limit} characters."
             )
-        if not storable(value):
+        if unstorable(value):
             raise InvalidValueException(
                 detail=f"{SCIM_NAMES[column]} may not contain NUL or unpaired surrogate characters."
             )
     return changes
-
-
-def storable(text: str) -> bool:
-    """Whether PostgreSQL can store `text` (no NUL, no lone surrogates)."""
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return "\x00" not in text

@@ -26,13 +26,12 @@ from sqlalchemy import func, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from consortium.core import tenancy
+from consortium.core.api import MAX_SQL_OFFSET
 from consortium.core.db import utcnow
 from consortium.core.errors import NotFound
 from consortium.extensions import db
 from consortium.people import service as people
 from consortium.people.models import Person
-
-MAX_OFFSET = 2**63 - 1  # past this, SQL OFFSET overflows; nothing lies beyond anyway
 
 
 def _visible() -> ColumnElement[bool]:
@@ -65,7 +64,7 @@ def find_users(
         statement = statement.where(criteria)
     total = db.session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
     offset = start_index - 1
-    if count == 0 or offset > MAX_OFFSET:
+    if count == 0 or offset > MAX_SQL_OFFSET:
         return int(total or 0), []
     page = db.session.scalars(statement.offset(offset).limit(count))
     return int(total or 0), list(page)
@@ -84,12 +83,20 @@ def get_user(*, user_id: str) -> Person:
 
 
 def create_user(*, changes: dict[str, Any]) -> Person:
-    """Create the person (or revive the one a SCIM client deleted with this userName)."""
+    """Create the person, or revive the one a SCIM client deleted with this userName (or,
+    failing that, this externalId)."""
     _require_organisation()
     existing = db.session.scalar(people.list_people(email=changes["email"]))
     if existing is not None and not is_deleted(existing):
         raise UniquenessException(
             detail=f"A user with the userName {changes['email']} already exists."
+        )
+    if existing is None and changes.get("external_id"):
+        # Someone who left and is re-hired under a new email keeps their HR id.
+        existing = db.session.scalar(
+            people.list_people().where(
+                Person.external_id == changes["external_id"], Person.deprovisioned_at.is_not(None)
+            )
         )
     if existing is not None:
         return people.update_person(

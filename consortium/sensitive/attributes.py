@@ -5,6 +5,7 @@ Ethnicity follows the ONS 2021 census's high-level groups for England and Wales.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 ETHNIC_GROUPS = ("asian", "black", "mixed", "white", "other")
@@ -15,6 +16,19 @@ ATTRIBUTES: dict[str, tuple[Any, ...]] = {
     "disability": (True, False),
     "returning_from_parental_leave": (True, False),
 }
+
+
+def is_one_of(value: Any, candidates: Iterable[Any]) -> bool:
+    """Whether `value` is among `candidates`, type included: booleans are ints in Python, and a
+    1 is not a yes."""
+    return any(type(value) is type(c) and value == c for c in candidates)
+
+
+def is_allowed(attribute: str, value: Any) -> bool:
+    """Whether `value` is one the attribute takes."""
+    return is_one_of(value, ATTRIBUTES.get(attribute, ()))
+
+
 LABELS = {
     "ethnicity": "ethnic group",
     "disability": "disability",

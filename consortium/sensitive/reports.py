@@ -19,7 +19,7 @@ from consortium.core import tenancy
 from consortium.core.errors import Forbidden
 from consortium.core.security import decrypt
 from consortium.extensions import db
-from consortium.sensitive.attributes import ATTRIBUTES, LABELS
+from consortium.sensitive.attributes import ATTRIBUTES, LABELS, is_allowed
 from consortium.sensitive.models import SensitiveAttributes
 from consortium.sensitive.service import get_programme
 
@@ -30,8 +30,10 @@ SUPPRESSION_RULE = (
     "with `suppressed: true`. An attribute's cells (each value, and `not_declared`) add up to "
     "`total`, so if exactly one of its cells is suppressed, the smallest of its other cells "
     "(zeros included; the first listed on a tie) is suppressed too, and the hidden count cannot "
-    "be recovered by subtraction. Zero and counts of "
-    f"{THRESHOLD} or more are published as they are."
+    "be recovered by subtraction. If one value holds every applicant (everyone gave the same "
+    "answer), all of that attribute's cells are suppressed: the list of "
+    "applicants would otherwise tell each person's answer. Zero and counts of "
+    f"{THRESHOLD} or more are otherwise published as they are."
 )
 
 
@@ -73,9 +75,9 @@ def _tally(ciphertexts: Iterable[str], *, total: int) -> dict[str, Counter[Any]]
     tallies: dict[str, Counter[Any]] = {name: Counter() for name in ATTRIBUTES}
     for ciphertext in ciphertexts:
         values = json.loads(decrypt(ciphertext))
-        for name, allowed in ATTRIBUTES.items():
+        for name in ATTRIBUTES:
             value = values.get(name)
-            if value is not None and any(type(value) is type(a) and value == a for a in allowed):
+            if value is not None and is_allowed(name, value):
                 tallies[name][value] += 1
     for counter in tallies.values():
         counter[NOT_DECLARED] = total - sum(counter.values())
@@ -83,7 +85,13 @@ def _tally(ciphertexts: Iterable[str], *, total: int) -> dict[str, Counter[Any]]
 
 
 def suppressed_cells(counts: list[int]) -> list[bool]:
-    """Which of an attribute's cells (adding up to the total) to suppress; see SUPPRESSION_RULE."""
+    """Which of an attribute's cells to suppress; see SUPPRESSION_RULE.
+
+    The cells add up to the total; the last one counts those who did not declare.
+    """
+    total = sum(counts)
+    if total and total in counts[:-1]:  # everyone gave one answer: each applicant's answer
+        return [True] * len(counts)
     hidden = [0 < count < THRESHOLD for count in counts]
     if sum(hidden) == 1:
         others = [i for i, is_hidden in enumerate(hidden) if not is_hidden]

@@ -15,14 +15,13 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Select, select
-from sqlalchemy.exc import IntegrityError
 
 from consortium.core import tenancy
-from consortium.core.db import utcnow
+from consortium.core.db import add_once, utcnow
 from consortium.core.errors import Conflict, Forbidden, Invalid, NotFound
 from consortium.core.security import decrypt, encrypt
 from consortium.extensions import db
-from consortium.sensitive.attributes import ATTRIBUTES, LABELS
+from consortium.sensitive.attributes import ATTRIBUTES, LABELS, is_allowed
 from consortium.sensitive.models import Consent, SensitiveAttributes
 
 if TYPE_CHECKING:  # another domain's model, used only in type hints
@@ -122,11 +121,10 @@ def replace_my_attributes(*, attributes: dict[str, Any]) -> dict[str, Any]:
     if unknown:
         raise Invalid(f"Unknown attribute '{unknown[0]}'.", field=unknown[0])
     for name, value in attributes.items():
-        # bools are ints in Python: compare types too, so 1 is not taken for True.
-        allowed = ATTRIBUTES[name]
-        if value is not None and not any(type(value) is type(a) and value == a for a in allowed):
+        if value is not None and not is_allowed(name, value):
             raise Invalid(
-                f"Must be one of: {', '.join(json.dumps(a) for a in allowed)}.", field=name
+                f"Must be one of: {', '.join(json.dumps(a) for a in ATTRIBUTES[name])}.",
+                field=name,
             )
     values = {name: attributes.get(name) for name in ATTRIBUTES}
     ciphertext = encrypt(json.dumps(values, sort_keys=True))
@@ -140,7 +138,6 @@ def replace_my_attributes(*, attributes: dict[str, Any]) -> dict[str, Any]:
         db.session.add(row)
     else:
         row.ciphertext = ciphertext
-        row.updated_at = utcnow()
     db.session.flush()
     return {**values, "updated_at": row.updated_at}
 
@@ -226,15 +223,8 @@ def give_consent(*, programme_id: uuid.UUID) -> tuple[Consent, bool]:
         ),
         given_at=utcnow(),
     )
-    try:
-        with db.session.begin_nested():  # a concurrent identical request may win the index
-            db.session.add(consent)
-    except IntegrityError:
-        existing = db.session.scalar(valid)
-        if existing is None:
-            raise
-        return existing, False
-    return consent, True
+    # A concurrent identical request may win the index: then its consent is the one.
+    return add_once(db.session, consent, lambda: db.session.scalar(valid))
 
 
 def withdraw_consent(*, consent_id: uuid.UUID) -> Consent:
@@ -248,7 +238,11 @@ def withdraw_consent(*, consent_id: uuid.UUID) -> Consent:
     # The programme stops relying on it: e.g. an application admitted on it is withdrawn.
     from consortium.programmes import service as programmes
 
-    programmes.withdraw_for_consent(person_id=consent.person_id, programme_id=consent.programme_id)
+    programmes.withdraw_for_consent(
+        person_id=consent.person_id,
+        programme_id=consent.programme_id,
+        attribute=consent.attribute,
+    )
     return consent
 
 

@@ -51,13 +51,19 @@ def credentials(platform: Any, tenant_a: Any) -> dict[str, Any]:
 
 def _token_response(client: Any, credentials: dict[str, Any], **data: str) -> Any:
     form = {"grant_type": "client_credentials", **data}
-    return client.post("/oauth/token", data=form, headers=_basic(credentials["client_id"], credentials["client_secret"]))
+    return client.post(
+        "/oauth/token",
+        data=form,
+        headers=_basic(credentials["client_id"], credentials["client_secret"]),
+    )
 
 
 # The token endpoint --------------------------------------------------------------------------
 
 
-def test_client_credentials_issue_a_verifiable_rfc9068_token(client: Any, credentials: dict[str, Any], tenant_a: Any) -> None:
+def test_client_credentials_issue_a_verifiable_rfc9068_token(
+    client: Any, credentials: dict[str, Any], tenant_a: Any
+) -> None:
     response = _token_response(client, credentials)
     assert response.status_code == 200
     assert response.headers.get("Cache-Control") == "no-store"
@@ -97,7 +103,10 @@ def test_client_credentials_issue_a_verifiable_rfc9068_token(client: Any, creden
 def test_client_secret_post_is_accepted(client: Any, credentials: dict[str, Any]) -> None:
     response = client.post(
         "/oauth/token",
-        data={"grant_type": "client_credentials", **{k: credentials[k] for k in ("client_id", "client_secret")}},
+        data={
+            "grant_type": "client_credentials",
+            **{k: credentials[k] for k in ("client_id", "client_secret")},
+        },
     )
     assert response.status_code == 200
     assert response.get_json()["access_token"]
@@ -114,15 +123,24 @@ def test_client_secret_post_is_accepted(client: Any, credentials: dict[str, Any]
         pytest.param(lambda c: {}, id="no-credentials"),
     ],
 )
-def test_bad_client_credentials_are_invalid_client(client: Any, credentials: dict[str, Any], auth: Any) -> None:
-    response = client.post("/oauth/token", data={"grant_type": "client_credentials"}, headers=auth(credentials))
+def test_bad_client_credentials_are_invalid_client(
+    client: Any, credentials: dict[str, Any], auth: Any
+) -> None:
+    response = client.post(
+        "/oauth/token", data={"grant_type": "client_credentials"}, headers=auth(credentials)
+    )
     body = assert_problem(response, 401)
     assert body["error"] == "invalid_client"
     assert "access_token" not in body
 
 
-@pytest.mark.parametrize("grant_type", ["password", "authorization_code", "urn:ietf:params:oauth:grant-type:jwt-bearer", ""])
-def test_unknown_grant_type_is_refused(client: Any, credentials: dict[str, Any], grant_type: str) -> None:
+@pytest.mark.parametrize(
+    "grant_type",
+    ["password", "authorization_code", "urn:ietf:params:oauth:grant-type:jwt-bearer", ""],
+)
+def test_unknown_grant_type_is_refused(
+    client: Any, credentials: dict[str, Any], grant_type: str
+) -> None:
     response = _token_response(client, credentials, grant_type=grant_type)
     body = assert_problem(response, 400)
     assert body["error"] == "unsupported_grant_type"
@@ -138,22 +156,34 @@ def test_a_scope_the_client_lacks_is_not_granted(client: Any, credentials: dict[
     assert api.get("/api/v1/me").get_json()["scopes"] == ["people:read"]
     assert api.get("/api/v1/people").status_code == 200
     assert_problem(api.get("/api/v1/organisations"), 403)  # platform:admin was not granted
-    assert_problem(api.post("/api/v1/people", json={"given_name": "A", "family_name": "B", "email": "a@b.org"}), 403)
+    assert_problem(
+        api.post(
+            "/api/v1/people", json={"given_name": "A", "family_name": "B", "email": "a@b.org"}
+        ),
+        403,
+    )
 
 
-def test_a_revoked_client_cannot_get_or_use_tokens(client: Any, credentials: dict[str, Any], owner_engine: Any) -> None:
+def test_a_revoked_client_cannot_get_or_use_tokens(
+    client: Any, credentials: dict[str, Any], owner_engine: Any
+) -> None:
     token = _token_response(client, credentials).get_json()["access_token"]
     api = ApiClient(client, token)
     assert api.get("/api/v1/me").status_code == 200
     with owner_engine.begin() as c:
-        c.execute(text("UPDATE api_clients SET status = 'revoked' WHERE client_id = :c"), {"c": credentials["client_id"]})
+        c.execute(
+            text("UPDATE api_clients SET status = 'revoked' WHERE client_id = :c"),
+            {"c": credentials["client_id"]},
+        )
     response = api.get("/api/v1/me")
     assert_problem(response, 401)
     assert "invalid_token" in response.headers["WWW-Authenticate"]
     assert_problem(_token_response(client, credentials), 401)
 
 
-def test_a_scope_removed_from_the_client_stops_working_at_once(client: Any, credentials: dict[str, Any], owner_engine: Any) -> None:
+def test_a_scope_removed_from_the_client_stops_working_at_once(
+    client: Any, credentials: dict[str, Any], owner_engine: Any
+) -> None:
     api = ApiClient(client, _token_response(client, credentials).get_json()["access_token"])
     assert api.get("/api/v1/people").status_code == 200
     with owner_engine.begin() as c:
@@ -197,7 +227,9 @@ def _sign(key: Any, claims: dict[str, Any], **header: Any) -> str:
     return jwt.encode({k: v for k, v in head.items() if v is not None}, claims, key)
 
 
-def test_a_token_crafted_with_the_service_key_is_accepted(client: Any, credentials: dict[str, Any], signing_key: RSAKey) -> None:
+def test_a_token_crafted_with_the_service_key_is_accepted(
+    client: Any, credentials: dict[str, Any], signing_key: RSAKey
+) -> None:
     """The control for the refusals below: they differ from this token in one respect each."""
     token = _sign(signing_key, _claims(credentials))
     response = ApiClient(client, token).get("/api/v1/me")
@@ -212,7 +244,9 @@ def _forged(name: str, key: RSAKey, credentials: dict[str, Any]) -> str:
     if name == "alg-none":
         return ".".join([_b64({"alg": "none", "typ": "at+jwt", "kid": key.kid}), payload, ""])
     if name == "alg-none-with-signature":
-        return ".".join([_b64({"alg": "none", "typ": "at+jwt", "kid": key.kid}), payload, signature])
+        return ".".join(
+            [_b64({"alg": "none", "typ": "at+jwt", "kid": key.kid}), payload, signature]
+        )
     if name == "tampered-signature":
         flipped = "A" if signature[10] != "A" else "B"
         return ".".join([head, payload, signature[:10] + flipped + signature[11:]])
@@ -255,10 +289,24 @@ def _forged(name: str, key: RSAKey, credentials: dict[str, Any]) -> str:
 
 
 FORGERIES = [
-    "alg-none", "alg-none-with-signature", "tampered-signature", "tampered-claims", "no-signature",
-    "expired", "wrong-audience", "wrong-issuer", "missing-jti", "missing-client_id", "unknown-client",
-    "not-at+jwt", "other-rsa-key-same-kid", "hs256-with-public-key", "unknown-kid",
-    "claims-not-object", "garbage", "two-parts",
+    "alg-none",
+    "alg-none-with-signature",
+    "tampered-signature",
+    "tampered-claims",
+    "no-signature",
+    "expired",
+    "wrong-audience",
+    "wrong-issuer",
+    "missing-jti",
+    "missing-client_id",
+    "unknown-client",
+    "not-at+jwt",
+    "other-rsa-key-same-kid",
+    "hs256-with-public-key",
+    "unknown-kid",
+    "claims-not-object",
+    "garbage",
+    "two-parts",
 ]
 
 
@@ -284,10 +332,18 @@ def test_a_non_bearer_authorization_is_401(client: Any, tenant_a: Any, authoriza
 
 @pytest.mark.parametrize(
     ("method", "path"),
-    [("GET", "/api/v1/me"), ("GET", "/api/v1/people"), ("POST", "/api/v1/people"), ("GET", "/api/v1/organisations"),
-     ("POST", "/api/v1/organisations"), ("GET", "/api/v1/consortia")],
+    [
+        ("GET", "/api/v1/me"),
+        ("GET", "/api/v1/people"),
+        ("POST", "/api/v1/people"),
+        ("GET", "/api/v1/organisations"),
+        ("POST", "/api/v1/organisations"),
+        ("GET", "/api/v1/consortia"),
+    ],
 )
-def test_no_token_on_a_protected_route_is_401(anonymous: Any, owner_engine: Any, method: str, path: str) -> None:
+def test_no_token_on_a_protected_route_is_401(
+    anonymous: Any, owner_engine: Any, method: str, path: str
+) -> None:
     before = row_counts(owner_engine)
     body = {"given_name": "A", "family_name": "B", "email": "a@b.org"} if method == "POST" else None
     assert_problem(anonymous.request(method, path, json=body), 401)
@@ -298,8 +354,15 @@ def test_a_token_without_the_scope_is_403(platform: Any, tenant_a: Any, owner_en
     reader = organisation_client(platform, tenant_a.id, scopes=["people:read"])
     assert reader.get("/api/v1/people").status_code == 200
     before = row_counts(owner_engine)
-    assert_problem(reader.post("/api/v1/people", json={"given_name": "A", "family_name": "B", "email": "a@b.org"}), 403)
-    assert_problem(reader.post("/api/v1/organisations", json={"name": "X", "slug": "x", "sector": "fire"}), 403)
+    assert_problem(
+        reader.post(
+            "/api/v1/people", json={"given_name": "A", "family_name": "B", "email": "a@b.org"}
+        ),
+        403,
+    )
+    assert_problem(
+        reader.post("/api/v1/organisations", json={"name": "X", "slug": "x", "sector": "fire"}), 403
+    )
     assert_problem(reader.get(f"/api/v1/organisations/{tenant_a.id}/api-clients"), 403)
     assert_problem(tenant_a.api.post("/api/v1/consortia", json={"name": "X", "slug": "x"}), 403)
     assert row_counts(owner_engine) == before
@@ -309,7 +372,9 @@ def test_a_token_without_the_scope_is_403(platform: Any, tenant_a: Any, owner_en
 
 
 def test_cli_creates_a_platform_client_that_works(app: Any, client: Any) -> None:
-    result = app.test_cli_runner().invoke(args=["platform", "create-client", "--name", "ops", "--scope", "platform:admin"])
+    result = app.test_cli_runner().invoke(
+        args=["platform", "create-client", "--name", "ops", "--scope", "platform:admin"]
+    )
     assert result.exit_code == 0, result.output
     issued = json.loads(result.stdout)
     assert set(issued) == {"client_id", "client_secret"}
@@ -317,19 +382,28 @@ def test_cli_creates_a_platform_client_that_works(app: Any, client: Any) -> None
     api = ApiClient(client, token)
     me = api.get("/api/v1/me").get_json()
     assert me["scopes"] == ["platform:admin"] and me["organisation_id"] is None
-    assert api.post("/api/v1/organisations", json={"name": "Ops Org", "slug": "ops-org", "sector": "other"}).status_code == 201
+    assert (
+        api.post(
+            "/api/v1/organisations", json={"name": "Ops Org", "slug": "ops-org", "sector": "other"}
+        ).status_code
+        == 201
+    )
 
 
 def test_cli_refuses_an_unknown_scope_clearly(app: Any, owner_engine: Any) -> None:
     before = row_counts(owner_engine)
-    result = app.test_cli_runner().invoke(args=["platform", "create-client", "--name", "ops", "--scope", "root"])
+    result = app.test_cli_runner().invoke(
+        args=["platform", "create-client", "--name", "ops", "--scope", "root"]
+    )
     assert result.exit_code != 0
     assert "Unknown or not allowed scope(s): root" in result.output
     assert "Traceback" not in result.output
     assert row_counts(owner_engine) == before
 
 
-def test_an_organisation_client_cannot_be_granted_platform_admin(platform: Any, tenant_a: Any, owner_engine: Any) -> None:
+def test_an_organisation_client_cannot_be_granted_platform_admin(
+    platform: Any, tenant_a: Any, owner_engine: Any
+) -> None:
     before = row_counts(owner_engine)
     response = platform.post(
         f"/api/v1/organisations/{tenant_a.id}/api-clients",
@@ -340,7 +414,47 @@ def test_an_organisation_client_cannot_be_granted_platform_admin(platform: Any, 
     assert row_counts(owner_engine) == before
 
 
-def test_client_secrets_are_shown_once(platform: Any, tenant_a: Any, credentials: dict[str, Any]) -> None:
+def test_client_secrets_are_shown_once(
+    platform: Any, tenant_a: Any, credentials: dict[str, Any]
+) -> None:
     listed = platform.get(f"/api/v1/organisations/{tenant_a.id}/api-clients").get_json()
     assert credentials["client_id"] in {c["client_id"] for c in listed}
     assert all("client_secret" not in c and "secret_hash" not in c for c in listed)
+
+
+def test_a_suspended_organisations_clients_stop_at_once(platform: Any, client: Any) -> None:
+    """Its tokens stop working and it gets no new ones; resuming it lets them back in."""
+    from tests.factories import create_organisation
+
+    organisation = create_organisation(platform, "suspend-me", "fire")
+    response = platform.post(
+        f"/api/v1/organisations/{organisation['id']}/api-clients",
+        json={"name": "hr feed", "scopes": ["people:read"]},
+    )
+    assert response.status_code == 201, response.get_json()
+    credentials = response.get_json()
+    token = fetch_token(client, credentials["client_id"], credentials["client_secret"])
+    bearer = {"Authorization": f"Bearer {token}"}
+    assert client.get("/api/v1/people", headers=bearer).status_code == 200
+
+    def set_status(status: str) -> None:
+        url = f"/api/v1/organisations/{organisation['id']}"
+        etag = platform.get(url).headers["ETag"]
+        response = platform.patch(url, json={"status": status}, headers={"If-Match": etag})
+        assert response.status_code == 200, response.get_json()
+
+    set_status("suspended")
+    assert client.get("/api/v1/people", headers=bearer).status_code == 401
+    basic = base64.b64encode(
+        f"{credentials['client_id']}:{credentials['client_secret']}".encode()
+    ).decode()
+    refused = client.post(
+        "/oauth/token",
+        data={"grant_type": "client_credentials"},
+        headers={"Authorization": f"Basic {basic}"},
+    )
+    assert refused.status_code in (400, 401)
+    assert refused.get_json()["error"] == "invalid_client"
+
+    set_status("active")
+    assert client.get("/api/v1/people", headers=bearer).status_code == 200

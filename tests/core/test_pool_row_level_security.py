@@ -13,10 +13,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, text
+from flask import Flask
+from sqlalchemy import create_engine, delete, select, text
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import DBAPIError
 
+from consortium.core import tenancy
+from consortium.core.tenancy import Principal
+from consortium.extensions import db
 from tests.factories import Tenant, create_organisation, create_person
 from tests.identity.role_support import make_consortium
 
@@ -91,14 +94,16 @@ def test_another_organisation_cannot_write_a_shared_profile(
     runtime_engine: Engine, owner_engine: Engine, pool: dict[str, Any]
 ) -> None:
     profiles, network = pool["profiles"], str(pool["network"]["id"])
-    # Visible to gamma, so UPDATE finds the row, but WITH CHECK (the owner's organisation
-    # only) refuses the new version; DELETE is filtered by the same policy and refused too.
-    with pytest.raises(DBAPIError, match="row-level security"), runtime_engine.begin() as c:
+    # Visible to gamma, but the write policy (the owner's organisation only) keeps UPDATE and
+    # DELETE away from it: nothing is changed.
+    with runtime_engine.begin() as c:
         _as(c, organisation_id=pool["gamma"]["id"], consortium_ids=network)
-        c.execute(
+        assert profiles["consortium"] in _ids(c, "mentor_profiles")
+        changed = c.execute(
             text("UPDATE mentor_profiles SET bio = 'Hijacked' WHERE id = :id"),
             {"id": profiles["consortium"]},
-        )
+        ).rowcount
+        assert changed == 0
     with owner_engine.connect() as c:
         bio = c.execute(
             text("SELECT bio FROM mentor_profiles WHERE id = :id"), {"id": profiles["consortium"]}
@@ -179,3 +184,70 @@ def test_special_category_rows_reach_the_person_alone(
         assert _ids(c, "sensitive_attributes") == set()
         _as(c, organisation_id=tenant_a.id, person_id=colleague)
         assert _ids(c, "sensitive_attributes") == set()
+
+
+# --- rows a tenant may read but not write ------------------------------------------------------
+
+# table → the id column of a row gamma sees (shared with it, or its consortium's) but must not
+# change: only the platform writes consortia and memberships, only tenant_a its profiles.
+READ_ONLY_FOR_GAMMA = ("consortia", "consortium_memberships", "mentor_profiles")
+
+
+def _read_only_rows(owner_engine: Engine, pool: dict[str, Any]) -> dict[str, str]:
+    network = str(pool["network"]["id"])
+    with owner_engine.connect() as c:
+        membership = c.execute(
+            text(
+                "SELECT id FROM consortium_memberships WHERE consortium_id = :c"
+                " AND organisation_id <> :gamma"
+            ),
+            {"c": network, "gamma": pool["gamma"]["id"]},
+        ).scalar_one()
+    return {
+        "consortia": network,
+        "consortium_memberships": str(membership),
+        "mentor_profiles": pool["profiles"]["consortium"],
+    }
+
+
+@pytest.mark.parametrize("table", READ_ONLY_FOR_GAMMA)
+def test_a_row_shared_for_reading_cannot_be_deleted_by_the_reader(
+    runtime_engine: Engine, owner_engine: Engine, pool: dict[str, Any], table: str
+) -> None:
+    row_id = _read_only_rows(owner_engine, pool)[table]
+    network = str(pool["network"]["id"])
+    with runtime_engine.begin() as c:
+        _as(c, organisation_id=pool["gamma"]["id"], consortium_ids=network)
+        assert row_id in _ids(c, table)  # gamma sees it...
+        deleted = c.execute(
+            text(f"DELETE FROM {table} WHERE id = :id"),
+            {"id": row_id},
+        ).rowcount
+        assert deleted == 0  # ...and deletes nothing
+    with owner_engine.connect() as c:
+        assert row_id in _ids(c, table)
+
+
+@pytest.mark.parametrize("model_name", ["Consortium", "ConsortiumMembership", "MentorProfile"])
+def test_the_orm_hook_alone_keeps_bulk_deletes_to_rows_the_tenant_writes(
+    app: Flask, owner_engine: Engine, pool: dict[str, Any], model_name: str
+) -> None:
+    from consortium import models
+
+    model = getattr(models, model_name)
+    table = model.__tablename__
+    row_id = uuid.UUID(_read_only_rows(owner_engine, pool)[table])
+    principal = Principal(
+        kind="system",
+        organisation_id=uuid.UUID(pool["gamma"]["id"]),
+        consortium_ids=frozenset({uuid.UUID(str(pool["network"]["id"]))}),
+    )
+    with app.app_context(), tenancy.acting_as(principal):
+        connection = db.session.connection()
+        connection.execute(text(SET), {"name": "app.all_tenants", "value": "on"})  # RLS off
+        assert db.session.scalar(select(model.id).where(model.id == row_id)) == row_id
+        result = db.session.execute(
+            delete(model).where(model.id == row_id).execution_options(synchronize_session=False)
+        )
+        assert result.rowcount == 0
+        db.session.rollback()

@@ -494,3 +494,16 @@ def test_the_same_grant_at_the_same_moment_is_still_idempotent(
             assert list(pool.map(grant, range(8))) == [201] * 8
         assert [r for r, _ in _role_rows(owner_engine, tenant_a.person["id"])] == [role]
         assert ids(platform.get(url)) == [tenant_a.person["id"]]
+
+
+def test_a_deactivated_coordinator_is_no_longer_listed(
+    platform: ApiClient, tenant_a: Tenant, tenant_b: Tenant
+) -> None:
+    """Their role row stays (reactivation restores it), but members no longer see them."""
+    network = make_consortium(platform, "listing-network", tenant_a.id, tenant_b.id)
+    coordinator = new_person(tenant_a, "coord")
+    add_coordinator(platform, network["id"], coordinator["id"])
+    assert coordinator["id"] in ids(tenant_b.api.get(coordinators_url(network["id"])))
+
+    deactivate(tenant_a, coordinator)
+    assert coordinator["id"] not in ids(tenant_b.api.get(coordinators_url(network["id"])))

@@ -597,3 +597,43 @@ def test_signing_in_survives_the_providers_key_rotation(
 
 def _person_id(browser: SessionClient) -> str:
     return str(browser.get("/auth/session").get_json()["person"]["id"])
+
+
+def test_a_slug_the_database_cannot_hold_is_not_found(client: FlaskClient) -> None:
+    response = client.get("/auth/sso/alpha%00trust/login")
+    assert_problem(response, 404)
+
+
+@pytest.mark.parametrize(
+    "claims",
+    [
+        pytest.param({"sub": "s" * 256}, id="subject-too-long"),
+        pytest.param({"sub": "bad\x00subject"}, id="subject-with-nul"),
+        pytest.param({"email": "a" * 250 + "@alpha-trust.example.org"}, id="email-too-long"),
+    ],
+)
+def test_identifiers_that_cannot_be_stored_are_the_providers_fault(
+    claims: dict[str, str],
+    client: FlaskClient,
+    idp: LocalIdp,
+    tenant_a: Tenant,
+    sso_a: dict[str, Any],
+    owner_engine: Engine,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    idp.add_person("a", sub="robin", email=email_of(tenant_a, "robin"))
+    people_before = _people(owner_engine, tenant_a)
+    idp.providers["a"].misbehaviour = Misbehaviour(id_token_claims=claims)
+    response = sign_in(client, "alpha-trust", "robin")
+    assert_login_refused(response, 502, "bad_claims", caplog)
+    assert _people(owner_engine, tenant_a) == people_before
+    assert _identities(owner_engine) == 0
+
+
+def test_names_the_database_cannot_hold_fall_back_to_the_email(
+    app: Flask, idp: LocalIdp, tenant_a: Tenant, sso_a: dict[str, Any]
+) -> None:
+    email = email_of(tenant_a, "nul.name")
+    idp.add_person("a", sub="nul-name", email=email, given_name="Ki\x00m", family_name="Lee")
+    person = signed_in(app, "alpha-trust", "nul-name").get("/auth/session").get_json()["person"]
+    assert (person["given_name"], person["family_name"]) == ("nul.name", "Lee")

@@ -14,7 +14,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from consortium.core.jobs import job
 from consortium.extensions import db
@@ -36,6 +36,7 @@ def record_effect(
     reached: str | None = None,
     release: str | None = None,
     fail: bool = False,
+    database_error: bool = False,
 ) -> dict[str, Any]:
     person = db.session.scalar(select(Person).where(Person.id == uuid.UUID(person_id)))
     if person is None:
@@ -52,4 +53,7 @@ def record_effect(
             time.sleep(0.05)
     if fail:
         raise DeliberateFailure("the handler failed on purpose")
+    if database_error:  # the database cancels the statement: an OperationalError
+        db.session.execute(text("SET LOCAL statement_timeout = '1ms'"))
+        db.session.execute(text("SELECT pg_sleep(0.05)"))
     return {"job_title": person.job_title}

@@ -135,3 +135,24 @@ def test_an_export_run_by_a_real_worker_holds_only_the_organisations_staff(
     assert job["result"]["organisation"]["id"] == tenant_a.id
     assert exported_emails(job) == a_staff
     assert not exported_emails(job) & b_staff
+
+
+def test_a_client_that_follows_jobs_sees_an_exports_result_only_if_it_may_read_staff(
+    platform: ApiClient, tenant_a: Tenant
+) -> None:
+    """jobs:read shows the status; the staff records in the result need people:read."""
+    from tests.factories import organisation_client
+
+    response = tenant_a.api.post(exports(tenant_a))
+    assert response.status_code == 202, response.get_json()
+    job_id = response.get_json()["id"]
+    follower = organisation_client(platform, tenant_a.id, scopes=["jobs:read"])
+    shown = follower.get(f"/api/v1/jobs/{job_id}")
+    assert shown.status_code == 200, shown.get_json()
+    assert shown.get_json()["status"] == "succeeded"
+    assert shown.get_json()["result"] is None
+    assert tenant_a.person["email"] in exported_emails(
+        tenant_a.api.get(f"/api/v1/jobs/{job_id}").get_json()
+    )
+    # Hiding it from one reader left the stored result alone.
+    assert tenant_a.api.get(f"/api/v1/jobs/{job_id}").get_json()["result"] is not None

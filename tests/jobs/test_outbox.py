@@ -62,15 +62,21 @@ def test_a_rolled_back_transaction_enqueues_nothing(
     redis = shared_redis.client()
     with rq_app.app_context(), tenancy.acting_as(as_organisation(tenant_a.id)):
         doomed = enqueue(
-            db.session, "tests.record_effect", tenant_id=uuid.UUID(tenant_a.id),
+            db.session,
+            "tests.record_effect",
+            tenant_id=uuid.UUID(tenant_a.id),
             person_id=tenant_a.person["id"],
         )
-        assert db.session.scalar(select(func.count()).select_from(Job).where(Job.id == doomed.id)) == 1
+        assert (
+            db.session.scalar(select(func.count()).select_from(Job).where(Job.id == doomed.id)) == 1
+        )
         db.session.rollback()
 
         # The same session goes on to commit another job: only that one is sent.
         kept = enqueue(
-            db.session, "tests.record_effect", tenant_id=uuid.UUID(tenant_a.id),
+            db.session,
+            "tests.record_effect",
+            tenant_id=uuid.UUID(tenant_a.id),
             person_id=tenant_a.person["id"],
         )
         db.session.commit()
@@ -117,7 +123,10 @@ def test_an_in_process_worker_runs_queued_jobs_with_the_app_it_was_given(
 
 @pytest.mark.slow
 def test_a_job_requested_while_redis_is_down_runs_exactly_once_when_it_is_back(
-    redis_server: RedisServer, runtime_url: str, tenant_a: Tenant, tenant_b: Tenant,
+    redis_server: RedisServer,
+    runtime_url: str,
+    tenant_a: Tenant,
+    tenant_b: Tenant,
     owner_engine: Engine,
 ) -> None:
     app = rq_settings_app(runtime_url, redis_server.url)
@@ -160,8 +169,12 @@ def test_a_job_requested_while_redis_is_down_runs_exactly_once_when_it_is_back(
 
 @pytest.mark.slow
 def test_a_job_whose_worker_is_killed_mid_job_is_rerun_and_its_effect_happens_once(
-    rq_app: Flask, shared_redis: RedisServer, runtime_url: str, tenant_a: Tenant,
-    owner_engine: Engine, tmp_path: Path,
+    rq_app: Flask,
+    shared_redis: RedisServer,
+    runtime_url: str,
+    tenant_a: Tenant,
+    owner_engine: Engine,
+    tmp_path: Path,
 ) -> None:
     reached, release = tmp_path / "reached", tmp_path / "release"
     job_id = enqueue_effect(rq_app, tenant_a, reached=str(reached), release=str(release))
@@ -292,3 +305,41 @@ def test_a_failed_attempt_that_then_succeeds_clears_the_error(
     row = job_row(owner_engine, job_id)
     assert (row["status"], row["attempts"], row["error"]) == ("succeeded", 2, None)
     assert effects(owner_engine, tenant_a) == 1
+
+
+def test_a_database_error_in_the_handler_is_a_failed_attempt_not_a_busy_row(
+    app: Flask, tenant_a: Tenant, owner_engine: Engine
+) -> None:
+    """Only the lock that refuses to wait means "another executor has it"; a statement the
+    database cancels inside the handler is recorded, retried and finally fails."""
+    job_id = enqueue_effect(app, tenant_a, database_error=True)
+
+    row = job_row(owner_engine, job_id)
+    assert (row["status"], row["attempts"]) == ("enqueued", 1)
+    assert row["error"].startswith("OperationalError")
+    assert effects(owner_engine, tenant_a) == 0
+
+
+def test_a_job_whose_workers_died_max_attempts_times_fails_instead_of_running_again(
+    app: Flask, tenant_a: Tenant, owner_engine: Engine
+) -> None:
+    job_id = enqueue_effect(app, tenant_a, commit=False)  # rolled back: write the row by hand
+    with app.app_context(), tenancy.all_tenants():
+        db.session.add(
+            Job(
+                id=job_id,
+                organisation_id=uuid.UUID(tenant_a.id),
+                name="tests.record_effect",
+                arguments={"person_id": tenant_a.person["id"]},
+                status="running",  # its last worker was killed mid-job, every time
+                attempts=MAX_ATTEMPTS,
+                created_by="test",
+            )
+        )
+        db.session.commit()
+
+    assert execute(app, job_id) == "failed"
+    row = job_row(owner_engine, job_id)
+    assert (row["status"], row["attempts"]) == ("failed", MAX_ATTEMPTS)
+    assert row["error"] == f"gave up after {MAX_ATTEMPTS} attempts"
+    assert effects(owner_engine, tenant_a) == 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -36,9 +37,11 @@ RLS_FUNCTIONS = {
 @pytest.fixture
 def empty_database(worker_id: str) -> Iterator[str]:
     """A fresh, empty PostgreSQL database of this worker's own; dropped afterwards."""
-    name = f"consortium_migr_{worker_id}"
+    # The prefix keeps concurrent runs from different checkouts apart (as tests/conftest.py).
+    name = f"{os.environ.get('TEST_DATABASE_PREFIX', 'consortium')}_migr_{worker_id}"
     admin = create_engine(
-        _url(ADMIN_URL, database=make_url(ADMIN_URL).database or "postgres"), isolation_level="AUTOCOMMIT"
+        _url(ADMIN_URL, database=make_url(ADMIN_URL).database or "postgres"),
+        isolation_level="AUTOCOMMIT",
     )
     with admin.connect() as c:
         c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
@@ -67,7 +70,12 @@ def _rls(engine: Engine) -> tuple[dict[str, tuple[bool, bool]], set[str], set[st
                 )
             )
         }
-        policies = {r[0] for r in c.execute(text("SELECT tablename FROM pg_policies WHERE schemaname = 'public'"))}
+        policies = {
+            r[0]
+            for r in c.execute(
+                text("SELECT tablename FROM pg_policies WHERE schemaname = 'public'")
+            )
+        }
         functions = {
             r[0]
             for r in c.execute(
@@ -86,7 +94,9 @@ def test_upgrade_downgrade_upgrade_on_an_empty_database(empty_database: str) -> 
         flags, policies, functions = _rls(engine)
         assert TENANT_TABLES, "no tenant-aware models found"
         for table in TENANT_TABLES:
-            assert flags[table] == (True, True), f"{table}: row-level security not enabled and forced"
+            assert flags[table] == (True, True), (
+                f"{table}: row-level security not enabled and forced"
+            )
         assert policies == TENANT_TABLES  # every tenant table has a policy, and only those
         assert functions >= RLS_FUNCTIONS
 
@@ -141,6 +151,9 @@ def test_upgrade_on_a_fresh_sqlite_file(tmp_path: Path) -> None:
         assert _tables(engine) == MODEL_TABLES
         with engine.connect() as connection:
             context = MigrationContext.configure(connection)
-            assert context.get_current_revision() == ScriptDirectory.from_config(alembic_config(url)).get_current_head()
+            assert (
+                context.get_current_revision()
+                == ScriptDirectory.from_config(alembic_config(url)).get_current_head()
+            )
     finally:
         engine.dispose()

@@ -36,12 +36,20 @@ def test_an_import_is_accepted_and_its_job_creates_the_people(tenant_a: Tenant) 
     job = tenant_a.api.get(response.headers["Location"]).get_json()
     assert job["status"] == "succeeded", job
     assert job["result"] == {
-        "rows": 3, "created": 3, "updated": 0, "unchanged": 0, "failed": 0, "errors": [],
+        "rows": 3,
+        "created": 3,
+        "updated": 0,
+        "unchanged": 0,
+        "failed": 0,
+        "errors": [],
     }
     staff = people(tenant_a.api)
     tom, amara, jo = staff[f"tom.reid@{D}"], staff[f"amara.okafor@{D}"], staff[f"jo.bloggs@{D}"]
     assert (tom["job_title"], tom["profession"], tom["seniority"], tom["external_id"]) == (
-        "Ward Manager", "nursing", 7, "ESR-2",
+        "Ward Manager",
+        "nursing",
+        7,
+        "ESR-2",
     )
     assert all(p["organisation_id"] == tenant_a.id for p in staff.values())
     # Managers resolved although Tom's row came before Amara's.
@@ -69,13 +77,22 @@ def test_a_bad_row_imports_nothing_of_itself_and_the_others_still_import(
     )
     result = run_import(tenant_a.api, body)
     assert {k: result[k] for k in ("rows", "created", "updated", "unchanged", "failed")} == {
-        "rows": 5, "created": 1, "updated": 0, "unchanged": 0, "failed": 4,
+        "rows": 5,
+        "created": 1,
+        "updated": 0,
+        "unchanged": 0,
+        "failed": 4,
     }
     errors = errors_by_row(result)
     assert list(errors) == [2, 3, 4, 6]  # in row order
-    assert errors[2] == [("seniority", "Must be greater than or equal to 1 and less than or equal to 9.")]
+    assert errors[2] == [
+        ("seniority", "Must be greater than or equal to 1 and less than or equal to 9.")
+    ]
     assert errors[3] == [
-        ("line_manager_email", f"No one with the email nobody@{D} is in this file or your organisation.")
+        (
+            "line_manager_email",
+            f"No one with the email nobody@{D} is in this file or your organisation.",
+        )
     ]
     assert errors[4][0][0] == "line_manager_email" and "row 2" in errors[4][0][1]
     assert errors[6][0][0] == "email"
@@ -117,7 +134,11 @@ def test_a_loop_of_managers_in_the_file_fails_those_rows(tenant_a: Tenant) -> No
     result = run_import(tenant_a.api, body)
     assert (result["created"], result["failed"]) == (1, 3), result
     errors = errors_by_row(result)
-    assert errors[2] == errors[3] == [("line_manager_email", "The line managers of rows 2 → 3 → 2 form a loop.")]
+    assert (
+        errors[2]
+        == errors[3]
+        == [("line_manager_email", "The line managers of rows 2 → 3 → 2 form a loop.")]
+    )
     assert "row 2" in errors[4][0][1]
     assert set(people(tenant_a.api)) == {tenant_a.person["email"], f"dan@{D}"}
 
@@ -126,12 +147,14 @@ def test_a_file_that_would_loop_with_existing_managers_fails_that_row(tenant_a: 
     boss = tenant_a.person
     report = create_person(tenant_a.api, f"report@{D}", line_manager_id=boss["id"])
     # Sam Taylor's row makes their own report their manager: a loop through the database.
-    result = run_import(
-        tenant_a.api, csv_of(f"Sam,Taylor,{boss['email']},,,,{report['email']},")
-    )
+    result = run_import(tenant_a.api, csv_of(f"Sam,Taylor,{boss['email']},,,,{report['email']},"))
     assert result["failed"] == 1, result
     assert result["errors"] == [
-        {"row": 2, "field": "line_manager_email", "message": "This line manager would make a management loop."}
+        {
+            "row": 2,
+            "field": "line_manager_email",
+            "message": "This line manager would make a management loop.",
+        }
     ]
     assert tenant_a.api.get(f"/api/v1/people/{boss['id']}").get_json()["line_manager_id"] is None
 
@@ -141,10 +164,19 @@ def test_reimporting_the_same_file_changes_nothing(tenant_a: Tenant) -> None:
     before = people(tenant_a.api)
 
     again = run_import(tenant_a.api, TEAM)
-    assert again == {"rows": 3, "created": 0, "updated": 0, "unchanged": 3, "failed": 0, "errors": []}
+    assert again == {
+        "rows": 3,
+        "created": 0,
+        "updated": 0,
+        "unchanged": 3,
+        "failed": 0,
+        "errors": [],
+    }
     after = people(tenant_a.api)
     assert after == before  # updated_at (and the ETag it feeds) untouched
-    assert {e: p["updated_at"] for e, p in after.items()} == {e: p["updated_at"] for e, p in before.items()}
+    assert {e: p["updated_at"] for e, p in after.items()} == {
+        e: p["updated_at"] for e, p in before.items()
+    }
 
 
 def test_a_changed_row_updates_only_that_person(tenant_a: Tenant) -> None:
@@ -168,14 +200,21 @@ def test_a_person_is_matched_by_external_id_so_an_import_can_change_their_email(
     moved = TEAM.replace(f"tom.reid@{D},Ward", f"thomas.reid@{D},Ward")
     moved = moved.replace(f"5,tom.reid@{D}", f"5,thomas.reid@{D}")  # Jo's manager, by new email
     result = run_import(tenant_a.api, moved)
-    assert (result["created"], result["updated"], result["unchanged"], result["failed"]) == (0, 1, 2, 0), result
+    assert (result["created"], result["updated"], result["unchanged"], result["failed"]) == (
+        0,
+        1,
+        2,
+        0,
+    ), result
     staff = people(tenant_a.api)
     assert f"tom.reid@{D}" not in staff
     assert staff[f"thomas.reid@{D}"]["id"] == tom["id"]
     assert staff[f"jo.bloggs@{D}"]["line_manager_id"] == tom["id"]
 
 
-def test_a_person_without_an_external_id_is_matched_by_email_and_given_one(tenant_a: Tenant) -> None:
+def test_a_person_without_an_external_id_is_matched_by_email_and_given_one(
+    tenant_a: Tenant,
+) -> None:
     sam = tenant_a.person
     result = run_import(tenant_a.api, csv_of(f"Sam,Taylor,{sam['email'].upper()},,,5,,ESR-77"))
     assert (result["created"], result["updated"]) == (0, 1), result
@@ -186,10 +225,13 @@ def test_columns_left_out_are_left_alone_and_empty_cells_clear(tenant_a: Tenant)
     sam = tenant_a.person  # seniority 5
     url = f"/api/v1/people/{sam['id']}"
     etag = tenant_a.api.get(url).headers["ETag"]
-    tenant_a.api.patch(url, json={"job_title": "Matron", "profession": "nursing"}, headers={"If-Match": etag})
+    tenant_a.api.patch(
+        url, json={"job_title": "Matron", "profession": "nursing"}, headers={"If-Match": etag}
+    )
 
     result = run_import(
-        tenant_a.api, csv_of(f"Sam,Taylor,{sam['email']},", header="given_name,family_name,email,job_title")
+        tenant_a.api,
+        csv_of(f"Sam,Taylor,{sam['email']},", header="given_name,family_name,email,job_title"),
     )
     assert result["updated"] == 1, result
     now = tenant_a.api.get(url).get_json()
@@ -200,7 +242,10 @@ def test_a_deactivated_person_is_updated_but_stays_deactivated(tenant_a: Tenant)
     sam = tenant_a.person
     url = f"/api/v1/people/{sam['id']}"
     etag = tenant_a.api.get(url).headers["ETag"]
-    assert tenant_a.api.patch(url, json={"status": "inactive"}, headers={"If-Match": etag}).status_code == 200
+    assert (
+        tenant_a.api.patch(url, json={"status": "inactive"}, headers={"If-Match": etag}).status_code
+        == 200
+    )
     result = run_import(tenant_a.api, csv_of(f"Sam,Taylor,{sam['email']},Matron,,5,,"))
     assert (result["created"], result["updated"]) == (0, 1), result
     now = tenant_a.api.get(url).get_json()
@@ -225,7 +270,9 @@ def test_an_import_touches_only_the_callers_organisation(
     tenant_a: Tenant, tenant_b: Tenant, owner_engine: Engine
 ) -> None:
     shared = f"amara.okafor@{D}"
-    amara_a = create_person(tenant_a.api, shared, given_name="Amara", external_id="ESR-1", seniority=9)
+    amara_a = create_person(
+        tenant_a.api, shared, given_name="Amara", external_id="ESR-1", seniority=9
+    )
     boss_a = create_person(tenant_a.api, f"boss@{D}")
 
     # tenant_b sends the same email and external_id, and names tenant_a's boss as a manager.
@@ -243,9 +290,14 @@ def test_an_import_touches_only_the_callers_organisation(
     assert tenant_a.api.get(f"/api/v1/people/{amara_a['id']}").get_json() == amara_a
     assert tenant_a.api.get(f"/api/v1/people/{boss_a['id']}").get_json() == boss_a
     with owner_engine.connect() as c:
-        rows = c.execute(
-            text("SELECT organisation_id::text FROM people WHERE email = :e ORDER BY 1"), {"e": shared}
-        ).scalars().all()
+        rows = (
+            c.execute(
+                text("SELECT organisation_id::text FROM people WHERE email = :e ORDER BY 1"),
+                {"e": shared},
+            )
+            .scalars()
+            .all()
+        )
     assert sorted(rows) == sorted([tenant_a.id, tenant_b.id])
 
 
@@ -292,7 +344,10 @@ def test_other_endpoints_still_refuse_csv(tenant_a: Tenant) -> None:
     [
         (b"", "empty"),
         (csv_of(f"Ada,L,ada@{D}", header="given_name,family_name,mail"), "'mail'"),
-        (csv_of(f"Ada,ada@{D}", header="given_name,email"), "missing the required column 'family_name'"),
+        (
+            csv_of(f"Ada,ada@{D}", header="given_name,email"),
+            "missing the required column 'family_name'",
+        ),
         (HEADER + "\n", "no people"),
         ("given_name,family_name,email\nAda,L\xe9,ada@x.org\n".encode("latin-1"), "not UTF-8"),
         ('given_name,family_name,email\n"Ada,L,ada@x.org\n', "not valid CSV"),
@@ -339,7 +394,9 @@ def _no_job(session: Any, name: str, *, tenant_id: uuid.UUID | None, **arguments
     return row
 
 
-def test_an_import_needs_people_write(platform: ApiClient, tenant_a: Tenant, anonymous: ApiClient) -> None:
+def test_an_import_needs_people_write(
+    platform: ApiClient, tenant_a: Tenant, anonymous: ApiClient
+) -> None:
     reader = organisation_client(platform, tenant_a.id, scopes=["people:read"])
     assert_problem(post_csv(reader, TEAM), 403)
     assert_problem(post_csv(anonymous, TEAM), 401)
@@ -370,3 +427,13 @@ def test_get_on_the_import_path_is_405(tenant_a: Tenant) -> None:
     response = tenant_a.api.get(IMPORT)
     assert_problem(response, 405)
     assert "POST" in response.headers["Allow"]
+
+
+def test_a_file_with_a_nul_character_is_refused_before_any_job(
+    tenant_a: Tenant, owner_engine: Engine
+) -> None:
+    before = row_counts(owner_engine)
+    response = post_csv(tenant_a.api, f"{HEADER}\nA\x00b,Cole,a.cole@alpha-trust.example.org\n")
+    body = assert_problem(response, 422)
+    assert "NUL" in body["detail"]
+    assert row_counts(owner_engine) == before

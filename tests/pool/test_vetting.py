@@ -133,6 +133,8 @@ def test_a_coordinator_vets_a_profile_released_to_the_consortium(
     assert set(public.get_json()) == PUBLIC_KEYS
     assert "Coordinator checked DBS." not in public.get_data(as_text=True)
     listing = gamma_staff.get("/api/v1/mentor-profiles")
+    assert listing.status_code == 200
+    assert profile["id"] in {p["id"] for p in listing.get_json()}
     assert "Coordinator checked DBS." not in listing.get_data(as_text=True)
 
 

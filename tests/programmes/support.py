@@ -87,7 +87,12 @@ def ids(response: Any) -> list[str]:
 
 
 def mentor_profile(
-    app: Flask, person_id: str, organisation_id: str, *, shared_with_consortium: bool = True
+    app: Flask,
+    person_id: str,
+    organisation_id: str,
+    *,
+    shared_with_consortium: bool = True,
+    status: str = "active",
 ) -> str:
     """A mentor profile written straight to the database (across tenants, as the system).
 
@@ -105,6 +110,7 @@ def mentor_profile(
             modalities=["mentoring"],
             topics=["leadership"],
             capacity=2,
+            status=status,
             vetting_status="approved",
             sharing_scope="consortium" if shared_with_consortium else "organisation",
             released_at=now() if shared_with_consortium else None,

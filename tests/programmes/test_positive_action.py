@@ -82,11 +82,13 @@ def test_a_declaration_the_programme_is_not_for_is_refused_without_repeating_it(
     declare(browser, ethnicity="white")
     consent(browser, programme)
     caplog.clear()
+    caplog.set_level(logging.INFO, logger="sqlalchemy.engine")  # its statements and parameters
     with caplog.at_level(logging.DEBUG):
         response = browser.post(applications_url(programme), json=application_body())
     body = assert_problem(response, 403, field="positive_action")
     assert "white" not in response.get_data(as_text=True)
     assert ATTRIBUTES in body["detail"]
+    assert caplog.records, "nothing was logged at all: the check below would prove nothing"
     logged = " ".join(r.getMessage() + repr(r.__dict__) for r in caplog.records)
     assert "white" not in logged
 
@@ -136,3 +138,24 @@ def test_dropping_the_rule_lets_anyone_apply(network: Network, programme: dict[s
     assert response.status_code == 200, response.get_json()
     assert response.get_json()["rules"]["eligibility"]["positive_action"] is None
     apply(browser, programme)
+
+
+def test_withdrawing_an_old_consent_leaves_an_application_admitted_on_another(
+    network: Network, programme: dict[str, Any]
+) -> None:
+    """The rule moved from ethnic group to disability; withdrawing the consent to use ethnic
+    group does not touch the application the disability consent admitted."""
+    browser, _ = network.person(network.a, "sam.staff")
+    declare(browser, ethnicity="black", disability=True)
+    old = consent(browser, programme)
+    url = f"/api/v1/programmes/{programme['id']}"
+    rule = {"eligibility": {"positive_action": {"attribute": "disability", "values": [True]}}}
+    response = patch_with_etag(network.coordinator, url, {"rules": rule})
+    assert response.status_code == 200, response.get_json()
+    consent(browser, programme)
+    application = apply(browser, programme)
+
+    response = browser.post(f"{CONSENTS}/{old['id']}/withdraw")
+    assert response.status_code == 200, response.get_json()
+    shown = browser.get(f"{applications_url(programme)}/{application['id']}").get_json()
+    assert shown["status"] == "open"

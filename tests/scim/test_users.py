@@ -350,6 +350,22 @@ def test_delete_deactivates_never_erases_and_the_user_is_gone_for_scim(
     assert row_counts(owner_engine) == before
 
 
+def test_someone_rehired_under_a_new_email_is_revived_by_their_external_id(
+    scim_a: Any, tenant_a: Any, owner_engine: Any
+) -> None:
+    """The HR system deleted them when they left; their HR id comes back with a new email."""
+    user = _create(scim_a, "left@alpha-trust.example.org", externalId="ESR-9")
+    assert scim_a.delete(f"{USERS}/{user['id']}").status_code == 204
+    before = row_counts(owner_engine)
+
+    again = scim_a.post(USERS, json=user_body("back@alpha-trust.example.org", externalId="ESR-9"))
+    assert again.status_code == 201, again.get_json()
+    assert again.get_json()["id"] == user["id"]
+    assert again.get_json()["userName"] == "back@alpha-trust.example.org"
+    assert again.get_json()["active"] is True
+    assert row_counts(owner_engine) == before
+
+
 # Uniqueness ----------------------------------------------------------------------------------
 
 
@@ -576,8 +592,9 @@ def test_another_organisations_user_is_404_everywhere(
     assert_scim_error(scim_b.delete(url), 404)
     listed = scim_b.get(USERS).get_json()
     assert user["id"] not in {u["id"] for u in listed.get("Resources", [])}
-    assert all(
-        u["userName"].endswith("beta-police.example.org") for u in listed.get("Resources", [])
+    assert listed.get("Resources"), listed  # tenant_b's own people are listed...
+    assert all(  # ...and only they
+        u["userName"].endswith("beta-police.example.org") for u in listed["Resources"]
     )
     assert (
         _filter(scim_b, 'userName eq "private@alpha-trust.example.org"').get_json()["totalResults"]

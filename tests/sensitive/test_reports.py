@@ -30,6 +30,10 @@ def report_url(programme_id: str) -> str:
         ([0, 0, 0, 0], [False, False, False, False]),
         ([4], [True]),
         ([5, 5], [False, False]),
+        # Everyone gave the same answer: publishing it tells each (named) applicant's value.
+        ([0, 6, 0], [True, True, True]),
+        ([12, 0], [True, True]),
+        ([0, 0, 12], [False, False, False]),  # nobody declared: no one's answer is told
     ],
 )
 def test_suppression_rule(counts: list[int], hidden: list[bool]) -> None:
