@@ -1,0 +1,1 @@
+"""Matching runs: the candidate graph under hard constraints, scores, the solve, proposals."""

@@ -1,0 +1,124 @@
+"""The matching problem as arrays: what the engine's phases read, and nothing from the database.
+
+Mentees are the rows, mentors the columns. Everything the hard constraints and the score need
+is here as numpy arrays indexed by row or column (organisations, sectors and professions as
+small integer codes), so candidate generation and scoring are array operations, never a Python
+loop over every mentee x mentor pair. Building one from the database is `load.py`'s job; tests
+and the benchmark build them directly too.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+Bools = npt.NDArray[np.bool_]
+Ints = npt.NDArray[np.int64]
+Floats = npt.NDArray[np.float64]
+
+UNKNOWN = -1  # an unknown code (profession, sector)
+
+
+@dataclass(frozen=True)
+class Rules:
+    """The programme's rules the engine applies."""
+
+    modality: str
+    modality_label: str
+    cross_organisation_required: bool = True
+    min_accreditation_rank: int = 0
+    min_accreditation_label: str = ""
+    # any | mentor_senior | mentor_junior
+    seniority_direction: str = "any"
+    vetting_required: bool = True
+    mode: str = "optimal"
+
+
+@dataclass
+class Mentees:
+    """One row per open application, ordered by application id (determinism)."""
+
+    application_ids: list[uuid.UUID]
+    person_ids: list[uuid.UUID]
+    person: Ints  # a code per person, shared with Mentors.person (never oneself)
+    organisation: Ints
+    sector: Ints
+    profession: Ints
+    seniority: Floats  # NaN when unknown
+    # Why each mentee is no longer eligible for the programme (None: eligible).
+    ineligible: list[str | None]
+    documents: list[str]
+    topics: list[list[str]]
+    # (mentee, organisation code) pairs the mentee asked to avoid
+    avoid: Bools  # n x organisations
+    preferred_sectors: Bools  # n x sectors (all False: no preference)
+
+    @property
+    def count(self) -> int:
+        return len(self.application_ids)
+
+
+@dataclass
+class Mentors:
+    """One column per mentor profile in the programme's pool, ordered by profile id."""
+
+    profile_ids: list[uuid.UUID]
+    person_ids: list[uuid.UUID]
+    person: Ints
+    organisation: Ints
+    sector: Ints
+    profession: Ints
+    seniority: Floats
+    offers_modality: Bools
+    accreditation_rank: Ints  # 0: none
+    vetted: Bools  # approved and not expired (True for all when the programme asks none)
+    active: Bools  # profile active and person active
+    capacity: Ints
+    active_load: Ints
+    fatigued: Bools
+    # 0..1: how much room the mentor has (places free, recent sessions under the limit)
+    freshness: Floats
+    documents: list[str]
+    topics: list[list[str]]
+
+    @property
+    def count(self) -> int:
+        return len(self.profile_ids)
+
+    @property
+    def capacity_left(self) -> Ints:
+        return np.maximum(self.capacity - self.active_load, 0)
+
+
+@dataclass
+class Problem:
+    rules: Rules
+    mentees: Mentees
+    mentors: Mentors
+    # visible[o, j]: mentor j's profile is shared with (visible to) organisation o
+    visible: Bools
+    # Pairs (mentee row, mentor column) excluded: a line-management chain, or refused before.
+    line_management: Ints  # k x 2
+    refused_before: Ints  # k x 2
+    # Shortlists: (mentee row, mentor column, rank from 1)
+    shortlist: Ints  # k x 3
+    shortlist_length: Ints  # per mentee
+    # lent[a, b]: pairings in this consortium with a mentor of organisation a and a mentee of b
+    lent: Ints
+    weights: dict[str, float]
+    organisation_names: list[str] = field(default_factory=list)
+    sector_names: list[str] = field(default_factory=list)
+    profession_names: list[str] = field(default_factory=list)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def pairs(rows: list[int] | Ints, columns: list[int] | Ints) -> Ints:
+    """A k x 2 int array of (row, column) pairs (empty-safe)."""
+    out = np.empty((len(rows), 2), dtype=np.int64)
+    out[:, 0] = rows
+    out[:, 1] = columns
+    return out
