@@ -86,12 +86,14 @@ def _init_extensions(app: Flask, settings: Settings) -> None:
 def _register_jobs() -> None:
     # Importing a domain's jobs module registers its handlers with core.jobs.
     import consortium.core.mail
+    import consortium.matching.jobs
     import consortium.organisations.jobs
     import consortium.people.jobs
     import consortium.pool.jobs  # noqa: F401
 
 
 def _register_blueprints(app: Flask) -> None:
+    from consortium.audit.routes import blp as audit
     from consortium.consortia.routes import blp as consortia
     from consortium.extensions import api
     from consortium.health.routes import blp as health
@@ -99,6 +101,8 @@ def _register_blueprints(app: Flask) -> None:
     from consortium.identity.routes import oauth
     from consortium.identity.session_routes import blp as auth
     from consortium.jobs.routes import blp as jobs
+    from consortium.matches.routes import blp as matches
+    from consortium.matching.routes import blp as matching_runs
     from consortium.organisations.routes import blp as organisations
     from consortium.people.routes import blp as people
     from consortium.pool.routes import blp as pool
@@ -115,6 +119,9 @@ def _register_blueprints(app: Flask) -> None:
         people,
         pool,
         programmes,
+        matching_runs,
+        matches,
+        audit,
         sensitive,
         scim,
         jobs,

@@ -1,5 +1,6 @@
 """Every mapped model, imported once so metadata is complete (Alembic, tests, seeds)."""
 
+from consortium.audit.models import AuditEvent
 from consortium.consortia.models import Consortium, ConsortiumMembership
 from consortium.core.db import Base
 from consortium.core.idempotency import IdempotencyRecord
@@ -13,6 +14,7 @@ from consortium.identity.models import (
     SsoConfiguration,
 )
 from consortium.matches.models import Match, MentoringSession
+from consortium.matching.models import MatchingRun
 from consortium.organisations.models import Organisation
 from consortium.people.models import Person
 from consortium.pool.models import CpdEntry, MentorProfile, MentorProfileShare, VettingDecision
@@ -22,6 +24,7 @@ from consortium.sensitive.models import Consent, SensitiveAttributes
 __all__ = [
     "ApiClient",
     "Application",
+    "AuditEvent",
     "Base",
     "Consent",
     "Consortium",
@@ -31,6 +34,7 @@ __all__ = [
     "Job",
     "LoginSession",
     "Match",
+    "MatchingRun",
     "MentorProfile",
     "MentorProfileShare",
     "MentoringSession",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint, false, or_
 from sqlalchemy.orm import Mapped, mapped_column
@@ -27,6 +28,9 @@ class Consortium(Entity, TenantAware, Base):
     max_active_load: Mapped[int] = mapped_column(default=6, server_default="6")
     max_sessions_90_days: Mapped[int] = mapped_column(default=24, server_default="24")
     supervision_interval_days: Mapped[int] = mapped_column(default=90, server_default="90")
+    # The matching engine's score weights (consortium.matching.scoring.DEFAULT_WEIGHTS fills
+    # in what is not set).
+    matching_weights: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default="{}")
 
     # Member organisations see the consortia they belong to; only the platform creates them.
     @classmethod

@@ -60,7 +60,7 @@ class ConsortiumItem(MethodView):
     @blp.response(200, ConsortiumSchema)
     @blp.errors(404)
     def patch(self, changes: dict[str, Any], consortium_id: uuid.UUID) -> Consortium:
-        """Change a consortium's name or approval policy (send If-Match)."""
+        """Change a consortium's name, approval policy, care limits or matching weights (send If-Match)."""
         consortium = service.get_consortium(consortium_id=consortium_id)
         blp.check_etag(consortium, ConsortiumSchema)
         return service.update_consortium(consortium=consortium, changes=changes)

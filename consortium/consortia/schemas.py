@@ -10,6 +10,54 @@ from consortium.core.api import Schema
 from consortium.organisations.schemas import SLUG, PublicOrganisationSchema
 
 
+class MatchingWeightsSchema(Schema):
+    """How much each term counts in a pairing's score (0 to 1 each; unset: the default)."""
+
+    topic = ma.fields.Float(
+        validate=validate.Range(0, 1),
+        metadata={
+            "description": "Similarity of the mentee's goals and topics to the "
+            "mentor's topics and bio (TF-IDF).",
+            "example": 0.4,
+        },
+    )
+    shortlist = ma.fields.Float(
+        validate=validate.Range(0, 1),
+        metadata={"description": "The mentee's own ranking of the mentor.", "example": 0.2},
+    )
+    sector = ma.fields.Float(
+        validate=validate.Range(0, 1),
+        metadata={
+            "description": "A sector the mentee asked for, or else a different sector.",
+            "example": 0.1,
+        },
+    )
+    profession = ma.fields.Float(
+        validate=validate.Range(0, 1),
+        metadata={"description": "A different profession from the mentee's.", "example": 0.1},
+    )
+    availability = ma.fields.Float(
+        validate=validate.Range(0, 1),
+        metadata={"description": "Shared published availability.", "example": 0.1},
+    )
+    load_ = ma.fields.Float(  # not `load`: that would shadow Schema.load
+        data_key="load",
+        attribute="load",
+        validate=validate.Range(0, 1),
+        metadata={
+            "description": "The mentor's room: places free, recent sessions under the limit.",
+            "example": 0.05,
+        },
+    )
+    balance = ma.fields.Float(
+        validate=validate.Range(0, 1),
+        metadata={
+            "description": "Evens out lending and borrowing between the two organisations.",
+            "example": 0.05,
+        },
+    )
+
+
 class ConsortiumSchema(Schema):
     id = ma.fields.UUID(dump_only=True)
     name = ma.fields.String(
@@ -59,6 +107,15 @@ class ConsortiumSchema(Schema):
             "example": 90,
         },
     )
+    matching_weights = ma.fields.Nested(
+        MatchingWeightsSchema,
+        load_default=dict,
+        metadata={
+            "description": "The matching engine's score weights; terms left out keep their "
+            "defaults (topic 0.4, shortlist 0.2, sector 0.1, profession 0.1, availability 0.1, "
+            "load 0.05, balance 0.05)."
+        },
+    )
     created_at = ma.fields.AwareDateTime(dump_only=True)
     updated_at = ma.fields.AwareDateTime(dump_only=True)
 
@@ -69,6 +126,7 @@ class ConsortiumUpdateSchema(Schema):
     max_active_load = ma.fields.Integer(strict=True, validate=validate.Range(1, 50))
     max_sessions_90_days = ma.fields.Integer(strict=True, validate=validate.Range(1, 500))
     supervision_interval_days = ma.fields.Integer(strict=True, validate=validate.Range(7, 730))
+    matching_weights = ma.fields.Nested(MatchingWeightsSchema)
 
 
 class MembershipCreateSchema(Schema):

@@ -15,7 +15,9 @@ from typing import Any
 import flask_smorest
 import marshmallow as ma
 from flask import Flask, Request, Response, current_app, g, json, request
+from flask_smorest.exceptions import PreconditionFailed, PreconditionRequired
 from flask_smorest.pagination import Page
+from flask_smorest.utils import resolve_schema_instance
 from sqlalchemy import Select, func, select
 from webargs.flaskparser import FlaskParser
 from werkzeug.exceptions import HTTPException, UnsupportedMediaType
@@ -63,6 +65,15 @@ class ProblemFieldSchema(Schema):
     location = ma.fields.String(metadata={"example": "json"})
     field = ma.fields.String(metadata={"example": "slug"})
     detail = ma.fields.String(metadata={"example": "Missing data for required field."})
+    code = ma.fields.String(
+        metadata={
+            "description": "A broken rule's code (e.g. a hand-made pairing's hard constraint).",
+            "example": "line_management",
+        }
+    )
+    overridable = ma.fields.Boolean(
+        metadata={"description": "Whether a coordinator may override it with a recorded reason."}
+    )
 
 
 class ProblemSchema(Schema):
@@ -275,6 +286,32 @@ class Blueprint(flask_smorest.Blueprint):
             return self.doc(requestBody=body)(self.errors(415)(func))
 
         return decorator
+
+    def if_match(self, func: Any) -> Any:
+        """Document that an action needs If-Match (checked in the view by `require_if_match`)."""
+        func = self.doc(parameters=["IF_MATCH"])(func)
+        return self.errors(412, 428)(func)
+
+    def require_if_match(self, data: Any, schema: Any) -> None:
+        """Refuse a change unless If-Match holds the ETag a GET returns for `data` dumped by
+        `schema`: 428 when missing, 412 when stale.
+
+        flask-smorest checks If-Match on PUT, PATCH and DELETE only; an action (a POST such as
+        /matches/{id}/approve) calls this once it knows the caller may act. The ETag is
+        computed exactly as flask-smorest computes the GET response's.
+        """
+        if not self._is_etag_enabled():
+            return
+        if not request.if_match:
+            raise PreconditionRequired(
+                description="Send If-Match with the ETag from your last GET of this resource."
+            )
+        etag = self._generate_etag(resolve_schema_instance(schema).dump(data))
+        if etag not in request.if_match:
+            raise PreconditionFailed(
+                description="This resource has changed since you read it: GET it again, check "
+                "it still applies, and retry with the new ETag."
+            )
 
     def paginate_sql(
         self, present: Callable[[list[Any]], list[Any]] | None = None

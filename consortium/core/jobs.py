@@ -110,6 +110,8 @@ def enqueue(session: Any, name: str, *, tenant_id: uuid.UUID | None, **arguments
     """Write job `name` to the outbox in the current transaction; it runs after commit.
 
     The job runs as `tenant_id`'s organisation (None: as the platform, seeing every tenant).
+    A caller may queue a platform job (e.g. a coordinator's matching run, which reads every
+    member's pool); writing that row is the one thing done across tenants here.
     """
     job_type = _registry[name]
     principal = tenancy.current()
@@ -121,7 +123,11 @@ def enqueue(session: Any, name: str, *, tenant_id: uuid.UUID | None, **arguments
         created_by=principal.key,
     )
     session.add(row)
-    session.flush()
+    if tenant_id is None and not principal.all_tenants:
+        with tenancy.all_tenants():
+            session.flush()
+    else:
+        session.flush()
     session.info.setdefault("consortium.jobs", set()).add(row.id)
     return row
 

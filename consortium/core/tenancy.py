@@ -71,6 +71,12 @@ class Principal:
         return self.is_platform_admin or f"coordinator:{consortium_id}" in self.roles
 
     @property
+    def sees_whole_organisation(self) -> bool:
+        """Org admins, the organisation's clients and the system acting for it see all of its
+        rows of person-level things (pairings, audit events); other staff see their own."""
+        return self.kind in ("client", "system") or "org_admin" in self.roles
+
+    @property
     def coordinated_consortium_ids(self) -> frozenset[uuid.UUID]:
         """The consortia this principal coordinates (from its roles)."""
         return frozenset(

@@ -11,7 +11,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
 from consortium.consortia import service as consortia
 from consortium.core import tenancy
@@ -108,16 +108,24 @@ def _admin_person(*, person_id: uuid.UUID) -> Person:
 def list_admins(*, organisation_id: uuid.UUID) -> list[Person]:
     """The organisation's admins, by name."""
     require_admin_of(organisation_id)
-    return list(
-        db.session.scalars(
-            select(Person)
-            .join(RoleAssignment, RoleAssignment.person_id == Person.id)
-            .where(
-                RoleAssignment.organisation_id == organisation_id,
-                RoleAssignment.role == "org_admin",
-            )
-            .order_by(Person.family_name, Person.given_name, Person.id)
+    return list(db.session.scalars(_admins(organisation_id)))
+
+
+def admins_of(*, organisation_id: uuid.UUID) -> list[Person]:
+    """The organisation's active admins, for notices sent on the system's behalf (read across
+    tenants explicitly: the caller may be another organisation's person or a job)."""
+    with tenancy.all_tenants():
+        return list(db.session.scalars(_admins(organisation_id).where(Person.status == "active")))
+
+
+def _admins(organisation_id: uuid.UUID) -> Select[Person]:
+    return (
+        select(Person)
+        .join(RoleAssignment, RoleAssignment.person_id == Person.id)
+        .where(
+            RoleAssignment.organisation_id == organisation_id, RoleAssignment.role == "org_admin"
         )
+        .order_by(Person.family_name, Person.given_name, Person.id)
     )
 
 

@@ -1,15 +1,16 @@
 """Match (a pairing) and the sessions a pair holds.
 
-Only the columns the pool's care figures need live here yet: a mentor's load and recent
-sessions. The matching engine and booking grow these tables.
+A match is proposed by a matching run or by hand, approved by the consortium's coordinator
+(and, under two-key approval, the mentor's home organisation), then accepted by both people.
 """
 
 from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, false, or_
+from sqlalchemy import CheckConstraint, Float, ForeignKey, Index, String, Text, false, or_, text
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -25,8 +26,12 @@ MATCH_STATUSES = (
     "declined",
     "closed",
 )
-# The statuses that take one of the mentor's places (their capacity).
+# The statuses that take one of the mentor's places (their capacity); also "live": a mentee
+# has at most one live pairing per programme.
 LOAD_STATUSES = ("proposed", "approved", "active")
+# A pair that ended this way is never proposed again.
+REFUSED_STATUSES = ("rejected", "declined")
+ORIGINS = ("run", "manual")
 SESSION_STATUSES = ("scheduled", "held", "cancelled", "no_show")
 
 
@@ -62,7 +67,19 @@ class _PairOwned(TenantAware):
 
 class Match(Entity, _PairOwned, Base):
     __tablename__ = "matches"
-    __table_args__ = (CheckConstraint(f"status IN {MATCH_STATUSES!r}", name="status"),)
+    __table_args__ = (
+        CheckConstraint(f"status IN {MATCH_STATUSES!r}", name="status"),
+        CheckConstraint(f"origin IN {ORIGINS!r}", name="origin"),
+        # One live pairing per mentee per programme: a retried run cannot propose twice.
+        Index(
+            "uq_matches_programme_id_mentee_id_live",
+            "programme_id",
+            "mentee_id",
+            unique=True,
+            postgresql_where=text(f"status IN {LOAD_STATUSES!r}"),
+            sqlite_where=text(f"status IN {LOAD_STATUSES!r}"),
+        ),
+    )
 
     programme_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("programmes.id", ondelete="CASCADE"), index=True
@@ -74,6 +91,60 @@ class Match(Entity, _PairOwned, Base):
         ForeignKey("people.id", ondelete="CASCADE"), index=True
     )
     status: Mapped[str] = mapped_column(String(16), default="proposed")
+    # The mentor's person, repeated so visibility and notices need no cross-tenant join.
+    mentor_person_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("people.id", ondelete="CASCADE"), index=True
+    )
+    application_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("applications.id", ondelete="SET NULL"), index=True
+    )
+    matching_run_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("matching_runs.id", ondelete="SET NULL"), index=True
+    )
+    origin: Mapped[str] = mapped_column(String(8), default="run", server_default="run")
+    score: Mapped[float | None] = mapped_column(Float)
+    # {term: weighted contribution}, and the top reasons in plain words.
+    score_parts: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default="{}")
+    reasons: Mapped[list[str]] = mapped_column(default=list, server_default="[]")
+    proposed_by: Mapped[str | None] = mapped_column(String(200))
+    # A hand-made proposal that breaks hard constraints names them and says why.
+    overridden: Mapped[list[str]] = mapped_column(default=list, server_default="[]")
+    override_reason: Mapped[str | None] = mapped_column(Text)
+    coordinator_approved_by: Mapped[str | None] = mapped_column(String(200))
+    coordinator_approved_at: Mapped[datetime | None]
+    home_org_approved_by: Mapped[str | None] = mapped_column(String(200))
+    home_org_approved_at: Mapped[datetime | None]
+    mentor_accepted_at: Mapped[datetime | None]
+    mentee_accepted_at: Mapped[datetime | None]
+    activated_at: Mapped[datetime | None]
+    # Why and by whom it was rejected, declined or closed.
+    ended_by: Mapped[str | None] = mapped_column(String(200))
+    ended_at: Mapped[datetime | None]
+    ended_reason: Mapped[str | None] = mapped_column(Text)
+
+    @classmethod
+    def tenant_criteria(cls, principal: Principal) -> ColumnElement[bool]:
+        """The two people, their organisations' admins (and clients), the coordinators.
+
+        Row-level security enforces the organisation boundary; that a colleague who is neither
+        party nor admin sees nothing is this criteria's job.
+        """
+        if principal.organisation_id is None:
+            return false()
+        clauses: list[ColumnElement[bool]] = [
+            cls.consortium_id.in_(principal.coordinated_consortium_ids)
+        ]
+        if principal.sees_whole_organisation:
+            clauses += [
+                cls.mentor_organisation_id == principal.organisation_id,
+                cls.mentee_organisation_id == principal.organisation_id,
+            ]
+        if principal.person_id is not None:
+            clauses += [
+                cls.mentee_id == principal.person_id,
+                cls.mentor_person_id == principal.person_id,
+            ]
+        return or_(*clauses)
 
 
 class MentoringSession(Entity, _PairOwned, Base):

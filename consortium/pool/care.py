@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import and_, func, select, update
 
 from consortium.consortia.models import Consortium, ConsortiumMembership
 from consortium.core import tenancy
@@ -145,17 +145,27 @@ def recount_load(*, profile_ids: Iterable[uuid.UUID]) -> None:
     ids = list(profile_ids)
     if not ids:
         return
-    load = (
-        select(func.count())
-        .select_from(Match)
-        .where(Match.mentor_profile_id == MentorProfile.id, Match.status.in_(LOAD_STATUSES))
-        .correlate(MentorProfile)
-        .scalar_subquery()
+    # One grouped count joined back (a correlated count per row is far slower at scale).
+    counts = (
+        select(MentorProfile.id.label("profile_id"), func.count(Match.id).label("load"))
+        .select_from(MentorProfile)
+        .outerjoin(
+            Match,
+            and_(Match.mentor_profile_id == MentorProfile.id, Match.status.in_(LOAD_STATUSES)),
+        )
+        .where(MentorProfile.id.in_(ids))
+        .group_by(MentorProfile.id)
+        .subquery()
     )
     with tenancy.all_tenants():
         db.session.execute(
             update(MentorProfile)
-            .where(MentorProfile.id.in_(ids))
-            .values(active_load=load)
-            .execution_options(synchronize_session="fetch")
+            .where(MentorProfile.id == counts.c.profile_id)
+            .values(active_load=counts.c.load)
+            .execution_options(synchronize_session=False)
         )
+        # Profiles already loaded in this session show the new count when next read.
+        wanted = set(ids)
+        for profile in list(db.session.identity_map.values()):
+            if isinstance(profile, MentorProfile) and profile.id in wanted:
+                db.session.expire(profile, ["active_load"])

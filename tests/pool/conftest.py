@@ -345,18 +345,19 @@ def give_load(
     mentor_organisation_id = uuid.UUID(profile["organisation"]["id"])
     consortium = uuid.UUID(consortium_id)
     with app.app_context(), tenancy.all_tenants():
-        programme = Programme(
-            consortium_id=consortium,
-            name=f"Care programme {next(_unique)}",
-            type="mentoring",
-            opens_at=now - timedelta(days=200),
-            closes_at=now + timedelta(days=200),
-            created_by="tests",
-        )
-        db.session.add(programme)
-        db.session.flush()
 
         def pair(status: str) -> Match:
+            # A programme per pairing: a mentee has one live pairing per programme.
+            programme = Programme(
+                consortium_id=consortium,
+                name=f"Care programme {next(_unique)}",
+                type="mentoring",
+                opens_at=now - timedelta(days=200),
+                closes_at=now + timedelta(days=200),
+                created_by="tests",
+            )
+            db.session.add(programme)
+            db.session.flush()
             match = Match(
                 consortium_id=consortium,
                 mentor_organisation_id=mentor_organisation_id,

@@ -1,0 +1,482 @@
+"""Building a Problem for a programme from the database.
+
+Matching reads across tenants on purpose: mentors and mentees of every member organisation,
+their line managers' chains, refused pairs and lending between organisations. It does so under
+an explicit `tenancy.all_tenants()`, and only the arrays the engine needs leave this module.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from datetime import date
+from typing import Any
+
+import numpy as np
+from sqlalchemy import exists, func, or_, select
+
+from consortium.consortia.models import Consortium, ConsortiumMembership
+from consortium.core import tenancy
+from consortium.core.db import utcnow
+from consortium.extensions import db
+from consortium.matches.models import LOAD_STATUSES, REFUSED_STATUSES, Match
+from consortium.matching.problem import Mentees, Mentors, Problem, Rules, pairs
+from consortium.matching.scoring import weights_of
+from consortium.organisations.models import SECTORS, Organisation
+from consortium.people.models import Person
+from consortium.pool import care
+from consortium.pool.models import ICF_RANKS, LEVEL_RANKS, MentorProfile, MentorProfileShare
+from consortium.programmes.eligibility import refusals
+from consortium.programmes.models import Application, Programme
+
+# The modality a mentor must offer for each type of programme.
+PROGRAMME_MODALITY = {
+    "mentoring": "mentoring",
+    "reverse_mentoring": "reverse_mentoring",
+    "coaching": "coaching",
+    "shadowing": "shadowing_host",
+    "ethical_mentoring": "ethical_mentoring",
+    "return_to_work": "mentoring",
+    "career_progression": "mentoring",
+    "board_mentoring": "mentoring",
+    "research_fellowship": "mentoring",
+    "team_coaching": "team_coaching",
+}
+MODALITY_LABELS = {
+    "mentoring": "mentoring",
+    "reverse_mentoring": "reverse mentoring",
+    "coaching": "coaching",
+    "team_coaching": "team coaching",
+    "shadowing_host": "work shadowing",
+    "ethical_mentoring": "ethical mentoring",
+    "supervision": "supervision",
+}
+# Statuses that count as lending a mentor to another organisation.
+LENT_STATUSES = ("approved", "active", "completed")
+MAX_CHAIN = 50  # line-management depth followed (a cycle in the data stops here)
+
+
+def rules_of(programme: Programme) -> Rules:
+    modality = PROGRAMME_MODALITY[programme.type]
+    level = programme.min_accreditation_level
+    return Rules(
+        modality=modality,
+        modality_label=MODALITY_LABELS[modality],
+        cross_organisation_required=programme.cross_organisation_required,
+        min_accreditation_rank=LEVEL_RANKS.get(level or "", ICF_RANKS.get(level or "", 0)),
+        min_accreditation_label=(level or "").replace("_", " "),
+        seniority_direction=programme.seniority_direction,
+        vetting_required=programme.vetting_required,
+        mode=programme.matching_mode,
+    )
+
+
+def load(
+    programme: Programme,
+    *,
+    application_ids: Iterable[uuid.UUID] | None = None,
+    profile_ids: Iterable[uuid.UUID] | None = None,
+    today: date | None = None,
+) -> Problem:
+    """The programme's open applications without a live pairing, and its mentor pool.
+
+    `application_ids` / `profile_ids` narrow it (a hand-made proposal checks one pair).
+    """
+    today = today or utcnow().date()
+    with tenancy.all_tenants():
+        session = db.session
+        consortium = session.get(Consortium, programme.consortium_id)
+        assert consortium is not None
+        members = set(
+            session.scalars(
+                select(ConsortiumMembership.organisation_id).where(
+                    ConsortiumMembership.consortium_id == consortium.id
+                )
+            )
+        )
+        applications = _applications(programme, application_ids)
+        profiles = _profiles(members, profile_ids)
+        # Who takes part, as subqueries rather than lists of thousands of ids.
+        applicants = (
+            select(Application.person_id).where(Application.id.in_(list(application_ids)))
+            if application_ids is not None
+            else select(Application.person_id).where(
+                Application.programme_id == programme.id, Application.status == "open"
+            )
+        )
+        mentor_people = select(MentorProfile.person_id).where(
+            MentorProfile.id.in_(list(profile_ids))
+            if profile_ids is not None
+            else MentorProfile.organisation_id.in_(members)
+        )
+        people, managers = _people(or_(Person.id.in_(applicants), Person.id.in_(mentor_people)))
+        organisations = {
+            row.id: row
+            for row in session.execute(
+                select(Organisation.id, Organisation.name, Organisation.sector).where(
+                    Organisation.id.in_(
+                        members
+                        | {a.organisation_id for a in applications}
+                        | {p.organisation_id for p in profiles}
+                    )
+                )
+            )
+        }
+        codes = _Codes(organisations, people)
+        mentees = _mentees(programme, applications, people, codes)
+        mentors = _mentors(programme, profiles, people, codes, today)
+        problem = Problem(
+            rules=rules_of(programme),
+            mentees=mentees,
+            mentors=mentors,
+            visible=_visibility(profiles, codes),
+            line_management=_line_management(applications, profiles, managers),
+            refused_before=_refused(applications, profiles, applicants),
+            shortlist=np.empty((0, 3), dtype=np.int64),
+            shortlist_length=np.zeros(len(applications), dtype=np.int64),
+            lent=_lending(consortium.id, codes),
+            weights=weights_of(consortium.matching_weights),
+            organisation_names=[organisations[o].name for o in codes.organisation_ids],
+            sector_names=list(SECTORS),
+            profession_names=codes.profession_names,
+        )
+        problem.shortlist, problem.shortlist_length = _shortlists(applications, profiles)
+        problem.extra["organisation_ids"] = codes.organisation_ids
+    return problem
+
+
+class _Codes:
+    """Small integer codes for organisations, sectors, professions and people."""
+
+    def __init__(self, organisations: dict[uuid.UUID, Any], people: dict[uuid.UUID, Any]) -> None:
+        self.organisation_ids = sorted(organisations)
+        self.organisations = {o: k for k, o in enumerate(self.organisation_ids)}
+        self.sectors = {
+            o: SECTORS.index(row.sector) if row.sector in SECTORS else -1
+            for o, row in organisations.items()
+        }
+        self.people = {p: k for k, p in enumerate(sorted(people))}
+        self.professions: dict[str, int] = {}
+
+    def profession(self, name: str | None) -> int:
+        if not name:
+            return -1
+        return self.professions.setdefault(name.strip().lower(), len(self.professions))
+
+    @property
+    def profession_names(self) -> list[str]:
+        return list(self.professions)
+
+
+def _applications(
+    programme: Programme, application_ids: Iterable[uuid.UUID] | None
+) -> list[Application]:
+    live = exists().where(
+        Match.programme_id == Application.programme_id,
+        Match.mentee_id == Application.person_id,
+        Match.status.in_(LOAD_STATUSES),
+    )
+    # Plain rows, not entities: only these columns, nothing tracked (10,000s of them).
+    statement = (
+        select(
+            Application.id,
+            Application.person_id,
+            Application.organisation_id,
+            Application.goals,
+            Application.topics,
+            Application.preferences,
+            Application.shortlist,
+        )
+        .where(Application.programme_id == programme.id, Application.status == "open")
+        .order_by(Application.id)
+    )
+    if application_ids is None:
+        statement = statement.where(~live)
+    else:
+        statement = statement.where(Application.id.in_(list(application_ids)))
+    return list(db.session.execute(statement))  # type: ignore[arg-type]
+
+
+def _profiles(
+    members: set[uuid.UUID], profile_ids: Iterable[uuid.UUID] | None
+) -> list[MentorProfile]:
+    statement = (
+        select(MentorProfile)
+        .where(MentorProfile.organisation_id.in_(members))
+        .order_by(MentorProfile.id)
+    )
+    if profile_ids is not None:
+        statement = statement.where(MentorProfile.id.in_(list(profile_ids)))
+    return list(db.session.scalars(statement))
+
+
+def _people(taking_part: Any) -> tuple[dict[uuid.UUID, Any], dict[uuid.UUID, Any]]:
+    """The participants' staff records, and every line manager up their chains (id → manager)."""
+    columns = (
+        Person.id,
+        Person.organisation_id,
+        Person.status,
+        Person.profession,
+        Person.seniority,
+        Person.line_manager_id,
+    )
+    people = {row.id: row for row in db.session.execute(select(*columns).where(taking_part))}
+    managers: dict[uuid.UUID, uuid.UUID | None] = {
+        p: row.line_manager_id for p, row in people.items()
+    }
+    wanted = {m for m in managers.values() if m is not None and m not in managers}
+    for _ in range(MAX_CHAIN):
+        if not wanted:
+            break
+        found = {
+            person: boss
+            for person, boss in db.session.execute(
+                select(Person.id, Person.line_manager_id).where(Person.id.in_(wanted))
+            )
+        }
+        managers.update(found)
+        wanted = {m for m in found.values() if m is not None and m not in managers}
+    return people, managers
+
+
+def _mentees(
+    programme: Programme,
+    applications: list[Application],
+    people: dict[uuid.UUID, Any],
+    codes: _Codes,
+) -> Mentees:
+    n = len(applications)
+    avoid = np.zeros((n, len(codes.organisations)), dtype=bool)
+    preferred = np.zeros((n, len(SECTORS)), dtype=bool)
+    ineligible: list[str | None] = []
+    positive_action = bool((programme.eligibility or {}).get("positive_action"))
+    for i, application in enumerate(applications):
+        person = people[application.person_id]
+        preferences = application.preferences or {}
+        for org in preferences.get("avoid_organisation_ids") or []:
+            org_id = _uuid(org)
+            code = codes.organisations.get(org_id) if org_id else None
+            if code is not None:
+                avoid[i, code] = True
+        for sector in preferences.get("sectors") or []:
+            if sector in SECTORS:
+                preferred[i, SECTORS.index(sector)] = True
+        declared = _declared(person.id, programme.id) if positive_action else None
+        refused = refusals(programme=programme, person=person, declared=declared)
+        ineligible.append("; ".join(r.reason for r in refused) if refused else None)
+    persons = [people[a.person_id] for a in applications]
+    return Mentees(
+        application_ids=[a.id for a in applications],
+        person_ids=[a.person_id for a in applications],
+        person=_ints(codes.people[a.person_id] for a in applications),
+        organisation=_ints(codes.organisations[a.organisation_id] for a in applications),
+        sector=_ints(codes.sectors[a.organisation_id] for a in applications),
+        profession=_ints(codes.profession(p.profession) for p in persons),
+        seniority=np.array([_seniority(p.seniority) for p in persons], dtype=np.float64),
+        ineligible=ineligible,
+        documents=[_mentee_document(a) for a in applications],
+        topics=[list(a.topics or []) for a in applications],
+        avoid=avoid,
+        preferred_sectors=preferred,
+    )
+
+
+def _mentors(
+    programme: Programme,
+    profiles: list[MentorProfile],
+    people: dict[uuid.UUID, Any],
+    codes: _Codes,
+    today: date,
+) -> Mentors:
+    cares = care.care_for(profiles)
+    persons = [people[p.person_id] for p in profiles]
+    modality = PROGRAMME_MODALITY[programme.type]
+
+    def vetted(p: MentorProfile) -> bool:
+        if not programme.vetting_required:
+            return True
+        expires = p.vetting_expires_on
+        return p.vetting_status == "approved" and (expires is None or expires >= today)
+
+    def freshness(p: MentorProfile) -> float:
+        c = cares[p.id]
+        used = max(
+            p.active_load / max(p.capacity, 1),
+            c.sessions_last_90_days / max(c.limits.max_sessions_90_days, 1),
+        )
+        return float(min(1.0, max(0.0, 1.0 - used)))
+
+    return Mentors(
+        profile_ids=[p.id for p in profiles],
+        person_ids=[p.person_id for p in profiles],
+        person=_ints(codes.people[p.person_id] for p in profiles),
+        organisation=_ints(codes.organisations[p.organisation_id] for p in profiles),
+        sector=_ints(codes.sectors[p.organisation_id] for p in profiles),
+        profession=_ints(codes.profession(person.profession) for person in persons),
+        seniority=np.array([_seniority(person.seniority) for person in persons], dtype=np.float64),
+        offers_modality=_bools(modality in (p.modalities or []) for p in profiles),
+        accreditation_rank=_ints(p.accreditation_rank or 0 for p in profiles),
+        vetted=_bools(vetted(p) for p in profiles),
+        active=_bools(
+            p.status == "active" and person.status == "active"
+            for p, person in zip(profiles, persons, strict=True)
+        ),
+        capacity=_ints(p.capacity for p in profiles),
+        active_load=_ints(p.active_load for p in profiles),
+        fatigued=_bools(cares[p.id].fatigued for p in profiles),
+        freshness=np.array([freshness(p) for p in profiles], dtype=np.float64),
+        documents=[_mentor_document(p) for p in profiles],
+        topics=[list(p.topics or []) for p in profiles],
+    )
+
+
+def _visibility(profiles: list[MentorProfile], codes: _Codes) -> np.ndarray:
+    """visible[o, j]: organisation o sees profile j (mirrors MentorProfile.tenant_criteria for
+    the members of this consortium: own organisation, or released to the consortium, or
+    released to o by name)."""
+    visible = np.zeros((len(codes.organisations), len(profiles)), dtype=bool)
+    column = {p.id: j for j, p in enumerate(profiles)}
+    for j, p in enumerate(profiles):
+        visible[codes.organisations[p.organisation_id], j] = True
+        if p.released_at is not None and p.sharing_scope == "consortium":
+            visible[:, j] = True
+    named = {
+        p.id for p in profiles if p.released_at is not None and p.sharing_scope == "organisations"
+    }
+    if named:
+        shares = db.session.execute(
+            select(MentorProfileShare.profile_id, MentorProfileShare.organisation_id).where(
+                MentorProfileShare.owner_organisation_id.in_({p.organisation_id for p in profiles})
+            )
+        )
+        for profile_id, organisation_id in shares:
+            code = codes.organisations.get(organisation_id)
+            if code is not None and profile_id in named:
+                visible[code, column[profile_id]] = True
+    return visible
+
+
+def _line_management(
+    applications: list[Application],
+    profiles: list[MentorProfile],
+    managers: dict[uuid.UUID, uuid.UUID | None],
+) -> np.ndarray:
+    """(mentee row, mentor column) pairs where either manages the other, at any depth."""
+    rows_of: dict[uuid.UUID, list[int]] = {}
+    for i, a in enumerate(applications):
+        rows_of.setdefault(a.person_id, []).append(i)
+    columns_of: dict[uuid.UUID, list[int]] = {}
+    for j, p in enumerate(profiles):
+        columns_of.setdefault(p.person_id, []).append(j)
+    found: set[tuple[int, int]] = set()
+    for person, rows in rows_of.items():  # the mentee's managers who are mentors
+        for boss in _chain(person, managers):
+            found.update((i, j) for i in rows for j in columns_of.get(boss, ()))
+    for person, columns in columns_of.items():  # the mentor's managers who are mentees
+        for boss in _chain(person, managers):
+            found.update((i, j) for i in rows_of.get(boss, ()) for j in columns)
+    ordered = sorted(found)
+    return pairs([i for i, _ in ordered], [j for _, j in ordered])
+
+
+def _chain(person: uuid.UUID, managers: dict[uuid.UUID, uuid.UUID | None]) -> list[uuid.UUID]:
+    out: list[uuid.UUID] = []
+    boss = managers.get(person)
+    while boss is not None and boss != person and boss not in out and len(out) < MAX_CHAIN:
+        out.append(boss)
+        boss = managers.get(boss)
+    return out
+
+
+def _refused(
+    applications: list[Application], profiles: list[MentorProfile], applicants: Any
+) -> np.ndarray:
+    """Pairs declined or rejected before (in any programme): never proposed again."""
+    rows_of = {a.person_id: i for i, a in enumerate(applications)}
+    column_of = {p.id: j for j, p in enumerate(profiles)}
+    if not rows_of or not column_of:
+        return pairs([], [])
+    found = db.session.execute(
+        select(Match.mentee_id, Match.mentor_profile_id)
+        .where(Match.mentee_id.in_(applicants), Match.status.in_(REFUSED_STATUSES))
+        .distinct()
+    )
+    hits = sorted(
+        (rows_of[mentee], column_of[profile]) for mentee, profile in found if profile in column_of
+    )
+    return pairs([i for i, _ in hits], [j for _, j in hits])
+
+
+def _lending(consortium_id: uuid.UUID, codes: _Codes) -> np.ndarray:
+    size = len(codes.organisations)
+    lent = np.zeros((size, size), dtype=np.int64)
+    rows = db.session.execute(
+        select(Match.mentor_organisation_id, Match.mentee_organisation_id, func.count())
+        .where(Match.consortium_id == consortium_id, Match.status.in_(LENT_STATUSES))
+        .group_by(Match.mentor_organisation_id, Match.mentee_organisation_id)
+    )
+    for lender, borrower, count in rows:
+        a, b = codes.organisations.get(lender), codes.organisations.get(borrower)
+        if a is not None and b is not None and a != b:
+            lent[a, b] = count
+    return lent
+
+
+def _shortlists(
+    applications: list[Application], profiles: list[MentorProfile]
+) -> tuple[np.ndarray, np.ndarray]:
+    column_of = {str(p.id): j for j, p in enumerate(profiles)}
+    rows, columns, ranks = [], [], []
+    lengths = np.zeros(len(applications), dtype=np.int64)
+    for i, a in enumerate(applications):
+        listed = a.shortlist or []
+        lengths[i] = len(listed)
+        for rank, profile_id in enumerate(listed, start=1):
+            j = column_of.get(str(profile_id))
+            if j is not None:
+                rows.append(i)
+                columns.append(j)
+                ranks.append(rank)
+    out = np.empty((len(rows), 3), dtype=np.int64)
+    out[:, 0], out[:, 1], out[:, 2] = rows, columns, ranks
+    return out, lengths
+
+
+def _declared(person_id: uuid.UUID, programme_id: uuid.UUID) -> dict[str, Any] | None:
+    from consortium.sensitive.service import consented_attributes
+
+    return consented_attributes(person_id=person_id, programme_id=programme_id)
+
+
+def _mentee_document(application: Application) -> str:
+    goals = " ".join(
+        f"{g.get('statement', '')} {g.get('success_measure', '')}" for g in application.goals or []
+    )
+    return f"{goals} {_topic_words(application.topics)}"
+
+
+def _mentor_document(profile: MentorProfile) -> str:
+    return f"{_topic_words(profile.topics)} {profile.bio or ''}"
+
+
+def _topic_words(topics: list[str] | None) -> str:
+    return " ".join(t.replace("-", " ") for t in topics or [])
+
+
+def _seniority(value: int | None) -> float:
+    return float(value) if value is not None else float("nan")
+
+
+def _uuid(value: Any) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        return None
+
+
+def _ints(values: Iterable[int]) -> np.ndarray:
+    return np.fromiter(values, dtype=np.int64)
+
+
+def _bools(values: Iterable[bool]) -> np.ndarray:
+    return np.fromiter(values, dtype=bool)
