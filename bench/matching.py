@@ -1,0 +1,527 @@
+"""Benchmark the matching engine end to end on a synthetic consortium, with references.
+
+    .venv/bin/python bench/matching.py --size 1k|10k|50k
+
+Builds a consortium (fixed seed; 1k/400, 10k/4k or 50k/20k mentees/mentors, capacities 1-3,
+about 50 eligible mentors per mentee after the hard constraints) in a throwaway database:
+PostgreSQL when BENCH_DATABASE_URL names a server where it may create one (migrated, then
+dropped), else a temporary SQLite file. Runs the real matching job through the job executor
+(job start to proposals committed) and prints each phase's time and the peak memory. On the
+same candidate graph it then times OR-Tools' min-cost flow called directly, our stable mode,
+and (up to 10k) the `matching` package's hospital/residents solver, as references.
+
+The last line is one JSON object: size, end_to_end_s, solve_s, ortools_solve_s, stable_s,
+matching_pkg_s, peak_mb, proposed, total_score.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import resource
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from sqlalchemy import create_engine, insert, make_url, text
+
+# This file is bench/matching.py: drop its folder from the path, or `import matching` (the
+# `matching` package, a reference below) would import this script.
+HERE = Path(__file__).resolve().parent
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
+sys.path.insert(0, str(HERE.parent))
+
+from consortium import create_app  # noqa: E402
+from consortium.cli import alembic_config, grant_runtime_role  # noqa: E402
+from consortium.config import Settings  # noqa: E402
+from consortium.core import tenancy  # noqa: E402
+from consortium.core.jobs import execute  # noqa: E402
+from consortium.extensions import db  # noqa: E402
+from consortium.matching import solve  # noqa: E402
+from consortium.matching.candidates import candidates  # noqa: E402
+from consortium.matching.load import load  # noqa: E402
+from consortium.matching.models import MatchingRun  # noqa: E402
+from consortium.matching.scoring import integer_weights, score, shortlist_ranks  # noqa: E402
+from consortium.matching.service import queue_run as queue_run_of  # noqa: E402
+from consortium.models import (  # noqa: E402
+    Application,
+    Consortium,
+    ConsortiumMembership,
+    MentorProfile,
+    MentorProfileShare,
+    Organisation,
+    Person,
+    Programme,
+)
+
+SIZES = {"1k": (1_000, 400), "10k": (10_000, 4_000), "50k": (50_000, 20_000)}
+SEED = 20261122
+SHARES = 3  # organisations each mentor is shared with, by name
+VISIBLE = 56  # mentors each organisation sees; hard constraints leave about 50
+TOPICS = [
+    "leadership",
+    "quality-improvement",
+    "finance",
+    "digital-transformation",
+    "patient-safety",
+    "community-safety",
+    "workforce-planning",
+    "change-management",
+    "coaching-skills",
+    "data-analysis",
+    "project-management",
+    "equality-diversity-inclusion",
+    "wellbeing",
+    "resilience",
+    "governance",
+    "procurement",
+    "partnership-working",
+    "clinical-leadership",
+    "operational-command",
+    "public-health",
+    "safeguarding",
+    "education-leadership",
+    "research",
+    "communications",
+    "budgeting",
+    "negotiation",
+    "strategy",
+    "service-design",
+    "innovation",
+    "risk-management",
+    "emergency-planning",
+]
+SECTORS = ("health", "police", "fire", "local_authority", "education", "voluntary")
+PROFESSIONS = ("nursing", "medicine", "policing", "firefighting", "social work", "finance", "hr")
+NOW = datetime.now(UTC)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--size", choices=sorted(SIZES), default="10k")
+    size = parser.parse_args().size
+    n, m = SIZES[size]
+    with throwaway_database() as (url, kind):
+        app = create_app(
+            Settings.from_env(
+                {},
+                env="test",
+                database_url=url,
+                jobs_inline=True,
+                log_level="WARNING",
+                secret_key="bench-secret-key-that-is-long-enough-123",
+            )
+        )
+        print(f"database: {kind}; size {size}: {n} mentees, {m} mentors")
+        with app.app_context():
+            started = time.perf_counter()
+            programme_id = build(n, m)
+            print(f"built the consortium in {time.perf_counter() - started:.1f} s")
+            graph_figures = references(app, programme_id, n <= 10_000)
+            run_id, job_id = queue_run(programme_id)
+        started = time.perf_counter()
+        status = execute(app, job_id)
+        end_to_end = time.perf_counter() - started
+        assert status == "succeeded", status
+        with app.app_context(), tenancy.all_tenants():
+            run = db.session.get(MatchingRun, run_id)
+            assert run is not None
+            timings, counts = dict(run.timings), dict(run.counts)
+            db.session.rollback()
+            db.engine.dispose()
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    for phase, seconds in timings.items():
+        print(f"  {phase:11} {seconds:8.3f} s")
+    print(f"  {'end to end':11} {end_to_end:8.3f} s  (job start → proposals committed)")
+    print(
+        f"candidate pairs {counts['candidate_pairs']} "
+        f"({counts['candidate_pairs'] / max(counts['mentees'], 1):.1f} per mentee); "
+        f"proposed {counts['proposed']}, unmatched {counts['unmatched']}, "
+        f"total score {counts['total_score']:.3f}"
+    )
+    print(
+        f"solve {timings['solve']:.3f} s vs OR-Tools directly "
+        f"{graph_figures['ortools_solve_s']:.3f} s "
+        f"(same optimum: {graph_figures['same_optimum']}); stable mode "
+        f"{graph_figures['stable_s']:.3f} s (blocking pairs: {graph_figures['blocking']})"
+    )
+    if graph_figures["matching_pkg_s"] is not None:
+        print(
+            f"`matching` package hospital/residents {graph_figures['matching_pkg_s']:.2f} s "
+            f"(same matching as ours: {graph_figures['matching_pkg_agrees']}); ours is "
+            f"{graph_figures['matching_pkg_s'] / max(graph_figures['stable_s'], 1e-9):.0f}x faster"
+        )
+    print(f"peak memory {peak_mb:.0f} MB")
+    print(
+        json.dumps(
+            {
+                "size": size,
+                "end_to_end_s": round(end_to_end, 3),
+                "solve_s": timings["solve"],
+                "ortools_solve_s": round(graph_figures["ortools_solve_s"], 3),
+                "stable_s": round(graph_figures["stable_s"], 3),
+                "matching_pkg_s": graph_figures["matching_pkg_s"]
+                and round(graph_figures["matching_pkg_s"], 2),
+                "peak_mb": round(peak_mb),
+                "proposed": counts["proposed"],
+                "total_score": counts["total_score"],
+            }
+        )
+    )
+
+
+# --- the database ------------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def throwaway_database() -> Iterator[tuple[str, str]]:
+    from alembic import command
+
+    server = os.environ.get("BENCH_DATABASE_URL")
+    if not server:
+        with tempfile.TemporaryDirectory() as folder:
+            url = f"sqlite:///{folder}/bench.db"
+            command.upgrade(alembic_config(url), "head")
+            yield url, "SQLite (temporary file)"
+        return
+    name = f"consortium_bench_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as c:
+        c.execute(text(f'CREATE DATABASE "{name}"'))
+    owner = make_url(server).set(database=name).render_as_string(hide_password=False)
+    try:
+        command.upgrade(alembic_config(owner), "head")
+        grant_runtime_role(migration_url=owner, runtime_url=owner)
+        yield owner, f"PostgreSQL ({name}, dropped afterwards)"
+    finally:
+        with admin.connect() as c:
+            c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def build(n: int, m: int) -> uuid.UUID:
+    """The synthetic consortium, written in bulk as the platform; returns the programme id."""
+    rng = np.random.default_rng(SEED)
+    orgs = max(SHARES + 2, round(m * SHARES / VISIBLE))
+    org_ids = [_uuid(rng) for _ in range(orgs)]
+    consortium_id, programme_id = _uuid(rng), _uuid(rng)
+    stamp = {"created_at": NOW, "updated_at": NOW}
+    mentor_org = rng.integers(0, orgs, m)
+    mentee_org = rng.integers(0, orgs, n)
+    mentor_people = [_uuid(rng) for _ in range(m)]
+    mentee_people = [_uuid(rng) for _ in range(n)]
+    profile_ids = [_uuid(rng) for _ in range(m)]
+    # Half the mentees report to a mentor of their own organisation (chains to follow).
+    by_org: dict[int, list[int]] = {}
+    for j, o in enumerate(mentor_org.tolist()):
+        by_org.setdefault(o, []).append(j)
+    with tenancy.all_tenants():
+        session = db.session
+        session.execute(
+            insert(Organisation),
+            [
+                {
+                    "id": org_ids[k],
+                    "name": f"Employer {k}",
+                    "slug": f"employer-{k}",
+                    "sector": SECTORS[k % len(SECTORS)],
+                    "email_domains": [f"employer-{k}.example.org"],
+                    "status": "active",
+                    **stamp,
+                }
+                for k in range(orgs)
+            ],
+        )
+        session.execute(
+            insert(Consortium),
+            [{"id": consortium_id, "name": "Bench ICS", "slug": "bench-ics", **stamp}],
+        )
+        session.execute(
+            insert(ConsortiumMembership),
+            [
+                {"id": _uuid(rng), "consortium_id": consortium_id, "organisation_id": o, **stamp}
+                for o in org_ids
+            ],
+        )
+        people = [
+            _person(mentor_people[j], org_ids[mentor_org[j]], f"m{j}", rng, None, stamp)
+            for j in range(m)
+        ]
+        for i in range(n):
+            colleagues = by_org.get(int(mentee_org[i]), [])
+            boss = (
+                mentor_people[colleagues[int(rng.integers(len(colleagues)))]]
+                if colleagues and rng.random() < 0.5
+                else None
+            )
+            people.append(
+                _person(mentee_people[i], org_ids[mentee_org[i]], f"e{i}", rng, boss, stamp)
+            )
+        # Managers first, so every line_manager_id exists when its report is inserted.
+        session.execute(insert(Person), people[:m])
+        session.execute(insert(Person), people[m:])
+        session.execute(
+            insert(MentorProfile),
+            [
+                {
+                    "id": profile_ids[j],
+                    "organisation_id": org_ids[mentor_org[j]],
+                    "person_id": mentor_people[j],
+                    "modalities": ["mentoring"] if rng.random() < 0.96 else ["coaching"],
+                    "topics": _topics(rng, 2, 5),
+                    "bio": "Experienced in " + " and ".join(_topics(rng, 2, 3)).replace("-", " "),
+                    "accreditation_body": "EMCC",
+                    "accreditation_level": "practitioner",
+                    "accreditation_rank": 2,
+                    "capacity": int(rng.integers(1, 4)),
+                    "active_load": 0,
+                    "vetting_status": "approved" if rng.random() < 0.98 else "pending",
+                    "vetting_expires_on": date.today() + timedelta(days=365),
+                    "sharing_scope": "organisations",
+                    "released_at": NOW,
+                    "released_by": "bench",
+                    "status": "active",
+                    **stamp,
+                }
+                for j in range(m)
+            ],
+        )
+        shares = []
+        visible_to: dict[int, list[int]] = {}
+        for j in range(m):
+            others = [
+                o
+                for o in rng.choice(orgs, SHARES + 1, replace=False).tolist()
+                if o != mentor_org[j]
+            ]
+            for o in others[:SHARES]:
+                visible_to.setdefault(o, []).append(j)
+                shares.append(
+                    {
+                        "id": _uuid(rng),
+                        "profile_id": profile_ids[j],
+                        "owner_organisation_id": org_ids[mentor_org[j]],
+                        "organisation_id": org_ids[o],
+                        **stamp,
+                    }
+                )
+        session.execute(insert(MentorProfileShare), shares)
+        session.execute(
+            insert(Programme),
+            [
+                {
+                    "id": programme_id,
+                    "consortium_id": consortium_id,
+                    "name": "Bench Mentoring",
+                    "description": "",
+                    "type": "mentoring",
+                    "status": "open",
+                    "cross_organisation_required": True,
+                    "sessions_min": 3,
+                    "sessions_max": 6,
+                    "cadence_days": 30,
+                    "seniority_direction": "any",
+                    "vetting_required": True,
+                    "eligibility": {},
+                    "opens_at": NOW - timedelta(days=10),
+                    "closes_at": NOW + timedelta(days=10),
+                    "matching_mode": "optimal",
+                    "created_by": "bench",
+                    **stamp,
+                }
+            ],
+        )
+        applications = []
+        for i in range(n):
+            seen = visible_to.get(int(mentee_org[i]), [])
+            shortlist = (
+                [str(profile_ids[j]) for j in rng.choice(seen, min(3, len(seen)), replace=False)]
+                if seen and rng.random() < 0.2
+                else []
+            )
+            avoid = [str(org_ids[int(rng.integers(orgs))])] if rng.random() < 0.1 else []
+            topics = _topics(rng, 1, 4)
+            applications.append(
+                {
+                    "id": _uuid(rng),
+                    "programme_id": programme_id,
+                    "consortium_id": consortium_id,
+                    "organisation_id": org_ids[mentee_org[i]],
+                    "person_id": mentee_people[i],
+                    "goals": [
+                        {
+                            "statement": "Grow in " + " and ".join(topics).replace("-", " "),
+                            "success_measure": "A plan agreed with my manager",
+                        }
+                    ],
+                    "topics": topics,
+                    "preferences": {
+                        "avoid_organisation_ids": avoid,
+                        "sectors": [],
+                        "mode": "either",
+                    },
+                    "shortlist": shortlist,
+                    "status": "open",
+                    **stamp,
+                }
+            )
+        session.execute(insert(Application), applications)
+        session.commit()
+    return programme_id
+
+
+def _person(
+    person_id: uuid.UUID,
+    org: uuid.UUID,
+    local: str,
+    rng: np.random.Generator,
+    boss: uuid.UUID | None,
+    stamp: dict[str, Any],
+) -> dict[str, Any]:
+    return {
+        "id": person_id,
+        "organisation_id": org,
+        "given_name": "Bench",
+        "family_name": local,
+        "email": f"{local}@bench.example.org",
+        "profession": PROFESSIONS[int(rng.integers(len(PROFESSIONS)))],
+        "seniority": int(rng.integers(1, 10)),
+        "line_manager_id": boss,
+        "status": "active",
+        **stamp,
+    }
+
+
+def _uuid(rng: np.random.Generator) -> uuid.UUID:
+    """A random UUID from the seeded generator: the same consortium every time."""
+    return uuid.UUID(bytes=rng.bytes(16), version=4)
+
+
+def _topics(rng: np.random.Generator, low: int, high: int) -> list[str]:
+    return [str(t) for t in rng.choice(TOPICS, int(rng.integers(low, high)), replace=False)]
+
+
+def queue_run(programme_id: uuid.UUID) -> tuple[uuid.UUID, uuid.UUID]:
+    """A run and its outbox row, as POST …/matching-runs writes them (executed below, timed)."""
+    with tenancy.all_tenants():
+        programme = db.session.get(Programme, programme_id)
+        assert programme is not None
+        run = queue_run_of(programme, requested_by="bench")
+        run_id, job_id = run.id, run.job_id
+        assert job_id is not None
+        db.session.info.pop("consortium.jobs", None)  # not run at commit: timed below
+        db.session.commit()
+    return run_id, job_id
+
+
+# --- the references, on the candidate graph the run will see ----------------------------------
+
+
+def references(app: Any, programme_id: uuid.UUID, with_matching_pkg: bool) -> dict[str, Any]:
+    from ortools.graph.python import min_cost_flow
+
+    with tenancy.all_tenants():
+        programme = db.session.get(Programme, programme_id)
+        assert programme is not None
+        problem = load(programme)
+        db.session.rollback()
+    graph = candidates(problem)
+    scores = score(problem, graph)
+    ranks = shortlist_ranks(problem, graph.rows, graph.columns)
+    n, m = problem.mentees.count, problem.mentors.count
+    weights = integer_weights(scores.total)
+    capacity = problem.mentors.capacity_left
+
+    # OR-Tools directly: the same network, timing its solve() alone.
+    flow = min_cost_flow.SimpleMinCostFlow()
+    arcs = flow.add_arcs_with_capacity_and_unit_cost(
+        graph.rows, graph.columns + n, np.ones(graph.count, dtype=np.int64), -weights
+    )
+    flow.add_arcs_with_capacity_and_unit_cost(
+        np.arange(n), np.full(n, n + m), np.ones(n, dtype=np.int64), np.zeros(n, dtype=np.int64)
+    )
+    flow.add_arcs_with_capacity_and_unit_cost(
+        np.arange(m) + n, np.full(m, n + m), capacity, np.zeros(m, dtype=np.int64)
+    )
+    supplies = np.zeros(n + m + 1, dtype=np.int64)
+    supplies[:n], supplies[n + m] = 1, -n
+    flow.set_nodes_supplies(np.arange(n + m + 1), supplies)
+    started = time.perf_counter()
+    assert flow.solve() == flow.OPTIMAL
+    ortools_s = time.perf_counter() - started
+    reference_total = int(weights[flow.flows(arcs) > 0].sum())
+    ours = solve.optimal(graph.rows, graph.columns, weights, capacity, n)
+
+    started = time.perf_counter()
+    stable = solve.stable(graph.rows, graph.columns, scores.total, ranks, capacity, n)
+    stable_s = time.perf_counter() - started
+    blocking = solve.blocking_pairs(
+        graph.rows, graph.columns, scores.total, ranks, capacity, stable, n
+    )
+    figures: dict[str, Any] = {
+        "ortools_solve_s": ortools_s,
+        "same_optimum": int(weights[ours].sum()) == reference_total,
+        "stable_s": stable_s,
+        "blocking": len(blocking),
+        "matching_pkg_s": None,
+        "matching_pkg_agrees": None,
+    }
+    if with_matching_pkg:
+        figures.update(
+            _deep_stack(lambda: _matching_package(graph, scores.total, ranks, capacity, stable, n))
+        )
+    return figures
+
+
+def _deep_stack(work: Any) -> Any:
+    """Run `work` in a thread with a large stack: the `matching` package deep-copies its
+    players' linked preference lists recursively, deeper than the default limits allow."""
+    import threading
+
+    out: list[Any] = []
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(2_000_000)
+    threading.stack_size(1 << 30)
+    try:
+        thread = threading.Thread(target=lambda: out.append(work()))
+        thread.start()
+        thread.join()
+    finally:
+        threading.stack_size(0)
+        sys.setrecursionlimit(limit)
+    return out[0]
+
+
+def _matching_package(
+    graph: Any, total: np.ndarray, ranks: np.ndarray, capacity: np.ndarray, ours: np.ndarray, n: int
+) -> dict[str, Any]:
+    from matching.games import HospitalResident
+
+    order = solve.preference_order(graph.rows, graph.columns, total, ranks)
+    resident_prefs: dict[int, list[int]] = {}
+    for edge in order.tolist():
+        resident_prefs.setdefault(int(graph.rows[edge]), []).append(int(graph.columns[edge]))
+    by_mentor = np.lexsort((graph.rows, -total, graph.columns))
+    hospital_prefs: dict[int, list[int]] = {}
+    for edge in by_mentor.tolist():
+        hospital_prefs.setdefault(int(graph.columns[edge]), []).append(int(graph.rows[edge]))
+    capacities = {j: int(capacity[j]) for j in hospital_prefs}
+    started = time.perf_counter()
+    game = HospitalResident.create_from_dictionaries(resident_prefs, hospital_prefs, capacities)
+    result = game.solve(optimal="resident")
+    elapsed = time.perf_counter() - started
+    theirs = {(int(r.name), int(h.name)) for h, residents in result.items() for r in residents}
+    mine = set(zip(graph.rows[ours].tolist(), graph.columns[ours].tolist(), strict=True))
+    return {"matching_pkg_s": elapsed, "matching_pkg_agrees": theirs == mine}
+
+
+if __name__ == "__main__":
+    main()
