@@ -218,4 +218,17 @@ def seed_pool(consortium: Consortium) -> dict[str, int]:
             )
         applications += 1
     db.session.flush()
+    _seed_matching(programmes[PROGRAMMES[0]["name"]])
     return {"profiles": profiles, "programmes": len(programmes), "applications": applications}
+
+
+def _seed_matching(programme: Programme) -> None:
+    """A matching run on the first programme (once), so the demo has proposals to approve.
+
+    It is the real job, queued like a coordinator's run; it runs after the seed commits."""
+    from consortium.matching.models import MatchingRun
+    from consortium.matching.service import queue_run
+
+    ran = db.session.scalar(select(MatchingRun.id).where(MatchingRun.programme_id == programme.id))
+    if ran is None:
+        queue_run(programme, requested_by="Demo seed")

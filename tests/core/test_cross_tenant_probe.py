@@ -51,6 +51,12 @@ class World:
     # That person (signed in) and their consent to a positive-action programme of beta-network.
     applicant_b: Any
     consent: dict[str, Any]
+    # A matching run of tenant_b's programme (started by the platform).
+    run: dict[str, Any]
+    # A pairing in tenant_b's programme: its applicant and b.person's (vetted) profile,
+    # proposed by the platform by hand (overriding "same organisation": beta-network has one
+    # member).
+    match: dict[str, Any]
 
 
 # Each URL converter argument name → tenant_b's resource of that kind. A new argument name
@@ -64,6 +70,8 @@ TENANT_B_IDS: dict[str, Callable[[World], str]] = {
     "programme_id": lambda w: str(w.programme["id"]),
     "application_id": lambda w: str(w.application["id"]),
     "consent_id": lambda w: str(w.consent["id"]),
+    "run_id": lambda w: str(w.run["id"]),
+    "match_id": lambda w: str(w.match["id"]),
 }
 
 # A person's own special-category data: refused (403) to any caller who is not a signed-in
@@ -95,6 +103,9 @@ BODIES: dict[tuple[str, str], Callable[[World], dict[str, Any]]] = {
     ("programmes.Applications", "POST"): lambda w: {
         "goals": [{"statement": "Hijack", "success_measure": "Hijacked"}]
     },
+    ("matches.MatchRejection", "POST"): lambda w: {"reason": "Hijacked"},
+    ("matches.MatchDecline", "POST"): lambda w: {"reason": "Hijacked"},
+    ("matches.MatchClosure", "POST"): lambda w: {"reason": "Hijacked"},
     ("pool.MentorProfileCpd", "POST"): lambda w: {
         "date": "2026-01-01",
         "kind": "training",
@@ -203,6 +214,24 @@ def world(
     )
     assert response.status_code == 201, response.get_json()
     consent = response.get_json()
+    response = platform.post(f"/api/v1/programmes/{programme['id']}/matching-runs")
+    assert response.status_code == 202, response.get_json()
+    run = response.get_json()
+    response = platform.post(
+        f"/api/v1/mentor-profiles/{profile['id']}/vetting",
+        json={"status": "approved", "expires_on": "2099-01-01", "note": None},
+    )
+    assert response.status_code == 200, response.get_json()
+    response = platform.post(
+        "/api/v1/matches",
+        json={
+            "application_id": application["id"],
+            "mentor_profile_id": profile["id"],
+            "override_reason": "beta-network has one member organisation",
+        },
+    )
+    assert response.status_code == 201, response.get_json()
+    match = response.get_json()
     return World(
         a=tenant_a,
         b=tenant_b,
@@ -215,6 +244,8 @@ def world(
         application=application,
         applicant_b=applicant,
         consent=consent,
+        run=run,
+        match=match,
     )
 
 
@@ -266,6 +297,9 @@ def _snapshot(platform: ApiClient, w: World) -> dict[str, Any]:
             f"/api/v1/programmes/{w.programme['id']}/applications"
         ).get_json(),
         "consent": w.applicant_b.get(f"/api/v1/me/consents/{w.consent['id']}").get_json(),
+        "runs": platform.get(f"/api/v1/programmes/{w.programme['id']}/matching-runs").get_json(),
+        "match": platform.get(f"/api/v1/matches/{w.match['id']}").get_json(),
+        "audit": platform.get("/api/v1/audit-events").get_json(),
     }
 
 

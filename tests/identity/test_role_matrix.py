@@ -119,6 +119,26 @@ MATRIX: dict[tuple[str, str], tuple[int, ...]] = {
     ("GET",    "/api/v1/me/consents/{consent_id}"):                    (     401,     200,     404,     404,     404,     403,     403),
     ("POST",   "/api/v1/me/consents/{consent_id}/withdraw"):           (     401,     200,     404,     404,     404,     403,     403),
     ("GET",    "/api/v1/reports/programmes/{programme_id}/equality"):  (     401,     403,     403,     403,     200,     403,     200),
+    # Matching runs are the programme's coordinators' (and the platform's); {run_id} is a run
+    # the platform started on `programme`. Nobody else holds consortium:coordinate (403).
+    ("GET",    "/api/v1/programmes/{programme_id}/matching-runs"):     (     401,     403,     403,     403,     200,     403,     200),
+    ("POST",   "/api/v1/programmes/{programme_id}/matching-runs"):     (     401,     403,     403,     403,     202,     403,     202),
+    ("GET",    "/api/v1/programmes/{programme_id}/matching-runs/{run_id}"): (401, 403,   403,     403,     200,     403,     200),
+    # Pairings: {match_id} pairs a gamma mentor with staff_a (the mentee) in a programme of
+    # alpha-network; each action's cell gets a fresh one in the status it needs (proposed to
+    # approve or reject, approved to accept, decline or close). admin_a administers the
+    # mentee's organisation and client_a is its API client: they see it, but only admin_a may
+    # close it. POST proposes one by hand (staff_a's again, once the last has ended). The audit
+    # trail is for org admins and coordinators (admin_b sees none of it: an empty list).
+    ("GET",    "/api/v1/matches"):                                     (     401,     200,     200,     200,     200,     200,     200),
+    ("POST",   "/api/v1/matches"):                                     (     401,     403,     403,     403,     201,     403,     201),
+    ("GET",    "/api/v1/matches/{match_id}"):                          (     401,     200,     200,     404,     200,     200,     200),
+    ("POST",   "/api/v1/matches/{match_id}/approve"):                  (     401,     403,     403,     404,     200,     403,     200),
+    ("POST",   "/api/v1/matches/{match_id}/reject"):                   (     401,     403,     403,     404,     200,     403,     200),
+    ("POST",   "/api/v1/matches/{match_id}/accept"):                   (     401,     200,     403,     404,     403,     403,     403),
+    ("POST",   "/api/v1/matches/{match_id}/decline"):                  (     401,     200,     403,     404,     403,     403,     403),
+    ("POST",   "/api/v1/matches/{match_id}/close"):                    (     401,     200,     200,     404,     200,     403,     200),
+    ("GET",    "/api/v1/audit-events"):                                (     401,     403,     200,     200,     200,     403,     200),
     # Sessions are for people; a bearer client has none. Logging out is always allowed (last).
     ("GET",    "/auth/session"):                                       (     401,     200,     200,     200,     200,     401,     401),
     ("POST",   "/auth/logout"):                                        (     204,     204,     204,     204,     204,     204,     204),
@@ -145,6 +165,8 @@ STATE_TABLES = (
     "applications",
     "sensitive_attributes",
     "consents",
+    "matches",
+    "audit_events",
 )
 IGNORED_METHODS = {"HEAD", "OPTIONS"}
 
@@ -200,6 +222,12 @@ class World:
     applicant: Any = None  # the browser of the person who made `application`
     positive: dict[str, Any] = field(default_factory=dict)  # a positive-action programme
     consent: dict[str, Any] = field(default_factory=dict)  # staff_a's consent for `positive`
+    run: dict[str, Any] = field(default_factory=dict)  # a matching run of `programme`
+    # A gamma mentor's profile (released, vetted), a programme staff_a applied to, and
+    # staff_a's pairing with that mentor in it (replaced by the cells that act on it).
+    pairing_programme: dict[str, Any] = field(default_factory=dict)
+    pairing_application: dict[str, Any] = field(default_factory=dict)
+    match: dict[str, Any] = field(default_factory=dict)
     principals: dict[str, Any] = field(default_factory=dict)
 
     def ids(self) -> dict[str, str]:
@@ -212,6 +240,8 @@ class World:
             "programme_id": str(self.programme["id"]),
             "application_id": str(self.application["id"]),
             "consent_id": str(self.consent["id"]),
+            "run_id": str(self.run["id"]),
+            "match_id": str(self.match["id"]),
         }
 
 
@@ -304,8 +334,85 @@ def _csv(w: World) -> Call:
     return Call(data=text.encode(), headers={"Content-Type": "text/csv"})
 
 
+def _end_live_pairings(w: World, programme_id: str) -> None:
+    """The platform ends every live pairing in the programme (a proposal is rejected, an
+    approved or active one closed), so its mentees may be proposed again."""
+    for status, action in (("proposed", "reject"), ("approved", "close"), ("active", "close")):
+        response = w.platform.get(
+            "/api/v1/matches",
+            query_string={"programme_id": programme_id, "status": status, "page_size": 100},
+        )
+        assert response.status_code == 200, response.get_json()
+        for match in response.get_json():
+            url = f"/api/v1/matches/{match['id']}"
+            etag = w.platform.get(url).headers["ETag"]
+            ended = w.platform.post(
+                f"{url}/{action}", json={"reason": "Next cell."}, headers={"If-Match": etag}
+            )
+            assert ended.status_code == 200, ended.get_json()
+
+
+def _gamma_mentor(w: World) -> dict[str, Any]:
+    """A new released, vetted mentor of gamma-fire (a pair declined or rejected by an earlier
+    cell is never proposed again, so each proposal gets its own mentor)."""
+    mentor = new_person(w.gamma, "mentor")
+    response = w.gamma.api.post(
+        "/api/v1/mentor-profiles",
+        json={
+            "person_id": mentor["id"],
+            "modalities": ["mentoring"],
+            "capacity": 10,
+            "sharing": {"scope": "consortium"},
+        },
+    )
+    assert response.status_code == 201, response.get_json()
+    profile_url = f"/api/v1/mentor-profiles/{response.get_json()['id']}"
+    assert w.platform.post(f"{profile_url}/release").status_code == 200
+    response = w.platform.post(
+        f"{profile_url}/vetting",
+        json={"status": "approved", "expires_on": "2099-12-31", "note": None},
+    )
+    assert response.status_code == 200, response.get_json()
+    return dict(response.get_json())
+
+
+def _proposal_body(w: World, application: dict[str, Any]) -> dict[str, Any]:
+    return {"application_id": application["id"], "mentor_profile_id": _gamma_mentor(w)["id"]}
+
+
+def _fresh_proposal(w: World) -> Call:
+    _end_live_pairings(w, str(w.pairing_programme["id"]))
+    return Call(json=_proposal_body(w, w.pairing_application))
+
+
+def _fresh_match(status: str, *, reason: bool = False) -> Callable[[World], Call]:
+    """staff_a's pairing with the gamma mentor, new and in `status`, with its ETag."""
+
+    def make(w: World) -> Call:
+        _end_live_pairings(w, str(w.pairing_programme["id"]))
+        response = w.platform.post("/api/v1/matches", json=_proposal_body(w, w.pairing_application))
+        assert response.status_code == 201, response.get_json()
+        w.match = response.get_json()
+        url = f"/api/v1/matches/{w.match['id']}"
+        if status == "approved":
+            etag = w.platform.get(url).headers["ETag"]
+            response = w.platform.post(f"{url}/approve", headers={"If-Match": etag})
+            assert response.status_code == 200, response.get_json()
+        etag = w.platform.get(url).headers["ETag"]
+        body = {"reason": "The role matrix ends it."} if reason else None
+        return Call(json=body, headers={"If-Match": etag})
+
+    return make
+
+
 # How to make a valid request for a row (default: no body). Writes get fresh resources per cell.
 REQUESTS: dict[tuple[str, str], Callable[[World], Call]] = {
+    ("POST", "/api/v1/matches"): _fresh_proposal,
+    ("POST", "/api/v1/matches/{match_id}/approve"): _fresh_match("proposed"),
+    ("POST", "/api/v1/matches/{match_id}/reject"): _fresh_match("proposed", reason=True),
+    ("POST", "/api/v1/matches/{match_id}/accept"): _fresh_match("approved"),
+    ("POST", "/api/v1/matches/{match_id}/decline"): _fresh_match("approved", reason=True),
+    ("POST", "/api/v1/matches/{match_id}/close"): _fresh_match("approved", reason=True),
     ("POST", "/api/v1/organisations"): lambda w: Call(
         json={
             "name": "New Org",
@@ -451,6 +558,21 @@ def world(
     response = staff_a.post("/api/v1/me/consents", json={"programme_id": w.positive["id"]})
     assert response.status_code == 201, response.get_json()
     w.consent = response.get_json()
+    response = platform.post(f"/api/v1/programmes/{w.programme['id']}/matching-runs")
+    assert response.status_code == 202, response.get_json()
+    w.run = response.get_json()
+    # A pairing (after the run above, which would otherwise propose the gamma mentor).
+    response = platform.post("/api/v1/programmes", json=_programme(w))
+    assert response.status_code == 201, response.get_json()
+    w.pairing_programme = response.get_json()
+    response = staff_a.post(
+        f"/api/v1/programmes/{w.pairing_programme['id']}/applications", json=GOALS
+    )
+    assert response.status_code == 201, response.get_json()
+    w.pairing_application = response.get_json()
+    response = platform.post("/api/v1/matches", json=_proposal_body(w, w.pairing_application))
+    assert response.status_code == 201, response.get_json()
+    w.match = response.get_json()
     w.principals = {
         "anon": ApiClient(app.test_client(), None),
         "staff_a": staff_a,
