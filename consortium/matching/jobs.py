@@ -115,7 +115,8 @@ def write(run: MatchingRun, programme: Programme, problem: Problem, outcome: Out
                 "actor": run.requested_by,
                 "actor_name": "matching run",
                 "reason": None,
-                "data": {"to": "proposed", "matching_run_id": str(run.id), "score": p.score},
+                # The same for every proposal of the run (sent once); the score is on the match.
+                "data": {"to": "proposed", "matching_run_id": str(run.id)},
             }
         )
     insert_rows(session, Match, matches)
