@@ -122,11 +122,13 @@ def enqueue(session: Any, name: str, *, tenant_id: uuid.UUID | None, **arguments
         arguments=arguments,
         created_by=principal.key,
     )
-    session.add(row)
     if tenant_id is None and not principal.all_tenants:
-        with tenancy.all_tenants():
+        session.flush()  # the caller's own pending rows are checked as the caller
+        with tenancy.all_tenants():  # then only the platform job's row is written as such
+            session.add(row)
             session.flush()
     else:
+        session.add(row)
         session.flush()
     session.info.setdefault("consortium.jobs", set()).add(row.id)
     return row

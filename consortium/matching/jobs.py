@@ -67,7 +67,7 @@ def write(run: MatchingRun, programme: Programme, problem: Problem, outcome: Out
     session = db.session
     now = utcnow()
     mentees, mentors = problem.mentees, problem.mentors
-    org_ids = _organisation_ids(problem, programme)
+    org_ids = problem.organisation_ids
     matches: list[dict[str, Any]] = []
     events: list[dict[str, Any]] = []
     mentor_profiles: set[uuid.UUID] = set()
@@ -123,12 +123,6 @@ def write(run: MatchingRun, programme: Programme, problem: Problem, outcome: Out
     insert_rows(session, AuditEvent, events)
     care.recount_load(profile_ids=mentor_profiles)
     _notify(run, programme, len(matches), lenders)
-
-
-def _organisation_ids(problem: Problem, programme: Programme) -> list[uuid.UUID]:
-    ids = problem.extra.get("organisation_ids")
-    assert ids is not None, "load() records the organisation ids behind the codes"
-    return list(ids)
 
 
 def _notify(run: MatchingRun, programme: Programme, proposed: int, lending: set[uuid.UUID]) -> None:

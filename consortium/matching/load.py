@@ -136,12 +136,12 @@ def load(
             shortlist_length=np.zeros(len(applications), dtype=np.int64),
             lent=_lending(consortium.id, codes),
             weights=weights_of(consortium.matching_weights),
+            organisation_ids=codes.organisation_ids,
             organisation_names=[organisations[o].name for o in codes.organisation_ids],
             sector_names=list(SECTORS),
             profession_names=codes.profession_names,
         )
         problem.shortlist, problem.shortlist_length = _shortlists(applications, profiles)
-        problem.extra["organisation_ids"] = codes.organisation_ids
     return problem
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -110,10 +109,11 @@ class Problem:
     # lent[a, b]: pairings in this consortium with a mentor of organisation a and a mentee of b
     lent: Ints
     weights: dict[str, float]
+    # Per organisation code: its id (what proposals are written with) and name (for words).
+    organisation_ids: list[uuid.UUID] = field(default_factory=list)
     organisation_names: list[str] = field(default_factory=list)
     sector_names: list[str] = field(default_factory=list)
     profession_names: list[str] = field(default_factory=list)
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def pairs(rows: list[int] | Ints, columns: list[int] | Ints) -> Ints:

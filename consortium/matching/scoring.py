@@ -59,9 +59,6 @@ class Scores:
     terms: dict[str, Floats]
     total: Floats
 
-    def contribution(self, term: str, weights: Mapping[str, float]) -> Floats:
-        return self.terms[term] * weights[term]
-
 
 def score(problem: Problem, graph: Candidates) -> Scores:
     rows, columns = graph.rows, graph.columns
