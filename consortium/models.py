@@ -1,6 +1,13 @@
 """Every mapped model, imported once so metadata is complete (Alembic, tests, seeds)."""
 
 from consortium.audit.models import AuditEvent
+from consortium.availability.models import (
+    AvailabilityException,
+    AvailabilityRule,
+    BusyBlock,
+    BusyFeed,
+)
+from consortium.calendar.models import CalendarFeed
 from consortium.consortia.models import Consortium, ConsortiumMembership
 from consortium.core.db import Base
 from consortium.core.idempotency import IdempotencyRecord
@@ -13,27 +20,41 @@ from consortium.identity.models import (
     SigningKey,
     SsoConfiguration,
 )
-from consortium.matches.models import Match, MentoringSession
+from consortium.matches.models import Match, MatchGoal
 from consortium.matching.models import MatchingRun
 from consortium.organisations.models import Organisation
 from consortium.people.models import Person
 from consortium.pool.models import CpdEntry, MentorProfile, MentorProfileShare, VettingDecision
 from consortium.programmes.models import Application, Programme
 from consortium.sensitive.models import Consent, SensitiveAttributes
+from consortium.sessions.models import (
+    GoalReview,
+    MentoringSession,
+    SessionAction,
+    SessionAttendee,
+    SessionNote,
+)
 
 __all__ = [
     "ApiClient",
     "Application",
     "AuditEvent",
+    "AvailabilityException",
+    "AvailabilityRule",
     "Base",
+    "BusyBlock",
+    "BusyFeed",
+    "CalendarFeed",
     "Consent",
     "Consortium",
     "ConsortiumMembership",
     "CpdEntry",
+    "GoalReview",
     "IdempotencyRecord",
     "Job",
     "LoginSession",
     "Match",
+    "MatchGoal",
     "MatchingRun",
     "MentorProfile",
     "MentorProfileShare",
@@ -44,6 +65,9 @@ __all__ = [
     "Programme",
     "RoleAssignment",
     "SensitiveAttributes",
+    "SessionAction",
+    "SessionAttendee",
+    "SessionNote",
     "SigningKey",
     "SsoConfiguration",
     "VettingDecision",

@@ -1,4 +1,4 @@
-"""Match (a pairing) and the sessions a pair holds.
+"""Match (a pairing): who sees it, and the goals it carries.
 
 A match is proposed by a matching run or by hand, approved by the consortium's coordinator
 (and, under two-key approval, the mentor's home organisation), then accepted by both people.
@@ -32,10 +32,9 @@ LOAD_STATUSES = ("proposed", "approved", "active")
 # A pair that ended this way is never proposed again.
 REFUSED_STATUSES = ("rejected", "declined")
 ORIGINS = ("run", "manual")
-SESSION_STATUSES = ("scheduled", "held", "cancelled", "no_show")
 
 
-class _PairOwned(TenantAware):
+class PairOwned(TenantAware):
     """Seen by the mentor's and the mentee's organisations and the consortium's coordinators."""
 
     consortium_id: Mapped[uuid.UUID] = mapped_column(
@@ -65,62 +64,16 @@ class _PairOwned(TenantAware):
         )
 
 
-class Match(Entity, _PairOwned, Base):
-    __tablename__ = "matches"
-    __table_args__ = (
-        CheckConstraint(f"status IN {MATCH_STATUSES!r}", name="status"),
-        CheckConstraint(f"origin IN {ORIGINS!r}", name="origin"),
-        # One live pairing per mentee per programme: a retried run cannot propose twice.
-        Index(
-            "uq_matches_programme_id_mentee_id_live",
-            "programme_id",
-            "mentee_id",
-            unique=True,
-            postgresql_where=text(f"status IN {LOAD_STATUSES!r}"),
-            sqlite_where=text(f"status IN {LOAD_STATUSES!r}"),
-        ),
-    )
+class PairVisible(PairOwned):
+    """A pairing's row seen by its two people, their organisations' admins (and clients) and
+    the consortium's coordinators. Carries both people so no join is needed to decide."""
 
-    programme_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("programmes.id", ondelete="CASCADE"), index=True
-    )
-    mentor_profile_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("mentor_profiles.id", ondelete="CASCADE"), index=True
-    )
     mentee_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("people.id", ondelete="CASCADE"), index=True
     )
-    status: Mapped[str] = mapped_column(String(16), default="proposed")
-    # The mentor's person, repeated so visibility and notices need no cross-tenant join.
     mentor_person_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("people.id", ondelete="CASCADE"), index=True
     )
-    application_id: Mapped[uuid.UUID | None] = mapped_column(
-        ForeignKey("applications.id", ondelete="SET NULL"), index=True
-    )
-    matching_run_id: Mapped[uuid.UUID | None] = mapped_column(
-        ForeignKey("matching_runs.id", ondelete="SET NULL"), index=True
-    )
-    origin: Mapped[str] = mapped_column(String(8), default="run", server_default="run")
-    score: Mapped[float | None] = mapped_column(Float)
-    # {term: weighted contribution}, and the top reasons in plain words.
-    score_parts: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default="{}")
-    reasons: Mapped[list[str]] = mapped_column(default=list, server_default="[]")
-    proposed_by: Mapped[str | None] = mapped_column(String(200))
-    # A hand-made proposal that breaks hard constraints names them and says why.
-    overridden: Mapped[list[str]] = mapped_column(default=list, server_default="[]")
-    override_reason: Mapped[str | None] = mapped_column(Text)
-    coordinator_approved_by: Mapped[str | None] = mapped_column(String(200))
-    coordinator_approved_at: Mapped[datetime | None]
-    home_org_approved_by: Mapped[str | None] = mapped_column(String(200))
-    home_org_approved_at: Mapped[datetime | None]
-    mentor_accepted_at: Mapped[datetime | None]
-    mentee_accepted_at: Mapped[datetime | None]
-    activated_at: Mapped[datetime | None]
-    # Why and by whom it was rejected, declined or closed.
-    ended_by: Mapped[str | None] = mapped_column(String(200))
-    ended_at: Mapped[datetime | None]
-    ended_reason: Mapped[str | None] = mapped_column(Text)
 
     @classmethod
     def tenant_criteria(cls, principal: Principal) -> ColumnElement[bool]:
@@ -147,19 +100,73 @@ class Match(Entity, _PairOwned, Base):
         return or_(*clauses)
 
 
-class MentoringSession(Entity, _PairOwned, Base):
-    __tablename__ = "mentoring_sessions"
+class Match(Entity, PairVisible, Base):
+    __tablename__ = "matches"
     __table_args__ = (
-        CheckConstraint(f"status IN {SESSION_STATUSES!r}", name="status"),
-        CheckConstraint("ends_at > starts_at", name="ends_after_start"),
+        CheckConstraint(f"status IN {MATCH_STATUSES!r}", name="status"),
+        CheckConstraint(f"origin IN {ORIGINS!r}", name="origin"),
+        # One live pairing per mentee per programme: a retried run cannot propose twice.
+        Index(
+            "uq_matches_programme_id_mentee_id_live",
+            "programme_id",
+            "mentee_id",
+            unique=True,
+            postgresql_where=text(f"status IN {LOAD_STATUSES!r}"),
+            sqlite_where=text(f"status IN {LOAD_STATUSES!r}"),
+        ),
     )
 
-    match_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("matches.id", ondelete="CASCADE"), index=True
+    programme_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("programmes.id", ondelete="CASCADE"), index=True
     )
     mentor_profile_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("mentor_profiles.id", ondelete="CASCADE"), index=True
     )
-    starts_at: Mapped[datetime]
-    ends_at: Mapped[datetime]
-    status: Mapped[str] = mapped_column(String(16), default="scheduled")
+    status: Mapped[str] = mapped_column(String(16), default="proposed")
+    application_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("applications.id", ondelete="SET NULL"), index=True
+    )
+    matching_run_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("matching_runs.id", ondelete="SET NULL"), index=True
+    )
+    origin: Mapped[str] = mapped_column(String(8), default="run", server_default="run")
+    score: Mapped[float | None] = mapped_column(Float)
+    # {term: weighted contribution}, and the top reasons in plain words.
+    score_parts: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default="{}")
+    reasons: Mapped[list[str]] = mapped_column(default=list, server_default="[]")
+    proposed_by: Mapped[str | None] = mapped_column(String(200))
+    # A hand-made proposal that breaks hard constraints names them and says why.
+    overridden: Mapped[list[str]] = mapped_column(default=list, server_default="[]")
+    override_reason: Mapped[str | None] = mapped_column(Text)
+    coordinator_approved_by: Mapped[str | None] = mapped_column(String(200))
+    coordinator_approved_at: Mapped[datetime | None]
+    home_org_approved_by: Mapped[str | None] = mapped_column(String(200))
+    home_org_approved_at: Mapped[datetime | None]
+    mentor_accepted_at: Mapped[datetime | None]
+    mentee_accepted_at: Mapped[datetime | None]
+    activated_at: Mapped[datetime | None]
+    # Why and by whom it was rejected, declined or closed.
+    ended_by: Mapped[str | None] = mapped_column(String(200))
+    ended_at: Mapped[datetime | None]
+    ended_reason: Mapped[str | None] = mapped_column(Text)
+    # When the pair was last nudged for not meeting within the programme's cadence.
+    nudged_at: Mapped[datetime | None]
+
+
+
+class MatchGoal(Entity, PairVisible, Base):
+    """A goal of the mentee's application, carried into the pairing when it becomes active
+    and revisited at each session (sessions.models.GoalReview)."""
+
+    __tablename__ = "match_goals"
+    __table_args__ = (Index("uq_match_goals_match_id_position", "match_id", "position", unique=True),)
+
+    match_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("matches.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int]
+    description: Mapped[str] = mapped_column(Text)
+    # How the mentee will know it is met.
+    measure: Mapped[str] = mapped_column(Text, default="")
+    # The latest progress rating (1-5) from a session's review, for listing without a join.
+    latest_rating: Mapped[int | None]

@@ -17,7 +17,8 @@ from consortium.consortia.models import Consortium, ConsortiumMembership
 from consortium.core import tenancy
 from consortium.core.db import utcnow
 from consortium.extensions import db
-from consortium.matches.models import LOAD_STATUSES, Match, MentoringSession
+from consortium.matches.models import LOAD_STATUSES, Match
+from consortium.sessions.models import MentoringSession
 from consortium.pool.models import CpdEntry, MentorProfile
 
 RECENT = timedelta(days=90)

@@ -336,7 +336,8 @@ def give_load(
     (consortium.pool.care.recount_load) and commit."""
     from consortium.core import tenancy
     from consortium.extensions import db
-    from consortium.matches.models import Match, MentoringSession
+    from consortium.matches.models import Match
+    from consortium.sessions.models import MentoringSession
     from consortium.pool import care
     from consortium.programmes.models import Programme
 
@@ -383,6 +384,8 @@ def give_load(
                         mentor_organisation_id=mentor_organisation_id,
                         mentee_organisation_id=uuid.UUID(mentee_organisation_id),
                         match_id=holder.id,
+                        mentee_id=holder.mentee_id,
+                        mentor_person_id=holder.mentor_person_id,
                         mentor_profile_id=profile_id,
                         starts_at=starts,
                         ends_at=starts + timedelta(hours=1),

@@ -1,0 +1,29 @@
+"""CalendarFeed: the secret token of a person's feed URL.
+
+The token is looked up by its SHA-256 (unique index), and kept encrypted so GET
+/api/v1/me/calendar can show the URL again; rotating replaces both, and the old URL is gone.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from consortium.core.db import Base, Entity
+from consortium.core.tenancy import OrganisationOwned
+
+
+class CalendarFeed(Entity, OrganisationOwned, Base):
+    __tablename__ = "calendar_feeds"
+    __table_args__ = (
+        Index("uq_calendar_feeds_person_id", "person_id", unique=True),
+        Index("uq_calendar_feeds_token_hash", "token_hash", unique=True),
+    )
+
+    person_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    token_hash: Mapped[str] = mapped_column(String(64))
+    token_encrypted: Mapped[str] = mapped_column(String(500))
+    rotated_at: Mapped[datetime | None]
