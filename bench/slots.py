@@ -1,0 +1,394 @@
+"""Benchmark free-slot computation for a consortium's whole pool of mentors.
+
+    BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/postgres .venv/bin/python bench/slots.py
+
+Builds 1,000 mentor profiles (fixed seed) released to one consortium of 20 employers, each with
+1-3 weekly availability rules in Europe/London (started up to three years ago, some with an
+interval or an end), days off for about half of them, booked sessions with a mentee for most,
+and a calendar feed's busy blocks for a third, in a throwaway database: PostgreSQL when
+BENCH_DATABASE_URL names a server where it may create one (migrated, then dropped), else a
+temporary SQLite file. Then times computing every mentor's free 60-minute slots over 30 days:
+
+- the engine alone (rules expanded, days off, busy blocks and bookings subtracted, slots cut),
+  on inputs already in memory, with its caches cold and then warm;
+- through the service (availability.service.slots_of: the database reads plus the engine);
+- the consortium-wide search as a member would run it (service.search_slots: the pool's
+  visibility and filters, the reads, the engine, each mentor's earliest 3 slots).
+
+Target: under 1 s each on the 2-core machine. The last line is one JSON object of the figures.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from sqlalchemy import create_engine, make_url, text
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from consortium import create_app
+from consortium.availability import recurrence, service
+from consortium.availability import slots as engine
+from consortium.availability.models import (
+    AvailabilityException,
+    AvailabilityRule,
+    BusyBlock,
+    BusyFeed,
+)
+from consortium.cli import alembic_config, grant_runtime_role
+from consortium.config import Settings, normalise_database_url
+from consortium.core import tenancy
+from consortium.core.db import Base, insert_rows
+from consortium.extensions import db
+from consortium.models import (
+    Consortium,
+    ConsortiumMembership,
+    Match,
+    MentorProfile,
+    Organisation,
+    Person,
+    Programme,
+)
+from consortium.sessions.models import MentoringSession, SessionAttendee
+
+MENTORS = 1_000
+ORGANISATIONS = 20
+SEED = 20261122
+DAYS = 30
+DURATION = timedelta(minutes=60)
+# The range starts on a fixed Monday in the future, so every run measures the same work.
+START = datetime(2027, 3, 15, tzinfo=UTC)
+END = START + timedelta(days=DAYS)
+NOW = datetime.now(UTC)
+WEEKDAYS = ("MO", "TU", "WE", "TH", "FR")
+
+
+def main() -> None:
+    with throwaway_database() as (url, kind):
+        app = create_app(
+            Settings.from_env(
+                {},
+                env="test",
+                database_url=url,
+                jobs_inline=True,
+                log_level="WARNING",
+                secret_key="bench-secret-key-that-is-long-enough-123",
+            )
+        )
+        print(f"database: {kind}; {MENTORS} mentors, {DAYS} days of 60-minute slots")
+        with app.app_context():
+            started = time.perf_counter()
+            consortium_id, member_id, member_org = build()
+            analyse()
+            print(f"built the pool in {time.perf_counter() - started:.1f} s")
+            figures = measure(consortium_id, member_id, member_org)
+            db.session.rollback()
+            db.engine.dispose()
+    print(json.dumps(figures))
+
+
+# --- the measurements ------------------------------------------------------------------------
+
+
+def measure(
+    consortium_id: uuid.UUID, member_id: uuid.UUID, member_org: uuid.UUID
+) -> dict[str, Any]:
+    with tenancy.all_tenants():
+        profiles = dict(db.session.execute(text("SELECT id, person_id FROM mentor_profiles")).all())
+        # The engine's inputs, read once (what the service's loaders return).
+        inputs = service._time_inputs(profiles, START - engine.LOOKBEHIND, END)
+        rules, days_off, busy, booked = inputs.rules, inputs.days_off, inputs.busy, inputs.booked
+        db.session.rollback()
+
+    def engine_only() -> int:
+        return sum(
+            len(
+                engine.free_slots(
+                    rules=rules.get(p, []),
+                    days_off=days_off.get(p, []),
+                    busy=busy.get(p, []),
+                    booked=booked.get(p, []),
+                    start=START,
+                    end=END,
+                    duration=DURATION,
+                )
+            )
+            for p in profiles
+        )
+
+    def through_service() -> int:
+        with tenancy.all_tenants():
+            found = service.slots_of(profiles, start=START, end=END, duration=DURATION)
+            db.session.rollback()
+        return sum(len(s) for s in found.values())
+
+    member = tenancy.Principal(
+        kind="person",
+        id=member_id,
+        organisation_id=member_org,
+        consortium_ids=frozenset({consortium_id}),
+        scopes=frozenset({"pool:read"}),
+        roles=frozenset({"staff"}),
+        name="bench member",
+    )
+
+    def search() -> int:
+        with tenancy.acting_as(member):
+            found = service.search_slots(
+                consortium_id=consortium_id, start=START, end=END, per_mentor=3
+            )
+            db.session.rollback()
+        return len(found)
+
+    clear_caches()
+    cold, slot_count = timed(engine_only)
+    warm, _ = best_of(engine_only)
+    clear_caches()
+    service_cold, service_count = timed(through_service)
+    service_warm, _ = best_of(through_service)
+    search_s, mentors_found = best_of(search)
+    assert service_count == slot_count, (service_count, slot_count)
+    windows = sum(len(engine.windows_of(r, START, END)) for r in rules.values())
+    print(
+        f"inputs: {sum(len(r) for r in rules.values())} rules ({windows} windows in range), "
+        f"{sum(len(d) for d in days_off.values())} days-off ranges, "
+        f"{sum(len(b) for b in busy.values())} busy blocks, "
+        f"{sum(len(b) for b in booked.values())} booked sessions"
+    )
+    print(f"  engine alone, cold caches   {cold:7.3f} s  ({slot_count} slots)")
+    print(f"  engine alone, warm          {warm:7.3f} s")
+    print(f"  service (reads + engine)    {service_cold:7.3f} s cold, {service_warm:.3f} s warm")
+    print(f"  consortium search (3 each)  {search_s:7.3f} s  ({mentors_found} mentors with slots)")
+    return {
+        "mentors": MENTORS,
+        "days": DAYS,
+        "slots": slot_count,
+        "engine_cold_s": round(cold, 3),
+        "engine_warm_s": round(warm, 3),
+        "service_cold_s": round(service_cold, 3),
+        "service_warm_s": round(service_warm, 3),
+        "search_s": round(search_s, 3),
+        "search_mentors": mentors_found,
+    }
+
+
+def clear_caches() -> None:
+    for cached in (recurrence._parse, recurrence._periods, recurrence._zone):
+        cached.cache_clear()
+
+
+def timed(work: Callable[[], int]) -> tuple[float, int]:
+    started = time.perf_counter()
+    result = work()
+    return time.perf_counter() - started, result
+
+
+def best_of(work: Callable[[], int], runs: int = 3) -> tuple[float, int]:
+    results = [timed(work) for _ in range(runs)]
+    return min(r[0] for r in results), results[-1][1]
+
+
+# --- the database ----------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def throwaway_database() -> Iterator[tuple[str, str]]:
+    from alembic import command
+
+    server = os.environ.get("BENCH_DATABASE_URL")
+    if not server:
+        with tempfile.TemporaryDirectory() as folder:
+            url = f"sqlite:///{folder}/bench.db"
+            command.upgrade(alembic_config(url), "head")
+            yield url, "SQLite (temporary file)"
+        return
+    server = normalise_database_url(server)
+    name = f"consortium_bench_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as c:
+        c.execute(text(f'CREATE DATABASE "{name}"'))
+    owner = make_url(server).set(database=name).render_as_string(hide_password=False)
+    try:
+        command.upgrade(alembic_config(owner), "head")
+        grant_runtime_role(migration_url=owner, runtime_url=owner)
+        yield owner, f"PostgreSQL ({name}, dropped afterwards)"
+    finally:
+        with admin.connect() as c:
+            c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def build() -> tuple[uuid.UUID, uuid.UUID, uuid.UUID]:
+    """The pool, written in bulk as the platform; returns the consortium, a member of staff
+    who searches it, and that member's organisation."""
+    rng = np.random.default_rng(SEED)
+    ids = lambda n: [_uuid(rng) for _ in range(n)]  # noqa: E731
+    org_ids = ids(ORGANISATIONS)
+    consortium_id, programme_id = _uuid(rng), _uuid(rng)
+    mentor_people, mentee_people, profile_ids = ids(MENTORS), ids(MENTORS), ids(MENTORS)
+    mentor_org = rng.integers(0, ORGANISATIONS, MENTORS)
+    mentee_org = (mentor_org + rng.integers(1, ORGANISATIONS, MENTORS)) % ORGANISATIONS
+    member_id = _uuid(rng)
+    with tenancy.all_tenants():
+        add(Organisation, [
+            {"id": o, "name": f"Employer {k}", "slug": f"employer-{k}", "sector": "health",
+             "email_domains": [f"employer-{k}.example.org"]}
+            for k, o in enumerate(org_ids)
+        ])  # fmt: skip
+        add(Consortium, [{"id": consortium_id, "name": "Bench ICS", "slug": "bench-ics"}])
+        add(ConsortiumMembership, [
+            {"id": _uuid(rng), "consortium_id": consortium_id, "organisation_id": o}
+            for o in org_ids
+        ])  # fmt: skip
+        people = [
+            _person(p, org_ids[mentor_org[j]], f"m{j}") for j, p in enumerate(mentor_people)
+        ] + [_person(p, org_ids[mentee_org[j]], f"e{j}") for j, p in enumerate(mentee_people)]
+        add(Person, [*people, _person(member_id, org_ids[0], "member")])
+        add(MentorProfile, [
+            {"id": profile_ids[j], "organisation_id": org_ids[mentor_org[j]],
+             "person_id": mentor_people[j], "modalities": ["mentoring"],
+             "topics": ["leadership"], "capacity": 3, "active_load": 1,
+             "vetting_status": "approved", "vetting_expires_on": date.today() + timedelta(365),
+             "sharing_scope": "consortium", "released_at": NOW, "released_by": "bench",
+             "status": "active"}
+            for j in range(MENTORS)
+        ])  # fmt: skip
+        add(Programme, [
+            {"id": programme_id, "consortium_id": consortium_id, "name": "Bench", "type":
+             "mentoring", "status": "open", "opens_at": NOW - timedelta(days=10),
+             "closes_at": NOW + timedelta(days=10), "created_by": "bench"}
+        ])  # fmt: skip
+        pair = [
+            {"consortium_id": consortium_id, "mentor_organisation_id": org_ids[mentor_org[j]],
+             "mentee_organisation_id": org_ids[mentee_org[j]]}
+            for j in range(MENTORS)
+        ]  # fmt: skip
+        match_ids = ids(MENTORS)
+        add(Match, [
+            {"id": match_ids[j], **pair[j], "programme_id": programme_id,
+             "mentor_profile_id": profile_ids[j], "mentor_person_id": mentor_people[j],
+             "mentee_id": mentee_people[j], "status": "active", "origin": "manual"}
+            for j in range(MENTORS)
+        ])  # fmt: skip
+        rules, exceptions, sessions, attendees, feeds, blocks = [], [], [], [], [], []
+        for j in range(MENTORS):
+            owned = {"organisation_id": org_ids[mentor_org[j]], "profile_id": profile_ids[j]}
+            for _ in range(int(rng.integers(1, 4))):
+                rules.append({"id": _uuid(rng), **owned, **_rule(rng), "created_by": "bench"})
+            if rng.random() < 0.5:
+                first = START.date() + timedelta(days=int(rng.integers(0, DAYS)))
+                exceptions.append({
+                    "id": _uuid(rng), **owned, "starts_on": first,
+                    "ends_on": first + timedelta(days=int(rng.integers(0, 5))),
+                    "timezone": "Europe/London", "reason": "Leave", "created_by": "bench"})  # fmt: skip
+            # Sessions on distinct days at 10:00 UTC: never overlapping for either person.
+            for day in rng.choice(DAYS, int(rng.integers(0, 5)), replace=False).tolist():
+                starts_at = START + timedelta(days=day, hours=10)
+                session_id = _uuid(rng)
+                sessions.append({
+                    "id": session_id, **pair[j], "match_id": match_ids[j],
+                    "mentee_id": mentee_people[j], "mentor_person_id": mentor_people[j],
+                    "mentor_profile_id": profile_ids[j], "starts_at": starts_at,
+                    "ends_at": starts_at + DURATION, "status": "scheduled"})  # fmt: skip
+                for role, person in (("mentor", mentor_people[j]), ("mentee", mentee_people[j])):
+                    attendees.append({
+                        "id": _uuid(rng), **pair[j], "session_id": session_id,
+                        "person_id": person, "role": role, "starts_at": starts_at,
+                        "ends_at": starts_at + DURATION, "live": True})  # fmt: skip
+            if rng.random() < 1 / 3:
+                feed_id = _uuid(rng)
+                feeds.append({
+                    "id": feed_id, **owned, "url_encrypted": "-", "url_host": "calendar.example",
+                    "status": "ok", "failures": 0, "block_count": 5, "created_by": "bench"})  # fmt: skip
+                for _ in range(5):
+                    begins = START + timedelta(
+                        days=int(rng.integers(0, DAYS)),
+                        minutes=int(rng.integers(7 * 4, 18 * 4)) * 15,
+                    )
+                    blocks.append({
+                        "id": _uuid(rng), **owned, "feed_id": feed_id, "starts_at": begins,
+                        "ends_at": begins + timedelta(minutes=30 * int(rng.integers(1, 5)))})  # fmt: skip
+        for model, rows in (
+            (AvailabilityRule, rules),
+            (AvailabilityException, exceptions),
+            (MentoringSession, sessions),
+            (SessionAttendee, attendees),
+            (BusyFeed, feeds),
+            (BusyBlock, blocks),
+        ):
+            add(model, rows)
+        db.session.commit()
+    return consortium_id, member_id, org_ids[0]
+
+
+def _rule(rng: np.random.Generator) -> dict[str, Any]:
+    """A weekly window: 1-3 weekdays, starting 08:00-16:00 for 1-4 hours; started up to three
+    years ago; some fortnightly, some with an end."""
+    days = sorted(rng.choice(len(WEEKDAYS), int(rng.integers(1, 4)), replace=False).tolist())
+    started = date(2024, 3, 4) + timedelta(weeks=int(rng.integers(0, 150)))
+    parts = ["FREQ=WEEKLY", "BYDAY=" + ",".join(WEEKDAYS[d] for d in days)]
+    if rng.random() < 0.2:
+        parts.append("INTERVAL=2")
+    if rng.random() < 0.1:
+        parts.append("UNTIL=20270401T000000Z")
+    return {
+        "dtstart": datetime.combine(started, datetime.min.time()).replace(
+            hour=int(rng.integers(8, 17)), minute=int(rng.choice([0, 30]))
+        ),
+        "duration_minutes": int(rng.integers(1, 5)) * 60,
+        "rrule": ";".join(parts),
+        "timezone": "Europe/London",
+    }
+
+
+def _person(person_id: uuid.UUID, org: uuid.UUID, local: str) -> dict[str, Any]:
+    return {"id": person_id, "organisation_id": org, "given_name": "Bench", "family_name": local,
+            "email": f"{local}@bench.example.org", "status": "active"}  # fmt: skip
+
+
+def add(model: type[Base], rows: list[dict[str, Any]]) -> None:
+    """Insert rows in bulk (insert_rows), completed with the columns' defaults."""
+    stamp = {"created_at": NOW, "updated_at": NOW}
+    columns = [c for c in model.__table__.columns if c.key not in stamp]
+    complete = []
+    for row in rows:
+        full = {**stamp, **row}
+        for column in columns:
+            if column.key in full:
+                continue
+            default = column.default
+            if default is None:
+                full[column.key] = None
+            elif default.is_callable:
+                full[column.key] = default.arg(None)  # type: ignore[attr-defined]
+            else:
+                full[column.key] = default.arg  # type: ignore[attr-defined]
+        complete.append(full)
+    insert_rows(db.session, model, complete)
+
+
+def analyse() -> None:
+    """Gather planner statistics, as autovacuum would shortly after a bulk load."""
+    if db.engine.dialect.name == "postgresql":
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
+            c.execute(text("ANALYZE"))
+
+
+def _uuid(rng: np.random.Generator) -> uuid.UUID:
+    """A random UUID from the seeded generator: the same pool every time."""
+    return uuid.UUID(bytes=rng.bytes(16), version=4)
+
+
+if __name__ == "__main__":
+    main()
