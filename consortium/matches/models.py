@@ -153,13 +153,14 @@ class Match(Entity, PairVisible, Base):
     nudged_at: Mapped[datetime | None]
 
 
-
 class MatchGoal(Entity, PairVisible, Base):
     """A goal of the mentee's application, carried into the pairing when it becomes active
     and revisited at each session (sessions.models.GoalReview)."""
 
     __tablename__ = "match_goals"
-    __table_args__ = (Index("uq_match_goals_match_id_position", "match_id", "position", unique=True),)
+    __table_args__ = (
+        Index("uq_match_goals_match_id_position", "match_id", "position", unique=True),
+    )
 
     match_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("matches.id", ondelete="CASCADE"), index=True

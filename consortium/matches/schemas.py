@@ -98,6 +98,33 @@ class EndedSchema(Schema):
     reason = ma.fields.String(metadata={"example": "I have moved to a new role."})
 
 
+class SessionCountsSchema(Schema):
+    """The pairing's sessions by outcome, and how many more the programme allows."""
+
+    booked = ma.fields.Integer(
+        metadata={"description": "Scheduled sessions, not yet held.", "example": 1}
+    )
+    held = ma.fields.Integer(metadata={"example": 2})
+    cancelled = ma.fields.Integer(metadata={"example": 1})
+    late_cancellations = ma.fields.Integer(
+        metadata={
+            "description": "Of the cancelled, those called off within the notice period "
+            "before their start.",
+            "example": 1,
+        }
+    )
+    no_shows = ma.fields.Integer(
+        metadata={"description": "Sessions one of the two people did not come to.", "example": 0}
+    )
+    remaining = ma.fields.Integer(
+        metadata={
+            "description": "More sessions the programme allows (its sessions_max less those "
+            "booked, held and missed).",
+            "example": 3,
+        }
+    )
+
+
 class MatchSchema(Schema):
     """A pairing of a mentor and a mentee in a programme, and where it is in its workflow.
 
@@ -153,6 +180,7 @@ class MatchSchema(Schema):
             "example": ["approve", "reject", "decline"],
         },
     )
+    sessions = ma.fields.Nested(SessionCountsSchema)
     created_at = ma.fields.AwareDateTime()
     updated_at = ma.fields.AwareDateTime()
 

@@ -32,7 +32,7 @@ from consortium.core.db import utcnow
 from consortium.core.errors import Conflict, Forbidden, Invalid, NotFound
 from consortium.extensions import db
 from consortium.matches import notices, transitions
-from consortium.matches.models import LOAD_STATUSES, Match
+from consortium.matches.models import LOAD_STATUSES, Match, MatchGoal
 from consortium.matches.transitions import (
     COORDINATOR,
     COORDINATOR_KEY,
@@ -127,6 +127,8 @@ class Pairing:
     two_key: bool
     mentor: Party
     mentee: Party
+    # The programme's most sessions a pairing holds (what `sessions.remaining` counts down).
+    sessions_max: int
 
 
 def _mentor_people(matches: list[Match]) -> dict[uuid.UUID, uuid.UUID]:
@@ -167,11 +169,14 @@ def pairings(matches: Iterable[Match]) -> list[Pairing]:
                 ).where(Person.id.in_(person_ids))
             )
         }
-        programme_names = dict(
-            db.session.execute(
-                select(Programme.id, Programme.name).where(Programme.id.in_(programme_ids))
-            ).all()
-        )
+        programme_rows = {
+            row.id: row
+            for row in db.session.execute(
+                select(Programme.id, Programme.name, Programme.sessions_max).where(
+                    Programme.id.in_(programme_ids)
+                )
+            )
+        }
         consortia = {
             row.id: row
             for row in db.session.execute(
@@ -206,10 +211,11 @@ def pairings(matches: Iterable[Match]) -> list[Pairing]:
     out = []
     for m in matches:
         consortium = consortia.get(m.consortium_id)
+        programme = programme_rows.get(m.programme_id)
         out.append(
             Pairing(
                 match=m,
-                programme_name=programme_names.get(m.programme_id, ""),
+                programme_name=programme.name if programme else "",
                 consortium_name=consortium.name if consortium else "",
                 two_key=consortium is not None and consortium.approval_policy == TWO_KEY,
                 mentor=party(
@@ -217,6 +223,7 @@ def pairings(matches: Iterable[Match]) -> list[Pairing]:
                     m.mentor_organisation_id,
                 ),
                 mentee=party(m.mentee_id, m.mentee_organisation_id),
+                sessions_max=programme.sessions_max if programme else 0,
             )
         )
     return out
@@ -232,15 +239,20 @@ def emails_revealed(match: Match) -> bool:
 
 
 def present(matches: Iterable[Match]) -> list[dict[str, Any]]:
-    """Each pairing as the API shows it."""
-    return [_present(p) for p in pairings(matches)]
+    """Each pairing as the API shows it (its sessions counted in one grouped query)."""
+    # Imported here: the sessions domain builds on this one (it books within a pairing).
+    from consortium.sessions import service as sessions
+
+    found = pairings(matches)
+    counts = sessions.counts_for(match_ids=[p.match.id for p in found])
+    return [_present(p, counts.get(p.match.id)) for p in found]
 
 
 def present_one(match: Match) -> dict[str, Any]:
     return present([match])[0]
 
 
-def _present(p: Pairing) -> dict[str, Any]:
+def _present(p: Pairing, counts: dict[str, int] | None) -> dict[str, Any]:
     m = p.match
     revealed = emails_revealed(m)
 
@@ -288,8 +300,22 @@ def _present(p: Pairing) -> dict[str, Any]:
             else None
         ),
         "allowed_actions": transitions.allowed_actions(m.status),
+        "sessions": _sessions(counts or {}, sessions_max=p.sessions_max),
         "created_at": m.created_at,
         "updated_at": m.updated_at,
+    }
+
+
+def _sessions(counts: dict[str, int], *, sessions_max: int) -> dict[str, int]:
+    """The pairing's sessions by outcome; `remaining` is what the programme still allows."""
+    booked, held, no_shows = (counts.get(k, 0) for k in ("scheduled", "held", "no_show"))
+    return {
+        "booked": booked,
+        "held": held,
+        "cancelled": counts.get("cancelled", 0),
+        "late_cancellations": counts.get("late_cancellations", 0),
+        "no_shows": no_shows,
+        "remaining": max(0, sessions_max - booked - held - no_shows),
     }
 
 
@@ -437,6 +463,7 @@ def accept(*, match: Match) -> Match:
     both = match.mentor_accepted_at is not None and match.mentee_accepted_at is not None
     if both:
         match.status, match.activated_at = "active", now
+        _carry_goals(match)
     _audit(match, "match.accepted", before, by_part=side)
     if both:
         _audit(match, "match.activated", before)
@@ -446,6 +473,33 @@ def accept(*, match: Match) -> Match:
     else:
         notices.accepted(p, by_mentor=side == MENTOR)
     return match
+
+
+def _carry_goals(match: Match) -> None:
+    """Copy the mentee's application goals into the pairing, in order, to revisit at sessions."""
+    if match.application_id is None:
+        return
+    # The application belongs to the mentee's organisation; its goals are the pairing's to
+    # share once both accepted: read across tenants, this one field.
+    with tenancy.all_tenants():
+        goals = db.session.scalar(
+            select(Application.goals).where(Application.id == match.application_id)
+        )
+    for position, goal in enumerate(goals or []):
+        db.session.add(
+            MatchGoal(
+                id=uuid.uuid4(),
+                match_id=match.id,
+                consortium_id=match.consortium_id,
+                mentor_organisation_id=match.mentor_organisation_id,
+                mentee_organisation_id=match.mentee_organisation_id,
+                mentee_id=match.mentee_id,
+                mentor_person_id=match.mentor_person_id,
+                position=position,
+                description=str(goal.get("statement") or goal.get("description") or ""),
+                measure=str(goal.get("success_measure") or goal.get("measure") or ""),
+            )
+        )
 
 
 def decline(*, match: Match, reason: str) -> Match:
@@ -470,6 +524,10 @@ def close(*, match: Match, reason: str) -> Match:
     before = match.status
     _end(match, transition.target, reason)
     _audit(match, "match.closed", before, reason=reason, by_part=parts)
+    # Imported here: the sessions domain builds on pairings (it imports this module).
+    from consortium.sessions import service as sessions
+
+    sessions.cancel_upcoming(match=match, reason=f"The pairing was closed: {reason}")
     _settle(match, status_changed=True)
     notices.ended(p, action="closed", reason=reason, people_told=before != "proposed")
     return match
