@@ -49,6 +49,7 @@ def _configure(app: Flask, settings: Settings) -> None:
         LOG_LEVEL=settings.log_level,
         MAIL_URL=settings.mail_url,
         MAIL_FROM=settings.mail_from,
+        SESSION_REMINDER_MINUTES=settings.session_reminder_minutes,
         PREFERRED_URL_SCHEME="https" if settings.secure_cookies else "http",
         # OpenAPI document and interactive docs (flask-smorest).
         API_TITLE="Consortium API",
@@ -85,6 +86,8 @@ def _init_extensions(app: Flask, settings: Settings) -> None:
 
 def _register_jobs() -> None:
     # Importing a domain's jobs module registers its handlers with core.jobs.
+    import consortium.availability.jobs
+    import consortium.calendar.jobs
     import consortium.core.mail
     import consortium.matching.jobs
     import consortium.organisations.jobs
@@ -94,6 +97,10 @@ def _register_jobs() -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from consortium.audit.routes import blp as audit
+    from consortium.availability.routes import blp as availability
+    from consortium.availability.routes import search as slots
+    from consortium.calendar.routes import blp as calendar
+    from consortium.calendar.routes import feed as calendar_feed
     from consortium.consortia.routes import blp as consortia
     from consortium.extensions import api
     from consortium.health.routes import blp as health
@@ -109,6 +116,7 @@ def _register_blueprints(app: Flask) -> None:
     from consortium.programmes.routes import blp as programmes
     from consortium.scim.routes import blp as scim
     from consortium.sensitive.routes import blp as sensitive
+    from consortium.sessions.routes import blp as sessions
 
     for blueprint in (
         oauth,
@@ -118,13 +126,18 @@ def _register_blueprints(app: Flask) -> None:
         consortia,
         people,
         pool,
+        availability,
+        slots,
         programmes,
         matching_runs,
         matches,
+        sessions,
         audit,
         sensitive,
         scim,
         jobs,
+        calendar,
+        calendar_feed,
         health,
     ):
         api.register_blueprint(blueprint)

@@ -49,6 +49,17 @@ class Settings:
     # TLS); empty: written to the log (development, tests).
     mail_url: str = ""
     mail_from: str = "Consortium <no-reply@consortium.invalid>"
+    # Mentors' calendar feeds (busy times): seconds allowed for a whole fetch, and the most
+    # bytes read. BUSY_FEED_ALLOW_PRIVATE_NETWORKS lets a feed live on a private or loopback
+    # address: for tests against a local server only; refused in production.
+    busy_feed_timeout: float = 10.0
+    busy_feed_max_bytes: int = 2 * 1024 * 1024
+    busy_feed_allow_private_networks: bool = False
+    # A session cancelled less than this many hours before it starts counts as a late
+    # cancellation (shown on the pairing, for the programme's coordinators).
+    late_cancellation_hours: int = 24
+    # Minutes before a session that both people are reminded of it by mail.
+    session_reminder_minutes: int = 24 * 60
 
     @property
     def is_production(self) -> bool:
@@ -98,9 +109,18 @@ class Settings:
             ("access_token_ttl", "ACCESS_TOKEN_TTL"),
             ("session_idle_timeout", "SESSION_IDLE_TIMEOUT"),
             ("session_max_age", "SESSION_MAX_AGE"),
+            ("late_cancellation_hours", "LATE_CANCELLATION_HOURS"),
+            ("session_reminder_minutes", "SESSION_REMINDER_MINUTES"),
         ):
             if key in e:
                 values[name] = int(e[key])
+        if "BUSY_FEED_TIMEOUT" in e:
+            values["busy_feed_timeout"] = float(e["BUSY_FEED_TIMEOUT"])
+        if "BUSY_FEED_MAX_BYTES" in e:
+            values["busy_feed_max_bytes"] = int(e["BUSY_FEED_MAX_BYTES"])
+        values["busy_feed_allow_private_networks"] = _flag(
+            e.get("BUSY_FEED_ALLOW_PRIVATE_NETWORKS"), default=False
+        )
         values.update(overrides)
         known = {f.name for f in fields(cls)}
         settings = cls(**{k: v for k, v in values.items() if k in known})  # type: ignore[arg-type]
@@ -118,6 +138,17 @@ class Settings:
             raise ConfigError("SECRET_KEY must be at least 32 characters in production.")
         if not 0 < self.session_idle_timeout <= self.session_max_age:
             raise ConfigError("SESSION_IDLE_TIMEOUT must be positive and at most SESSION_MAX_AGE.")
+        if self.late_cancellation_hours < 0:
+            raise ConfigError("LATE_CANCELLATION_HOURS must be 0 or more.")
+        if self.session_reminder_minutes <= 0:
+            raise ConfigError("SESSION_REMINDER_MINUTES must be a positive number of minutes.")
+        if self.is_production and self.busy_feed_allow_private_networks:
+            raise ConfigError(
+                "BUSY_FEED_ALLOW_PRIVATE_NETWORKS is for tests only: it would let a calendar "
+                "feed reach the service's private network."
+            )
+        if self.busy_feed_timeout <= 0 or self.busy_feed_max_bytes <= 0:
+            raise ConfigError("BUSY_FEED_TIMEOUT and BUSY_FEED_MAX_BYTES must be positive.")
         database_url = normalise_database_url(self.database_url)
         migration_url = normalise_database_url(self.migration_database_url or database_url)
         return replace(self, database_url=database_url, migration_database_url=migration_url)

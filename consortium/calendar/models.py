@@ -9,11 +9,12 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy import ForeignKey, Index, String, false
 from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.sql.elements import ColumnElement
 
 from consortium.core.db import Base, Entity
-from consortium.core.tenancy import OrganisationOwned
+from consortium.core.tenancy import OrganisationOwned, Principal
 
 
 class CalendarFeed(Entity, OrganisationOwned, Base):
@@ -27,3 +28,19 @@ class CalendarFeed(Entity, OrganisationOwned, Base):
     token_hash: Mapped[str] = mapped_column(String(64))
     token_encrypted: Mapped[str] = mapped_column(String(500))
     rotated_at: Mapped[datetime | None]
+
+    # The person's own, like the RLS policy (person_id = app_person_id()): not even an admin
+    # of their organisation may read a feed's secret.
+    @classmethod
+    def tenant_criteria(cls, principal: Principal) -> ColumnElement[bool]:
+        if principal.person_id is None or principal.organisation_id is None:
+            return false()
+        return (cls.person_id == principal.person_id) & (
+            cls.organisation_id == principal.organisation_id
+        )
+
+    def owned_by(self, principal: Principal) -> bool:
+        return principal.person_id is not None and (
+            self.person_id == principal.person_id
+            and self.organisation_id == principal.organisation_id
+        )

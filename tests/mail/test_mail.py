@@ -80,3 +80,63 @@ def test_nothing_is_sent_when_the_transaction_rolls_back(
         mail.queue(to="sam@example.org", subject="Never", body="x", organisation_id=None)
         db.session.rollback()
     assert inbox.messages == []
+
+
+def test_attachments_reach_the_smtp_server_with_their_parameters(
+    runtime_url: str, smtp_server: tuple[_Inbox, int]
+) -> None:
+    from email import message_from_bytes, policy
+
+    from consortium import create_app
+
+    inbox, port = smtp_server
+    app = create_app(make_settings(runtime_url, mail_url=f"smtp://127.0.0.1:{port}"))
+    invitation = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nMETHOD:REQUEST\r\nEND:VCALENDAR\r\n"
+    with app.app_context(), tenancy.all_tenants():
+        mail.queue(
+            to="sam@example.org",
+            subject="Invitation",
+            body="See the attachment.",
+            organisation_id=None,
+            attachments=[
+                {
+                    "filename": "session.ics",
+                    "content_type": "text/calendar; method=REQUEST",
+                    "content": invitation,
+                }
+            ],
+        )
+        db.session.commit()
+    (envelope,) = inbox.messages
+    message = message_from_bytes(envelope.content, policy=policy.default)
+    assert message.get_body(("plain",)).get_content().strip() == "See the attachment."
+    (part,) = list(message.iter_attachments())
+    assert part.get_content_type() == "text/calendar"
+    assert part.get_param("method") == "REQUEST"
+    assert part.get_filename() == "session.ics"
+    assert part.get_content() == invitation
+
+
+def test_a_logged_message_names_its_attachments(
+    app: Flask, caplog: pytest.LogCaptureFixture
+) -> None:
+    attachment: mail.Attachment = {
+        "filename": "a.ics",
+        "content_type": "text/calendar",
+        "content": "x",
+    }
+    with (
+        caplog.at_level(logging.INFO, logger="consortium.core.mail"),
+        app.app_context(),
+        tenancy.all_tenants(),
+    ):
+        mail.queue(
+            to="sam@example.org",
+            subject="Hello",
+            body="Line one.",
+            organisation_id=None,
+            attachments=[attachment],
+        )
+        db.session.commit()
+    logged = [r.getMessage() for r in caplog.records if r.name == "consortium.core.mail"]
+    assert logged and "[attached: a.ics]" in logged[0]

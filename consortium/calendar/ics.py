@@ -1,0 +1,159 @@
+"""iCalendar (RFC 5545) documents of mentoring sessions: email invitations and feeds.
+
+One VEVENT per session, with a UID that never changes for the session and its SEQUENCE, so a
+calendar app updates (or cancels) the event it already has instead of adding another. Times are
+written in Europe/London with the VTIMEZONE the icalendar library generates for the years the
+events span, so clients show the local time the people agreed, DST included.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from icalendar import STATUS, Calendar, Event, vCalAddress
+from sqlalchemy import select
+
+from consortium.core import tenancy
+from consortium.extensions import db
+from consortium.matches import service as matches
+from consortium.matches.models import Match
+from consortium.matches.service import REVEALING_STATUSES, Pairing
+from consortium.sessions.models import MentoringSession
+
+ZONE = "Europe/London"
+PRODID = "-//Consortium//Mentoring sessions//EN"
+MODE_NAMES = {"in_person": "In person", "virtual": "Virtual"}
+
+
+@dataclass(frozen=True)
+class SessionEntry:
+    """A session with its pairing (people's names and emails, programme), as an event needs."""
+
+    session: MentoringSession
+    pairing: Pairing
+
+
+def entries(sessions: Iterable[MentoringSession]) -> list[SessionEntry]:
+    """Each session with its pairing, in start order (a few queries in all).
+
+    The pairings are read across tenants, explicitly and only for these sessions' matches:
+    whoever holds a session may see its pairing (the two people, their admins, coordinators,
+    or a feed's token standing for one of the two people).
+    """
+    sessions = sorted(sessions, key=lambda s: (s.starts_at, s.id))
+    match_ids = {s.match_id for s in sessions}
+    if not match_ids:
+        return []
+    with tenancy.all_tenants():
+        found = db.session.scalars(select(Match).where(Match.id.in_(match_ids))).all()
+    by_match = {p.match.id: p for p in matches.pairings(found)}
+    return [SessionEntry(s, by_match[s.match_id]) for s in sessions if s.match_id in by_match]
+
+
+def uid(session: MentoringSession) -> str:
+    """The event's UID: the session's id at this service's host, stable for its life."""
+    host = urlsplit(current_app.config["SETTINGS"].public_base_url).hostname or "consortium"
+    return f"{session.id}@{host}"
+
+
+def session_url(session: MentoringSession) -> str:
+    """Where the session lives in the API."""
+    base = current_app.config["SETTINGS"].public_base_url.rstrip("/")
+    return f"{base}/api/v1/matches/{session.match_id}/sessions/{session.id}"
+
+
+def summary(pairing: Pairing) -> str:
+    return f"Mentoring: {pairing.mentor.display_name} and {pairing.mentee.display_name}"
+
+
+def location(session: MentoringSession) -> str | None:
+    if session.location:
+        return session.location
+    return "Virtual" if session.mode == "virtual" else None
+
+
+def event(entry: SessionEntry, *, stamp: datetime | None = None) -> Event:
+    """The VEVENT of one session; DTSTAMP is `stamp` (an invitation's send time) or, in a
+    feed, when the session last changed (so an unchanged feed is byte-for-byte the same)."""
+    session, pairing = entry.session, entry.pairing
+    zone = ZoneInfo(ZONE)
+    cancelled = session.status == "cancelled"
+    description = [
+        f"Programme: {pairing.programme_name} ({pairing.consortium_name})",
+        f"Mode: {MODE_NAMES.get(session.mode, session.mode)}",
+    ]
+    if cancelled and session.cancel_reason:
+        description.append(f"Cancelled: {session.cancel_reason}")
+    description.append(f"Session: {session_url(session)}")
+    item = Event.new(
+        uid=uid(session),
+        stamp=stamp or session.updated_at,
+        start=session.starts_at.astimezone(zone),
+        end=session.ends_at.astimezone(zone),
+        sequence=session.sequence,
+        status=STATUS.CANCELLED if cancelled else STATUS.CONFIRMED,
+        summary=summary(pairing),
+        location=location(session),
+        description="\n".join(description),
+        url=session_url(session),
+        created=session.created_at,
+        last_modified=session.updated_at,
+    )
+    # Each person's email is theirs to see once the pairing has been active.
+    mentor, mentee = pairing.mentor, pairing.mentee
+    if pairing.match.status in REVEALING_STATUSES and mentor.email and mentee.email:
+        item.add("ORGANIZER", vCalAddress.new(mentor.email, cn=mentor.display_name or None))
+        for party in (mentor, mentee):
+            assert party.email is not None
+            item.add(
+                "ATTENDEE",
+                vCalAddress.new(
+                    party.email,
+                    cn=party.display_name or None,
+                    cutype="INDIVIDUAL",
+                    role="REQ-PARTICIPANT",
+                    # Replies are not read by this service: changes go through the API.
+                    rsvp=False,
+                ),
+            )
+    return item
+
+
+def document(
+    entries: Sequence[SessionEntry],
+    *,
+    method: str | None = None,
+    name: str | None = None,
+    stamp: datetime | None = None,
+    calendar_uid: str | None = None,
+) -> Calendar:
+    """A VCALENDAR of these sessions: an invitation (`method` REQUEST or CANCEL) or a feed
+    (`name` becomes NAME and X-WR-CALNAME; a fixed `calendar_uid` keeps an unchanged feed identical)."""
+    calendar = Calendar.new(
+        prodid=PRODID, calscale="GREGORIAN", method=method, name=name, uid=calendar_uid
+    )
+    for entry in entries:
+        calendar.add_component(event(entry, stamp=stamp))
+    if entries:
+        first = min(e.session.starts_at for e in entries).astimezone(ZoneInfo(ZONE))
+        last = max(e.session.ends_at for e in entries).astimezone(ZoneInfo(ZONE))
+        # The zone's rules for the years the events span (and the next), not since 1970.
+        calendar.add_missing_timezones(
+            first_date=date(first.year, 1, 1), last_date=date(last.year + 2, 1, 1)
+        )
+    return calendar
+
+
+def to_text(calendar: Calendar) -> str:
+    """The document as text with CRLF line endings, as RFC 5545 requires."""
+    return calendar.to_ical().decode()
+
+
+def invitation(session: MentoringSession, *, method: str, stamp: datetime) -> str:
+    """The text of an invitation (REQUEST) or cancellation (CANCEL) for one session."""
+    return to_text(document(entries([session]), method=method, stamp=stamp))
