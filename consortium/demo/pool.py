@@ -6,12 +6,13 @@ applications by person and programme.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import select
 
 from consortium.consortia.models import Consortium
+from consortium.core import tenancy
 from consortium.core.db import utcnow
 from consortium.extensions import db
 from consortium.people.models import Person
@@ -218,8 +219,42 @@ def seed_pool(consortium: Consortium) -> dict[str, int]:
             )
         applications += 1
     db.session.flush()
+    _seed_availability()
     _seed_matching(programmes[PROGRAMMES[0]["name"]])
     return {"profiles": profiles, "programmes": len(programmes), "applications": applications}
+
+
+# Weekly and monthly windows (local time, Europe/London), handed out in turn to the profiles.
+AVAILABILITY = (
+    ("FREQ=WEEKLY;BYDAY=TU,TH", time(9, 30), 180),
+    ("FREQ=WEEKLY;BYDAY=WE", time(13, 0), 240),
+    ("FREQ=MONTHLY;BYDAY=1MO", time(10, 0), 120),
+)
+
+
+def _seed_availability() -> None:
+    """Availability for every demo profile that has none, so slots and booking can be tried."""
+    from consortium.availability import service as availability
+    from consortium.availability.models import AvailabilityRule
+
+    has_rules = set(db.session.scalars(select(AvailabilityRule.profile_id)))
+    profiles = db.session.scalars(select(MentorProfile).order_by(MentorProfile.created_at))
+    for n, profile in enumerate([p for p in profiles if p.id not in has_rules]):
+        rrule, starts, minutes = AVAILABILITY[n % len(AVAILABILITY)]
+        # As the mentor's organisation's admin would: the service checks who may write.
+        admin = tenancy.Principal(
+            kind="system",
+            organisation_id=profile.organisation_id,
+            roles=frozenset({"org_admin"}),
+            name="Demo seed",
+        )
+        with tenancy.acting_as(admin):
+            availability.add_rule(
+                profile_id=profile.id,
+                dtstart=datetime.combine(date(2026, 1, 5), starts),
+                duration_minutes=minutes,
+                rrule=rrule,
+            )
 
 
 def _seed_matching(programme: Programme) -> None:

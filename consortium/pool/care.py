@@ -18,8 +18,8 @@ from consortium.core import tenancy
 from consortium.core.db import utcnow
 from consortium.extensions import db
 from consortium.matches.models import LOAD_STATUSES, Match
-from consortium.sessions.models import MentoringSession
 from consortium.pool.models import CpdEntry, MentorProfile
+from consortium.sessions.models import MentoringSession
 
 RECENT = timedelta(days=90)
 

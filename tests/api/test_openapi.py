@@ -82,6 +82,7 @@ def test_unsecured_operations_are_only_the_public_ones(spec: dict[str, Any]) -> 
         ("get", "/auth/sso/{org_slug}/login"),
         ("get", "/auth/sso/{org_slug}/callback"),
         ("post", "/auth/logout"),  # ends the cookie's session if any; 204 either way
+        ("get", "/calendar/{token}.ics"),  # the secret token in the URL is the credential
         *NO_CLIENT_ERRORS,
     }
 

@@ -57,6 +57,15 @@ class World:
     # proposed by the platform by hand (overriding "same organisation": beta-network has one
     # member).
     match: dict[str, Any]
+    # The pairing made active (accepted by b.person, the mentor, and the applicant), with
+    # availability on b's profile (a rule, a day off, a busy feed), a session the applicant
+    # booked, a note and a follow-up action of theirs.
+    rule: dict[str, Any]
+    exception: dict[str, Any]
+    session: dict[str, Any]
+    note: dict[str, Any]
+    action: dict[str, Any]
+    goal: dict[str, Any]  # the applicant's goal, carried into the pairing
 
 
 # Each URL converter argument name → tenant_b's resource of that kind. A new argument name
@@ -72,11 +81,29 @@ TENANT_B_IDS: dict[str, Callable[[World], str]] = {
     "consent_id": lambda w: str(w.consent["id"]),
     "run_id": lambda w: str(w.run["id"]),
     "match_id": lambda w: str(w.match["id"]),
+    "rule_id": lambda w: str(w.rule["id"]),
+    "exception_id": lambda w: str(w.exception["id"]),
+    "session_id": lambda w: str(w.session["id"]),
+    "note_id": lambda w: str(w.note["id"]),
+    "action_id": lambda w: str(w.action["id"]),
 }
 
 # A person's own special-category data: refused (403) to any caller who is not a signed-in
 # person, whatever the id, so a client's 403 reveals nothing; read back by the person.
 PERSON_ONLY = {"sensitive.MyConsent", "sensitive.MyConsentWithdrawal"}
+# A pair's notes and actions are its two people's only: the control reads them as the mentee.
+PAIR_ONLY = {"sessions.Notes", "sessions.NoteItem", "sessions.Actions", "sessions.ActionItem"}
+
+# A session time inside b's availability (every day, 08:00-18:00 London), days ahead.
+SOON = (datetime.now(UTC) + timedelta(days=10)).date()
+
+# Valid query arguments for each GET that requires some, so a 404 is not masked by a 422.
+QUERIES: dict[str, Callable[[World], dict[str, Any]]] = {
+    "availability.ProfileSlots": lambda w: {
+        "start": datetime.now(UTC).isoformat(),
+        "end": (datetime.now(UTC) + timedelta(days=7)).isoformat(),
+    },
+}
 
 # A valid body for each (endpoint, method) that reads JSON, so a 404 is not masked by a 422.
 BODIES: dict[tuple[str, str], Callable[[World], dict[str, Any]]] = {
@@ -106,6 +133,29 @@ BODIES: dict[tuple[str, str], Callable[[World], dict[str, Any]]] = {
     ("matches.MatchRejection", "POST"): lambda w: {"reason": "Hijacked"},
     ("matches.MatchDecline", "POST"): lambda w: {"reason": "Hijacked"},
     ("matches.MatchClosure", "POST"): lambda w: {"reason": "Hijacked"},
+    ("availability.Rules", "POST"): lambda w: {
+        "dtstart": "2026-01-01T08:00:00",
+        "duration_minutes": 60,
+        "rrule": "FREQ=DAILY",
+    },
+    ("availability.RuleItem", "PATCH"): lambda w: {"duration_minutes": 30},
+    ("availability.Exceptions", "POST"): lambda w: {
+        "starts_on": "2026-12-24",
+        "ends_on": "2026-12-26",
+        "reason": "Hijacked",
+    },
+    ("availability.Feed", "PUT"): lambda w: {"url": "https://calendar.example.invalid/h.ics"},
+    ("sessions.Sessions", "POST"): lambda w: {**_session_times(w, hour=12), "mode": "virtual"},
+    ("sessions.SessionItem", "PATCH"): lambda w: _session_times(w, hour=14),
+    ("sessions.SessionCancellation", "POST"): lambda w: {"reason": "Hijacked"},
+    ("sessions.SessionNoShow", "POST"): lambda w: {"absent": "mentor"},
+    ("sessions.Notes", "POST"): lambda w: {"kind": "shared", "body": "Hijacked"},
+    ("sessions.NoteItem", "PATCH"): lambda w: {"body": "Hijacked"},
+    ("sessions.Actions", "POST"): lambda w: {"description": "Hijack", "owner": "mentee"},
+    ("sessions.ActionItem", "PATCH"): lambda w: {"done": True},
+    ("sessions.GoalReviews", "PUT"): lambda w: [
+        {"goal_id": w.goal["id"], "rating": 5, "comment": "Hijacked"}
+    ],
     ("pool.MentorProfileCpd", "POST"): lambda w: {
         "date": "2026-01-01",
         "kind": "training",
@@ -232,6 +282,9 @@ def world(
     )
     assert response.status_code == 201, response.get_json()
     match = response.get_json()
+    rule, exception, session, note, action, goal = _pair_at_work(
+        app, platform, idp, tenant_b, profile, match, applicant
+    )
     return World(
         a=tenant_a,
         b=tenant_b,
@@ -246,7 +299,72 @@ def world(
         consent=consent,
         run=run,
         match=match,
+        rule=rule,
+        exception=exception,
+        session=session,
+        note=note,
+        action=action,
+        goal=goal,
     )
+
+
+def _session_times(w: World | None, *, hour: int) -> dict[str, str]:
+    """One hour from `hour`:00 UTC on SOON, inside b's availability whatever the season."""
+    start = datetime(SOON.year, SOON.month, SOON.day, hour, tzinfo=UTC)
+    return {"start": start.isoformat(), "end": (start + timedelta(hours=1)).isoformat()}
+
+
+def _pair_at_work(
+    app: Flask,
+    platform: ApiClient,
+    idp: LocalIdp,
+    b: Tenant,
+    profile: dict[str, Any],
+    match: dict[str, Any],
+    applicant: Any,
+) -> tuple[dict[str, Any], ...]:
+    """tenant_b's pairing made active, with availability, a session, a note and an action."""
+    mentor, _ = sign_in_as(app, platform, idp, b.organisation, b.person["email"])
+    url = f"/api/v1/matches/{match['id']}"
+    for caller, action in ((platform, "approve"), (mentor, "accept"), (applicant, "accept")):
+        etag = caller.get(url).headers["ETag"]
+        response = caller.post(f"{url}/{action}", headers={"If-Match": etag})
+        assert response.status_code == 200, response.get_json()
+    profile_url = f"/api/v1/mentor-profiles/{profile['id']}"
+    response = mentor.post(
+        f"{profile_url}/availability",
+        json={"dtstart": "2026-01-01T08:00:00", "duration_minutes": 600, "rrule": "FREQ=DAILY"},
+    )
+    assert response.status_code == 201, response.get_json()
+    rule = response.get_json()
+    response = mentor.post(
+        f"{profile_url}/availability-exceptions",
+        json={"starts_on": "2030-01-01", "ends_on": "2030-01-02", "reason": "Leave"},
+    )
+    assert response.status_code == 201, response.get_json()
+    exception = response.get_json()
+    response = mentor.put(
+        f"{profile_url}/busy-feed", json={"url": "https://calendar.example.invalid/b.ics"}
+    )
+    assert response.status_code in (200, 201), response.get_json()
+    response = applicant.post(
+        f"{url}/sessions", json={**_session_times(None, hour=10), "mode": "virtual"}
+    )
+    assert response.status_code == 201, response.get_json()
+    session = response.get_json()
+    session_url = f"{url}/sessions/{session['id']}"
+    response = applicant.post(f"{session_url}/notes", json={"kind": "prep", "body": "Agenda"})
+    assert response.status_code == 201, response.get_json()
+    note = response.get_json()
+    response = applicant.post(
+        f"{session_url}/actions", json={"description": "Draft a plan", "owner": "mentee"}
+    )
+    assert response.status_code == 201, response.get_json()
+    action = response.get_json()
+    response = applicant.get(f"{url}/goals")
+    assert response.status_code == 200, response.get_json()
+    (goal,) = response.get_json()
+    return rule, exception, session, note, action, goal
 
 
 def _view_method(app: Flask, endpoint: str, method: str) -> Any:
@@ -299,8 +417,25 @@ def _snapshot(platform: ApiClient, w: World) -> dict[str, Any]:
         "consent": w.applicant_b.get(f"/api/v1/me/consents/{w.consent['id']}").get_json(),
         "runs": platform.get(f"/api/v1/programmes/{w.programme['id']}/matching-runs").get_json(),
         "match": platform.get(f"/api/v1/matches/{w.match['id']}").get_json(),
+        "rules": platform.get(
+            f"/api/v1/mentor-profiles/{w.profile_b['id']}/availability"
+        ).get_json(),
+        "exceptions": platform.get(
+            f"/api/v1/mentor-profiles/{w.profile_b['id']}/availability-exceptions"
+        ).get_json(),
+        "busy_feed": platform.get(
+            f"/api/v1/mentor-profiles/{w.profile_b['id']}/busy-feed"
+        ).get_json(),
+        "sessions": platform.get(f"/api/v1/matches/{w.match['id']}/sessions").get_json(),
+        "notes": w.applicant_b.get(f"{_session_url(w)}/notes").get_json(),
+        "actions": w.applicant_b.get(f"{_session_url(w)}/actions").get_json(),
+        "goals": platform.get(f"/api/v1/matches/{w.match['id']}/goals").get_json(),
         "audit": platform.get("/api/v1/audit-events").get_json(),
     }
+
+
+def _session_url(w: World) -> str:
+    return f"/api/v1/matches/{w.match['id']}/sessions/{w.session['id']}"
 
 
 def test_the_probe_knows_every_path_argument(app: Flask) -> None:
@@ -364,9 +499,12 @@ def _probe(
                 else None
             )
             headers = dict(IF_MATCH) if method in {"PUT", "PATCH", "DELETE"} else {}
+            query = QUERIES[rule.endpoint](world) if rule.endpoint in QUERIES else None
             probed += 1
             try:
-                response = caller.request(method, path, json=body, headers=headers)
+                response = caller.request(
+                    method, path, json=body, headers=headers, query_string=query
+                )
             except Exception as exc:  # the app raised (TESTING propagates it): a 500 for a client
                 failures.append(f"{method} {path} ({rule.endpoint}) raised {exc!r}")
                 continue
@@ -457,8 +595,9 @@ def test_the_probed_urls_are_real(app: Flask, platform: ApiClient, world: World)
         path = app.url_map.bind("localhost").build(
             rule.endpoint, {n: TENANT_B_IDS[n](world) for n in rule.arguments}
         )
-        reader = world.applicant_b if rule.endpoint in PERSON_ONLY else platform
-        response = reader.get(path)
+        reader = world.applicant_b if rule.endpoint in PERSON_ONLY | PAIR_ONLY else platform
+        query = QUERIES[rule.endpoint](world) if rule.endpoint in QUERIES else None
+        response = reader.get(path, query_string=query)
         assert response.status_code == 200, f"GET {path}: {response.status_code}"
         checked += 1
     assert checked >= 5
@@ -507,3 +646,16 @@ def test_tenant_b_export_holds_only_its_own_records(world: World) -> None:
     assert job["organisation_id"] == world.b.id
     assert job["result"]["organisation"]["id"] == world.b.id
     assert [p["id"] for p in job["result"]["people"]] == [world.b.person["id"]]
+
+
+def test_another_tenant_cannot_search_a_consortiums_free_slots(world: World) -> None:
+    """/api/v1/slots names its consortium in the query: not a member's is 404, as if missing."""
+    query = {
+        "consortium_id": str(world.consortium["id"]),
+        **QUERIES["availability.ProfileSlots"](world),
+    }
+    response = world.a.api.get("/api/v1/slots", query_string=query)
+    assert response.status_code == 404, response.get_json()
+    # The control: a member of that consortium searches it.
+    response = world.applicant_b.get("/api/v1/slots", query_string=query)
+    assert response.status_code == 200, response.get_json()

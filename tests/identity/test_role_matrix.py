@@ -139,6 +139,49 @@ MATRIX: dict[tuple[str, str], tuple[int, ...]] = {
     ("POST",   "/api/v1/matches/{match_id}/decline"):                  (     401,     200,     403,     404,     403,     403,     403),
     ("POST",   "/api/v1/matches/{match_id}/close"):                    (     401,     200,     200,     404,     200,     403,     200),
     ("GET",    "/api/v1/audit-events"):                                (     401,     403,     200,     200,     200,     403,     200),
+    # Availability of {profile_id} (tenant_a's person's profile, released to alpha-network): seen
+    # by whoever sees the profile; written by its person or tenant_a's admins and client.
+    # {rule_id} and {exception_id} are its; writes get fresh ones. The busy feed (its URL is a
+    # secret) is the person's and tenant_a's admins' only. /api/v1/slots searches alpha-network.
+    ("GET",    "/api/v1/mentor-profiles/{profile_id}/availability"):   (     401,     200,     200,     404,     200,     200,     200),
+    ("POST",   "/api/v1/mentor-profiles/{profile_id}/availability"):   (     401,     403,     201,     404,     403,     201,     201),
+    ("GET",    "/api/v1/mentor-profiles/{profile_id}/availability/{rule_id}"): (     401,     200,     200,     404,     200,     200,     200),
+    ("PATCH",  "/api/v1/mentor-profiles/{profile_id}/availability/{rule_id}"): (     401,     403,     200,     404,     403,     200,     200),
+    ("DELETE", "/api/v1/mentor-profiles/{profile_id}/availability/{rule_id}"): (     401,     403,     204,     404,     403,     204,     204),
+    ("GET",    "/api/v1/mentor-profiles/{profile_id}/availability-exceptions"): (     401,     200,     200,     404,     200,     200,     200),
+    ("POST",   "/api/v1/mentor-profiles/{profile_id}/availability-exceptions"): (     401,     403,     201,     404,     403,     201,     201),
+    ("DELETE", "/api/v1/mentor-profiles/{profile_id}/availability-exceptions/{exception_id}"): (     401,     403,     204,     404,     403,     204,     204),
+    ("GET",    "/api/v1/mentor-profiles/{profile_id}/busy-feed"):      (     401,     403,     200,     404,     403,     403,     200),
+    ("PUT",    "/api/v1/mentor-profiles/{profile_id}/busy-feed"):      (     401,     403,     200,     404,     403,     403,     200),
+    ("DELETE", "/api/v1/mentor-profiles/{profile_id}/busy-feed"):      (     401,     403,     204,     404,     403,     403,     204),
+    ("GET",    "/api/v1/mentor-profiles/{profile_id}/slots"):          (     401,     200,     200,     404,     200,     200,     200),
+    ("GET",    "/api/v1/slots"):                                       (     401,     200,     200,     404,     200,     200,     200),
+    # Sessions of {match_id}, here staff_a's active pairing with Gus, a gamma mentor: booked,
+    # moved and marked by the pair; cancelled by the pair or a coordinator. Each writing cell
+    # gets a fresh pairing and session ({session_id}), started an hour ago where it must be.
+    # Notes and follow-up actions are the pair's only ({note_id}, {action_id} are staff_a's).
+    ("GET",    "/api/v1/matches/{match_id}/sessions"):                 (     401,     200,     200,     404,     200,     200,     200),
+    ("POST",   "/api/v1/matches/{match_id}/sessions"):                 (     401,     201,     403,     404,     403,     403,     403),
+    ("GET",    "/api/v1/matches/{match_id}/sessions/{session_id}"):    (     401,     200,     200,     404,     200,     200,     200),
+    ("PATCH",  "/api/v1/matches/{match_id}/sessions/{session_id}"):    (     401,     200,     403,     404,     403,     403,     403),
+    ("POST",   "/api/v1/matches/{match_id}/sessions/{session_id}/cancel"): (     401,     200,     403,     404,     200,     403,     200),
+    ("POST",   "/api/v1/matches/{match_id}/sessions/{session_id}/held"): (     401,     200,     403,     404,     403,     403,     403),
+    ("POST",   "/api/v1/matches/{match_id}/sessions/{session_id}/no-show"): (     401,     200,     403,     404,     403,     403,     403),
+    ("GET",    "/api/v1/matches/{match_id}/sessions/{session_id}/notes"): (     401,     200,     404,     404,     404,     404,     404),
+    ("POST",   "/api/v1/matches/{match_id}/sessions/{session_id}/notes"): (     401,     201,     404,     404,     404,     404,     404),
+    ("GET",    "/api/v1/matches/{match_id}/sessions/{session_id}/notes/{note_id}"): (     401,     200,     404,     404,     404,     404,     404),
+    ("PATCH",  "/api/v1/matches/{match_id}/sessions/{session_id}/notes/{note_id}"): (     401,     200,     404,     404,     404,     404,     404),
+    ("DELETE", "/api/v1/matches/{match_id}/sessions/{session_id}/notes/{note_id}"): (     401,     204,     404,     404,     404,     404,     404),
+    ("GET",    "/api/v1/matches/{match_id}/sessions/{session_id}/actions"): (     401,     200,     404,     404,     404,     404,     404),
+    ("POST",   "/api/v1/matches/{match_id}/sessions/{session_id}/actions"): (     401,     201,     404,     404,     404,     404,     404),
+    ("GET",    "/api/v1/matches/{match_id}/sessions/{session_id}/actions/{action_id}"): (     401,     200,     404,     404,     404,     404,     404),
+    ("PATCH",  "/api/v1/matches/{match_id}/sessions/{session_id}/actions/{action_id}"): (     401,     200,     404,     404,     404,     404,     404),
+    ("GET",    "/api/v1/matches/{match_id}/goals"):                    (     401,     200,     200,     404,     200,     200,     200),
+    ("GET",    "/api/v1/matches/{match_id}/sessions/{session_id}/goal-reviews"): (     401,     200,     200,     404,     200,     200,     200),
+    ("PUT",    "/api/v1/matches/{match_id}/sessions/{session_id}/goal-reviews"): (     401,     200,     403,     404,     403,     403,     403),
+    # A calendar feed is a person's own: bearer clients have none (403).
+    ("GET",    "/api/v1/me/calendar"):                                 (     401,     200,     200,     200,     200,     403,     403),
+    ("POST",   "/api/v1/me/calendar/rotate"):                          (     401,     200,     200,     200,     200,     403,     403),
     # Sessions are for people; a bearer client has none. Logging out is always allowed (last).
     ("GET",    "/auth/session"):                                       (     401,     200,     200,     200,     200,     401,     401),
     ("POST",   "/auth/logout"):                                        (     204,     204,     204,     204,     204,     204,     204),
@@ -167,6 +210,16 @@ STATE_TABLES = (
     "consents",
     "matches",
     "audit_events",
+    "availability_rules",
+    "availability_exceptions",
+    "busy_feeds",
+    "mentoring_sessions",
+    "session_attendees",
+    "session_notes",
+    "session_actions",
+    "match_goals",
+    "goal_reviews",
+    "calendar_feeds",
 )
 IGNORED_METHODS = {"HEAD", "OPTIONS"}
 
@@ -229,6 +282,19 @@ class World:
     pairing_application: dict[str, Any] = field(default_factory=dict)
     match: dict[str, Any] = field(default_factory=dict)
     principals: dict[str, Any] = field(default_factory=dict)
+    owner_engine: Any = None
+    # Availability of `profile`: a rule and a day off (writes replace them with fresh ones).
+    rule: dict[str, Any] = field(default_factory=dict)
+    exception: dict[str, Any] = field(default_factory=dict)
+    # Gus, a signed-in gamma mentor with availability every day, who pairs with staff_a for
+    # the session cells; a session of theirs with staff_a's note and action.
+    gus: Any = None
+    gus_profile: dict[str, Any] = field(default_factory=dict)
+    session: dict[str, Any] = field(default_factory=dict)
+    note: dict[str, Any] = field(default_factory=dict)
+    action: dict[str, Any] = field(default_factory=dict)
+    # The standing pairing, session, note and action the read-only cells use.
+    standing: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def ids(self) -> dict[str, str]:
         return {
@@ -242,6 +308,11 @@ class World:
             "consent_id": str(self.consent["id"]),
             "run_id": str(self.run["id"]),
             "match_id": str(self.match["id"]),
+            "rule_id": str(self.rule["id"]),
+            "exception_id": str(self.exception["id"]),
+            "session_id": str(self.session["id"]),
+            "note_id": str(self.note["id"]),
+            "action_id": str(self.action["id"]),
         }
 
 
@@ -250,6 +321,7 @@ class Call:
     json: Any = None
     data: bytes | None = None
     headers: dict[str, str] = field(default_factory=dict)
+    query: dict[str, str] | None = None
 
 
 _unique = itertools.count(1)
@@ -405,8 +477,225 @@ def _fresh_match(status: str, *, reason: bool = False) -> Callable[[World], Call
     return make
 
 
+# --- availability and sessions ----------------------------------------------------------------
+
+RULE = {"dtstart": "2026-01-01T07:00:00", "duration_minutes": 840, "rrule": "FREQ=DAILY"}
+_day = itertools.count(3)
+
+
+def _profile_url(w: World) -> str:
+    return f"/api/v1/mentor-profiles/{w.profile['id']}"
+
+
+def _fresh_rule(w: World) -> dict[str, Any]:
+    response = w.platform.post(f"{_profile_url(w)}/availability", json=RULE)
+    assert response.status_code == 201, response.get_json()
+    w.rule = response.get_json()
+    return w.rule
+
+
+def _rule_change(w: World) -> Call:
+    etag = w.platform.get(f"{_profile_url(w)}/availability/{_fresh_rule(w)['id']}").headers["ETag"]
+    return Call(json={"duration_minutes": 600}, headers={"If-Match": etag})
+
+
+def _fresh_exception(w: World) -> Call:
+    response = w.platform.post(
+        f"{_profile_url(w)}/availability-exceptions",
+        json={"starts_on": "2030-12-24", "ends_on": "2030-12-26", "reason": "Leave"},
+    )
+    assert response.status_code == 201, response.get_json()
+    w.exception = response.get_json()
+    return Call()
+
+
+def _fresh_busy_feed(w: World) -> Call:
+    response = w.platform.put(f"{_profile_url(w)}/busy-feed", json=BUSY_FEED)
+    assert response.status_code in (200, 201), response.get_json()
+    return Call()
+
+
+BUSY_FEED = {"url": "https://calendar.example.invalid/free-busy.ics"}
+
+
+def _week() -> dict[str, str]:
+    now = datetime.now(UTC)
+    return {"start": now.isoformat(), "end": (now + timedelta(days=7)).isoformat()}
+
+
+def _times(days_ahead: int) -> dict[str, str]:
+    """An hour at 10:00 UTC `days_ahead` days from now: inside Gus's 07:00-21:00 (London)."""
+    day = datetime.now(UTC).date() + timedelta(days=days_ahead)
+    start = datetime(day.year, day.month, day.day, 10, tzinfo=UTC)
+    return {"start": start.isoformat(), "end": (start + timedelta(hours=1)).isoformat()}
+
+
+def _active_pair(w: World) -> dict[str, Any]:
+    """A new pairing of staff_a with Gus, approved and accepted by both: active."""
+    _end_live_pairings(w, str(w.pairing_programme["id"]))
+    response = w.platform.post(
+        "/api/v1/matches",
+        json={
+            "application_id": w.pairing_application["id"],
+            "mentor_profile_id": w.gus_profile["id"],
+        },
+    )
+    assert response.status_code == 201, response.get_json()
+    url = f"/api/v1/matches/{response.get_json()['id']}"
+    for caller, action in (
+        (w.platform, "approve"),
+        (w.gus, "accept"),
+        (w.principals["staff_a"], "accept"),
+    ):
+        etag = caller.get(url).headers["ETag"]
+        response = caller.post(f"{url}/{action}", headers={"If-Match": etag})
+        assert response.status_code == 200, response.get_json()
+    w.match = response.get_json()
+    return w.match
+
+
+def _book(w: World, *, started: bool = False) -> dict[str, Any]:
+    """staff_a books a session of the current pairing on a day of its own; `started` moves
+    it (as the database owner) to have begun an hour ago, as held and no-show need."""
+    staff_a = w.principals["staff_a"]
+    url = f"/api/v1/matches/{w.match['id']}/sessions"
+    response = staff_a.post(url, json={**_times(next(_day)), "mode": "virtual"})
+    assert response.status_code == 201, response.get_json()
+    session = response.get_json()
+    if started:
+        hours = 2 * next(_day)  # a past hour of its own, so no two moved sessions overlap
+        with w.owner_engine.begin() as c:
+            for table, key in (("mentoring_sessions", "id"), ("session_attendees", "session_id")):
+                c.execute(
+                    text(
+                        f"UPDATE {table} SET starts_at = now() - make_interval(hours => :h),"
+                        f" ends_at = now() - make_interval(hours => :h) + interval '1 hour'"
+                        f" WHERE {key} = :s"
+                    ),
+                    {"h": hours, "s": session["id"]},
+                )
+    w.session = session
+    return session
+
+
+def _session_url(w: World) -> str:
+    return f"/api/v1/matches/{w.match['id']}/sessions/{w.session['id']}"
+
+
+def _the_session(w: World) -> Call:
+    """The standing pairing, session, note and action (read-only cells)."""
+    w.match, w.session, w.note, w.action = (
+        w.standing[k] for k in ("match", "session", "note", "action")
+    )
+    return Call()
+
+
+def _fresh_session(
+    *, started: bool = False, held: bool = False, body: Callable[[World], Any] | None = None
+) -> Callable[[World], Call]:
+    """A fresh active pairing and session; the call carries the session's ETag."""
+
+    def make(w: World) -> Call:
+        _active_pair(w)
+        _book(w, started=started or held)
+        if held:
+            etag = w.gus.get(_session_url(w)).headers["ETag"]
+            response = w.gus.post(f"{_session_url(w)}/held", headers={"If-Match": etag})
+            assert response.status_code == 200, response.get_json()
+        etag = w.gus.get(_session_url(w)).headers["ETag"]
+        return Call(json=body(w) if body else None, headers={"If-Match": etag})
+
+    return make
+
+
+def _fresh_note(w: World) -> Call:
+    _fresh_session()(w)
+    response = w.principals["staff_a"].post(
+        f"{_session_url(w)}/notes", json={"kind": "shared", "body": "Agenda."}
+    )
+    assert response.status_code == 201, response.get_json()
+    w.note = response.get_json()
+    return Call(json={"body": "Agenda, revised."}, headers={"If-Match": "*"})
+
+
+def _fresh_action(w: World) -> Call:
+    _fresh_session()(w)
+    response = w.principals["staff_a"].post(
+        f"{_session_url(w)}/actions", json={"description": "Draft a plan.", "owner": "mentee"}
+    )
+    assert response.status_code == 201, response.get_json()
+    w.action = response.get_json()
+    return Call(json={"done": True}, headers={"If-Match": "*"})
+
+
+def _goal_reviews(w: World) -> Call:
+    _fresh_session(held=True)(w)
+    goals = w.gus.get(f"/api/v1/matches/{w.match['id']}/goals").get_json()
+    etag = w.gus.get(f"{_session_url(w)}/goal-reviews").headers["ETag"]
+    return Call(
+        json=[{"goal_id": goals[0]["id"], "rating": 3, "comment": "Halfway."}],
+        headers={"If-Match": etag},
+    )
+
+
 # How to make a valid request for a row (default: no body). Writes get fresh resources per cell.
 REQUESTS: dict[tuple[str, str], Callable[[World], Call]] = {
+    ("POST", "/api/v1/mentor-profiles/{profile_id}/availability"): lambda w: Call(json=RULE),
+    ("PATCH", "/api/v1/mentor-profiles/{profile_id}/availability/{rule_id}"): _rule_change,
+    ("DELETE", "/api/v1/mentor-profiles/{profile_id}/availability/{rule_id}"): lambda w: (
+        _fresh_rule(w) and Call()
+    ),
+    ("POST", "/api/v1/mentor-profiles/{profile_id}/availability-exceptions"): lambda w: Call(
+        json={"starts_on": "2031-01-01", "ends_on": "2031-01-01"}
+    ),
+    (
+        "DELETE",
+        "/api/v1/mentor-profiles/{profile_id}/availability-exceptions/{exception_id}",
+    ): _fresh_exception,
+    ("GET", "/api/v1/mentor-profiles/{profile_id}/busy-feed"): _fresh_busy_feed,
+    ("PUT", "/api/v1/mentor-profiles/{profile_id}/busy-feed"): lambda w: Call(json=BUSY_FEED),
+    ("DELETE", "/api/v1/mentor-profiles/{profile_id}/busy-feed"): _fresh_busy_feed,
+    ("GET", "/api/v1/mentor-profiles/{profile_id}/slots"): lambda w: Call(query=_week()),
+    ("GET", "/api/v1/slots"): lambda w: Call(
+        query={"consortium_id": str(w.network["id"]), **_week()}
+    ),
+    ("GET", "/api/v1/matches/{match_id}/sessions"): _the_session,
+    ("POST", "/api/v1/matches/{match_id}/sessions"): lambda w: (
+        _active_pair(w) and Call(json={**_times(next(_day)), "mode": "virtual"})
+    ),
+    ("GET", "/api/v1/matches/{match_id}/sessions/{session_id}"): _the_session,
+    ("PATCH", "/api/v1/matches/{match_id}/sessions/{session_id}"): _fresh_session(
+        body=lambda w: _times(next(_day))
+    ),
+    ("POST", "/api/v1/matches/{match_id}/sessions/{session_id}/cancel"): _fresh_session(
+        body=lambda w: {"reason": "Unwell."}
+    ),
+    ("POST", "/api/v1/matches/{match_id}/sessions/{session_id}/held"): _fresh_session(started=True),
+    ("POST", "/api/v1/matches/{match_id}/sessions/{session_id}/no-show"): _fresh_session(
+        started=True, body=lambda w: {"absent": "mentor"}
+    ),
+    ("GET", "/api/v1/matches/{match_id}/sessions/{session_id}/notes"): _the_session,
+    ("POST", "/api/v1/matches/{match_id}/sessions/{session_id}/notes"): _fresh_session(
+        body=lambda w: {"kind": "shared", "body": "Agenda."}
+    ),
+    ("GET", "/api/v1/matches/{match_id}/sessions/{session_id}/notes/{note_id}"): _the_session,
+    ("PATCH", "/api/v1/matches/{match_id}/sessions/{session_id}/notes/{note_id}"): _fresh_note,
+    ("DELETE", "/api/v1/matches/{match_id}/sessions/{session_id}/notes/{note_id}"): _fresh_note,
+    ("GET", "/api/v1/matches/{match_id}/sessions/{session_id}/actions"): _the_session,
+    ("POST", "/api/v1/matches/{match_id}/sessions/{session_id}/actions"): _fresh_session(
+        body=lambda w: {"description": "Draft a plan.", "owner": "mentor"}
+    ),
+    (
+        "GET",
+        "/api/v1/matches/{match_id}/sessions/{session_id}/actions/{action_id}",
+    ): _the_session,
+    (
+        "PATCH",
+        "/api/v1/matches/{match_id}/sessions/{session_id}/actions/{action_id}",
+    ): _fresh_action,
+    ("GET", "/api/v1/matches/{match_id}/goals"): _the_session,
+    ("GET", "/api/v1/matches/{match_id}/sessions/{session_id}/goal-reviews"): _the_session,
+    ("PUT", "/api/v1/matches/{match_id}/sessions/{session_id}/goal-reviews"): _goal_reviews,
     ("POST", "/api/v1/matches"): _fresh_proposal,
     ("POST", "/api/v1/matches/{match_id}/approve"): _fresh_match("proposed"),
     ("POST", "/api/v1/matches/{match_id}/reject"): _fresh_match("proposed", reason=True),
@@ -480,7 +769,12 @@ REQUESTS: dict[tuple[str, str], Callable[[World], Call]] = {
 
 @pytest.fixture
 def world(
-    app: Flask, platform: ApiClient, idp: LocalIdp, tenant_a: Tenant, tenant_b: Tenant
+    app: Flask,
+    platform: ApiClient,
+    idp: LocalIdp,
+    tenant_a: Tenant,
+    tenant_b: Tenant,
+    owner_engine: Engine,
 ) -> World:
     organisation = create_organisation(platform, "gamma-fire", "fire")
     gamma = Tenant(
@@ -588,7 +882,50 @@ def world(
     assert ("org_admin", tenant_b.id, None) in session_roles(admin_b)
     assert session_roles(coord) == {("staff", gamma.id, None), ("coordinator", None, network["id"])}
     assert "platform:admin" not in tenant_a.api.get("/api/v1/me").get_json()["scopes"]
+    w.owner_engine = owner_engine
+    _sessions_world(w, idp)
     return w
+
+
+def _sessions_world(w: World, idp: LocalIdp) -> None:
+    """Availability on `profile`; Gus, his available profile, and a session with staff_a."""
+    _fresh_rule(w)
+    _fresh_exception(w)
+    w.gus, gus = sign_in_as(
+        w.app, w.platform, idp, w.gamma.organisation, "gus.mentor@gamma-fire.example.org"
+    )
+    response = w.gamma.api.post(
+        "/api/v1/mentor-profiles",
+        json={
+            "person_id": gus["id"],
+            "modalities": ["mentoring"],
+            "capacity": 10,
+            "sharing": {"scope": "consortium"},
+        },
+    )
+    assert response.status_code == 201, response.get_json()
+    profile_url = f"/api/v1/mentor-profiles/{response.get_json()['id']}"
+    assert w.platform.post(f"{profile_url}/release").status_code == 200
+    response = w.platform.post(
+        f"{profile_url}/vetting",
+        json={"status": "approved", "expires_on": "2099-12-31", "note": None},
+    )
+    assert response.status_code == 200, response.get_json()
+    w.gus_profile = response.get_json()
+    response = w.gus.post(f"{profile_url}/availability", json=RULE)
+    assert response.status_code == 201, response.get_json()
+    match = _active_pair(w)
+    session = _book(w)
+    staff_a = w.principals["staff_a"]
+    response = staff_a.post(f"{_session_url(w)}/notes", json={"kind": "shared", "body": "Agenda."})
+    assert response.status_code == 201, response.get_json()
+    note = response.get_json()
+    response = staff_a.post(
+        f"{_session_url(w)}/actions", json={"description": "Draft a plan.", "owner": "mentee"}
+    )
+    assert response.status_code == 201, response.get_json()
+    w.standing = {"match": match, "session": session, "note": note, "action": response.get_json()}
+    _the_session(w)
 
 
 def test_every_endpoint_has_a_row_in_the_matrix(app: Flask) -> None:
@@ -624,6 +961,8 @@ def test_the_role_matrix(world: World, owner_engine: Engine, subtests: Any) -> N
                     kwargs["json"] = call.json
                 if call.data is not None:
                     kwargs["data"] = call.data
+                if call.query is not None:
+                    kwargs["query_string"] = call.query
                 before = _state(owner_engine)
                 response = world.principals[name].request(method, path, **kwargs)
                 assert response.status_code == expected, (

@@ -337,9 +337,9 @@ def give_load(
     from consortium.core import tenancy
     from consortium.extensions import db
     from consortium.matches.models import Match
-    from consortium.sessions.models import MentoringSession
     from consortium.pool import care
     from consortium.programmes.models import Programme
+    from consortium.sessions.models import MentoringSession
 
     now = datetime.now(UTC)
     profile_id = uuid.UUID(profile["id"])
