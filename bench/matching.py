@@ -17,21 +17,17 @@ matching_pkg_s, peak_mb, proposed, total_score.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
-import os
 import resource
 import sys
-import tempfile
 import time
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sqlalchemy import create_engine, insert, make_url, text
+from sqlalchemy import insert
 
 # This file is bench/matching.py: drop its folder from the path, or `import matching` (the
 # `matching` package, a reference below) would import this script.
@@ -39,9 +35,7 @@ HERE = Path(__file__).resolve().parent
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
 sys.path.insert(0, str(HERE.parent))
 
-from consortium import create_app  # noqa: E402
-from consortium.cli import alembic_config, grant_runtime_role  # noqa: E402
-from consortium.config import Settings  # noqa: E402
+from bench.support import analyse, bench_app, seeded_uuid, throwaway_database  # noqa: E402
 from consortium.core import tenancy  # noqa: E402
 from consortium.core.jobs import execute  # noqa: E402
 from consortium.extensions import db  # noqa: E402
@@ -110,16 +104,7 @@ def main() -> None:
     size = parser.parse_args().size
     n, m = SIZES[size]
     with throwaway_database() as (url, kind):
-        app = create_app(
-            Settings.from_env(
-                {},
-                env="test",
-                database_url=url,
-                jobs_inline=True,
-                log_level="WARNING",
-                secret_key="bench-secret-key-that-is-long-enough-123",
-            )
-        )
+        app = bench_app(url)
         print(f"database: {kind}; size {size}: {n} mentees, {m} mentors")
         with app.app_context():
             started = time.perf_counter()
@@ -182,44 +167,18 @@ def main() -> None:
 # --- the database ------------------------------------------------------------------------------
 
 
-@contextlib.contextmanager
-def throwaway_database() -> Iterator[tuple[str, str]]:
-    from alembic import command
-
-    server = os.environ.get("BENCH_DATABASE_URL")
-    if not server:
-        with tempfile.TemporaryDirectory() as folder:
-            url = f"sqlite:///{folder}/bench.db"
-            command.upgrade(alembic_config(url), "head")
-            yield url, "SQLite (temporary file)"
-        return
-    name = f"consortium_bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as c:
-        c.execute(text(f'CREATE DATABASE "{name}"'))
-    owner = make_url(server).set(database=name).render_as_string(hide_password=False)
-    try:
-        command.upgrade(alembic_config(owner), "head")
-        grant_runtime_role(migration_url=owner, runtime_url=owner)
-        yield owner, f"PostgreSQL ({name}, dropped afterwards)"
-    finally:
-        with admin.connect() as c:
-            c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
 def build(n: int, m: int) -> uuid.UUID:
     """The synthetic consortium, written in bulk as the platform; returns the programme id."""
     rng = np.random.default_rng(SEED)
     orgs = max(SHARES + 2, round(m * SHARES / VISIBLE))
-    org_ids = [_uuid(rng) for _ in range(orgs)]
-    consortium_id, programme_id = _uuid(rng), _uuid(rng)
+    org_ids = [seeded_uuid(rng) for _ in range(orgs)]
+    consortium_id, programme_id = seeded_uuid(rng), seeded_uuid(rng)
     stamp = {"created_at": NOW, "updated_at": NOW}
     mentor_org = rng.integers(0, orgs, m)
     mentee_org = rng.integers(0, orgs, n)
-    mentor_people = [_uuid(rng) for _ in range(m)]
-    mentee_people = [_uuid(rng) for _ in range(n)]
-    profile_ids = [_uuid(rng) for _ in range(m)]
+    mentor_people = [seeded_uuid(rng) for _ in range(m)]
+    mentee_people = [seeded_uuid(rng) for _ in range(n)]
+    profile_ids = [seeded_uuid(rng) for _ in range(m)]
     # Half the mentees report to a mentor of their own organisation (chains to follow).
     by_org: dict[int, list[int]] = {}
     for j, o in enumerate(mentor_org.tolist()):
@@ -248,7 +207,12 @@ def build(n: int, m: int) -> uuid.UUID:
         session.execute(
             insert(ConsortiumMembership),
             [
-                {"id": _uuid(rng), "consortium_id": consortium_id, "organisation_id": o, **stamp}
+                {
+                    "id": seeded_uuid(rng),
+                    "consortium_id": consortium_id,
+                    "organisation_id": o,
+                    **stamp,
+                }
                 for o in org_ids
             ],
         )
@@ -307,7 +271,7 @@ def build(n: int, m: int) -> uuid.UUID:
                 visible_to.setdefault(o, []).append(j)
                 shares.append(
                     {
-                        "id": _uuid(rng),
+                        "id": seeded_uuid(rng),
                         "profile_id": profile_ids[j],
                         "owner_organisation_id": org_ids[mentor_org[j]],
                         "organisation_id": org_ids[o],
@@ -352,7 +316,7 @@ def build(n: int, m: int) -> uuid.UUID:
             topics = _topics(rng, 1, 4)
             applications.append(
                 {
-                    "id": _uuid(rng),
+                    "id": seeded_uuid(rng),
                     "programme_id": programme_id,
                     "consortium_id": consortium_id,
                     "organisation_id": org_ids[mentee_org[i]],
@@ -379,17 +343,6 @@ def build(n: int, m: int) -> uuid.UUID:
     return programme_id
 
 
-def analyse() -> None:
-    """Gather planner statistics, as autovacuum would shortly after a bulk load: a live
-    database has them, and without them the first queries on fresh tables plan blind."""
-    if db.engine.dialect.name == "postgresql":
-        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
-            c.execute(text("ANALYZE"))
-    else:
-        with db.engine.begin() as c:
-            c.execute(text("ANALYZE"))
-
-
 def _person(
     person_id: uuid.UUID,
     org: uuid.UUID,
@@ -410,11 +363,6 @@ def _person(
         "status": "active",
         **stamp,
     }
-
-
-def _uuid(rng: np.random.Generator) -> uuid.UUID:
-    """A random UUID from the seeded generator: the same consortium every time."""
-    return uuid.UUID(bytes=rng.bytes(16), version=4)
 
 
 def _topics(rng: np.random.Generator, low: int, high: int) -> list[str]:

@@ -20,24 +20,21 @@ Target: under 1 s each on the 2-core machine. The last line is one JSON object o
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
 import sys
-import tempfile
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sqlalchemy import create_engine, make_url, text
+from sqlalchemy import text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from consortium import create_app
+from bench.support import analyse, bench_app, seeded_uuid, throwaway_database
 from consortium.availability import recurrence, service
 from consortium.availability import slots as engine
 from consortium.availability.models import (
@@ -46,8 +43,6 @@ from consortium.availability.models import (
     BusyBlock,
     BusyFeed,
 )
-from consortium.cli import alembic_config, grant_runtime_role
-from consortium.config import Settings, normalise_database_url
 from consortium.core import tenancy
 from consortium.core.db import Base, insert_rows
 from consortium.extensions import db
@@ -76,16 +71,7 @@ WEEKDAYS = ("MO", "TU", "WE", "TH", "FR")
 
 def main() -> None:
     with throwaway_database() as (url, kind):
-        app = create_app(
-            Settings.from_env(
-                {},
-                env="test",
-                database_url=url,
-                jobs_inline=True,
-                log_level="WARNING",
-                secret_key="bench-secret-key-that-is-long-enough-123",
-            )
-        )
+        app = bench_app(url)
         print(f"database: {kind}; {MENTORS} mentors, {DAYS} days of 60-minute slots")
         with app.app_context():
             started = time.perf_counter()
@@ -202,44 +188,17 @@ def best_of(work: Callable[[], int], runs: int = 3) -> tuple[float, int]:
 # --- the database ----------------------------------------------------------------------------
 
 
-@contextlib.contextmanager
-def throwaway_database() -> Iterator[tuple[str, str]]:
-    from alembic import command
-
-    server = os.environ.get("BENCH_DATABASE_URL")
-    if not server:
-        with tempfile.TemporaryDirectory() as folder:
-            url = f"sqlite:///{folder}/bench.db"
-            command.upgrade(alembic_config(url), "head")
-            yield url, "SQLite (temporary file)"
-        return
-    server = normalise_database_url(server)
-    name = f"consortium_bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as c:
-        c.execute(text(f'CREATE DATABASE "{name}"'))
-    owner = make_url(server).set(database=name).render_as_string(hide_password=False)
-    try:
-        command.upgrade(alembic_config(owner), "head")
-        grant_runtime_role(migration_url=owner, runtime_url=owner)
-        yield owner, f"PostgreSQL ({name}, dropped afterwards)"
-    finally:
-        with admin.connect() as c:
-            c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
 def build() -> tuple[uuid.UUID, uuid.UUID, uuid.UUID]:
     """The pool, written in bulk as the platform; returns the consortium, a member of staff
     who searches it, and that member's organisation."""
     rng = np.random.default_rng(SEED)
-    ids = lambda n: [_uuid(rng) for _ in range(n)]  # noqa: E731
+    ids = lambda n: [seeded_uuid(rng) for _ in range(n)]  # noqa: E731
     org_ids = ids(ORGANISATIONS)
-    consortium_id, programme_id = _uuid(rng), _uuid(rng)
+    consortium_id, programme_id = seeded_uuid(rng), seeded_uuid(rng)
     mentor_people, mentee_people, profile_ids = ids(MENTORS), ids(MENTORS), ids(MENTORS)
     mentor_org = rng.integers(0, ORGANISATIONS, MENTORS)
     mentee_org = (mentor_org + rng.integers(1, ORGANISATIONS, MENTORS)) % ORGANISATIONS
-    member_id = _uuid(rng)
+    member_id = seeded_uuid(rng)
     with tenancy.all_tenants():
         add(Organisation, [
             {"id": o, "name": f"Employer {k}", "slug": f"employer-{k}", "sector": "health",
@@ -248,7 +207,7 @@ def build() -> tuple[uuid.UUID, uuid.UUID, uuid.UUID]:
         ])  # fmt: skip
         add(Consortium, [{"id": consortium_id, "name": "Bench ICS", "slug": "bench-ics"}])
         add(ConsortiumMembership, [
-            {"id": _uuid(rng), "consortium_id": consortium_id, "organisation_id": o}
+            {"id": seeded_uuid(rng), "consortium_id": consortium_id, "organisation_id": o}
             for o in org_ids
         ])  # fmt: skip
         people = [
@@ -285,17 +244,17 @@ def build() -> tuple[uuid.UUID, uuid.UUID, uuid.UUID]:
         for j in range(MENTORS):
             owned = {"organisation_id": org_ids[mentor_org[j]], "profile_id": profile_ids[j]}
             for _ in range(int(rng.integers(1, 4))):
-                rules.append({"id": _uuid(rng), **owned, **_rule(rng), "created_by": "bench"})
+                rules.append({"id": seeded_uuid(rng), **owned, **_rule(rng), "created_by": "bench"})
             if rng.random() < 0.5:
                 first = START.date() + timedelta(days=int(rng.integers(0, DAYS)))
                 exceptions.append({
-                    "id": _uuid(rng), **owned, "starts_on": first,
+                    "id": seeded_uuid(rng), **owned, "starts_on": first,
                     "ends_on": first + timedelta(days=int(rng.integers(0, 5))),
                     "timezone": "Europe/London", "reason": "Leave", "created_by": "bench"})  # fmt: skip
             # Sessions on distinct days at 10:00 UTC: never overlapping for either person.
             for day in rng.choice(DAYS, int(rng.integers(0, 5)), replace=False).tolist():
                 starts_at = START + timedelta(days=day, hours=10)
-                session_id = _uuid(rng)
+                session_id = seeded_uuid(rng)
                 sessions.append({
                     "id": session_id, **pair[j], "match_id": match_ids[j],
                     "mentee_id": mentee_people[j], "mentor_person_id": mentor_people[j],
@@ -303,11 +262,11 @@ def build() -> tuple[uuid.UUID, uuid.UUID, uuid.UUID]:
                     "ends_at": starts_at + DURATION, "status": "scheduled"})  # fmt: skip
                 for role, person in (("mentor", mentor_people[j]), ("mentee", mentee_people[j])):
                     attendees.append({
-                        "id": _uuid(rng), **pair[j], "session_id": session_id,
+                        "id": seeded_uuid(rng), **pair[j], "session_id": session_id,
                         "person_id": person, "role": role, "starts_at": starts_at,
                         "ends_at": starts_at + DURATION, "live": True})  # fmt: skip
             if rng.random() < 1 / 3:
-                feed_id = _uuid(rng)
+                feed_id = seeded_uuid(rng)
                 feeds.append({
                     "id": feed_id, **owned, "url_encrypted": "-", "url_host": "calendar.example",
                     "status": "ok", "failures": 0, "block_count": 5, "created_by": "bench"})  # fmt: skip
@@ -317,7 +276,7 @@ def build() -> tuple[uuid.UUID, uuid.UUID, uuid.UUID]:
                         minutes=int(rng.integers(7 * 4, 18 * 4)) * 15,
                     )
                     blocks.append({
-                        "id": _uuid(rng), **owned, "feed_id": feed_id, "starts_at": begins,
+                        "id": seeded_uuid(rng), **owned, "feed_id": feed_id, "starts_at": begins,
                         "ends_at": begins + timedelta(minutes=30 * int(rng.integers(1, 5)))})  # fmt: skip
         for model, rows in (
             (AvailabilityRule, rules),
@@ -376,18 +335,6 @@ def add(model: type[Base], rows: list[dict[str, Any]]) -> None:
                 full[column.key] = default.arg  # type: ignore[attr-defined]
         complete.append(full)
     insert_rows(db.session, model, complete)
-
-
-def analyse() -> None:
-    """Gather planner statistics, as autovacuum would shortly after a bulk load."""
-    if db.engine.dialect.name == "postgresql":
-        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
-            c.execute(text("ANALYZE"))
-
-
-def _uuid(rng: np.random.Generator) -> uuid.UUID:
-    """A random UUID from the seeded generator: the same pool every time."""
-    return uuid.UUID(bytes=rng.bytes(16), version=4)
 
 
 if __name__ == "__main__":
