@@ -697,6 +697,11 @@ def upgrade() -> None:
         )
         batch.add_column(sa.Column("mentee_id", sa.Uuid(), nullable=True))
         batch.add_column(sa.Column("mentor_person_id", sa.Uuid(), nullable=True))
+    postgresql = op.get_bind().dialect.name == "postgresql"
+    if postgresql:
+        # The owner is filtered too (FORCE ROW LEVEL SECURITY): see every tenant's rows for the
+        # backfills below, in this transaction only.
+        op.execute("SELECT set_config('app.all_tenants', 'on', true)")
     # Sessions booked before this revision take their people from their pairing.
     op.execute(
         "UPDATE mentoring_sessions SET"
@@ -704,6 +709,20 @@ def upgrade() -> None:
         " mentor_person_id = (SELECT m.mentor_person_id FROM matches m"
         " WHERE m.id = mentoring_sessions.match_id)"
     )
+    # ... and the attendee rows that hold their time (before the overlap rule exists).
+    new_id = "gen_random_uuid()" if postgresql else "lower(hex(randomblob(16)))"
+    for role, person in (("mentor", "mentor_person_id"), ("mentee", "mentee_id")):
+        op.execute(
+            "INSERT INTO session_attendees (id, created_at, updated_at, consortium_id,"  # noqa: S608 - constants
+            " mentor_organisation_id, mentee_organisation_id, session_id, person_id, role,"
+            " starts_at, ends_at, live)"
+            f" SELECT {new_id}, created_at, updated_at, consortium_id, mentor_organisation_id,"
+            f" mentee_organisation_id, id, {person}, '{role}', starts_at, ends_at,"
+            " status <> 'cancelled' FROM mentoring_sessions"
+            f" WHERE {person} IS NOT NULL"
+        )
+    if postgresql:
+        op.execute("SELECT set_config('app.all_tenants', '', true)")
     with op.batch_alter_table("mentoring_sessions") as batch:
         batch.alter_column("mentee_id", existing_type=sa.Uuid(), nullable=False)
         batch.create_index(op.f("ix_mentoring_sessions_mentee_id"), ["mentee_id"], unique=False)
@@ -727,7 +746,7 @@ def upgrade() -> None:
         batch.create_check_constraint(
             op.f("ck_mentoring_sessions_mode"), "mode IN ('in_person', 'virtual')"
         )
-    if op.get_bind().dialect.name == "postgresql":
+    if postgresql:
         _exclude_overlaps_postgresql()
         _enable_row_level_security()
     else:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -13,10 +15,13 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, inspect, make_url, text
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import ProgrammingError
 
 from consortium.cli import alembic_config
+from consortium.consortia import service as consortia
 from consortium.core.tenancy import TenantAware
 from consortium.models import Base
+from consortium.organisations import service as organisations
 from tests.conftest import ADMIN_URL, _url
 
 MODEL_TABLES = set(Base.metadata.tables)
@@ -157,3 +162,132 @@ def test_upgrade_on_a_fresh_sqlite_file(tmp_path: Path) -> None:
             )
     finally:
         engine.dispose()
+
+
+LEGACY_OWNER = "consortium_migration_owner"
+
+
+@pytest.fixture
+def database_owned_by_a_plain_role(worker_id: str) -> Iterator[str]:
+    """A fresh database owned by a role that is neither superuser nor BYPASSRLS, as a managed
+    PostgreSQL's owner is: FORCE ROW LEVEL SECURITY filters its own queries too."""
+    name = f"{os.environ.get('TEST_DATABASE_PREFIX', 'consortium')}_owned_{worker_id}"
+    admin = create_engine(
+        _url(ADMIN_URL, database=make_url(ADMIN_URL).database or "postgres"),
+        isolation_level="AUTOCOMMIT",
+    )
+    with admin.connect() as c:
+        c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        if not c.execute(
+            text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": LEGACY_OWNER}
+        ).first():
+            with contextlib.suppress(ProgrammingError):  # another worker created it first
+                c.execute(text(f"CREATE ROLE {LEGACY_OWNER} LOGIN NOSUPERUSER NOBYPASSRLS"))
+        c.execute(text(f'CREATE DATABASE "{name}" OWNER {LEGACY_OWNER}'))
+    try:
+        yield _url(ADMIN_URL, database=name, username=LEGACY_OWNER)
+    finally:
+        with admin.connect() as c:
+            c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def test_sessions_booked_before_the_sessions_revision_keep_their_time(
+    database_owned_by_a_plain_role: str,
+) -> None:
+    """77406371148a gives existing sessions their two people and attendee rows, under forced
+    row-level security, so the overlap rule, slots and calendar feeds see them."""
+    from consortium import create_app
+    from consortium.core import tenancy
+    from consortium.extensions import db
+    from consortium.matches.models import Match
+    from consortium.people.models import Person
+    from consortium.pool.models import MentorProfile
+    from consortium.programmes.models import Programme
+    from consortium.sessions.models import MentoringSession
+    from tests.conftest import make_settings
+
+    url = database_owned_by_a_plain_role
+    config = alembic_config(url)
+    command.upgrade(config, "head")
+    app = create_app(make_settings(url))
+    now = datetime.now(UTC)
+    with app.app_context(), tenancy.all_tenants():
+        orgs = [
+            organisations.create_organisation(
+                name=f"Org {n}", slug=f"org-{n}", sector="health", email_domains=[]
+            )
+            for n in (1, 2)
+        ]
+        network = consortia.create_consortium(name="Network", slug="network")
+        mentor, mentee = (
+            Person(organisation_id=o.id, given_name=n, family_name="X", email=f"{n}@x.org")
+            for o, n in zip(orgs, ("mona", "gail"), strict=True)
+        )
+        db.session.add_all([mentor, mentee])
+        db.session.flush()
+        programme = Programme(
+            consortium_id=network.id,
+            name="Programme",
+            type="mentoring",
+            opens_at=now,
+            closes_at=now + timedelta(days=30),
+            created_by="tests",
+        )
+        profile = MentorProfile(organisation_id=orgs[0].id, person_id=mentor.id, capacity=2)
+        db.session.add_all([programme, profile])
+        db.session.flush()
+        pair = {
+            "consortium_id": network.id,
+            "mentor_organisation_id": orgs[0].id,
+            "mentee_organisation_id": orgs[1].id,
+        }
+        match = Match(
+            **pair,
+            programme_id=programme.id,
+            mentor_profile_id=profile.id,
+            mentee_id=mentee.id,
+            mentor_person_id=mentor.id,
+            status="active",
+        )
+        db.session.add(match)
+        db.session.flush()
+        for hours, status in ((24, "scheduled"), (48, "cancelled")):
+            db.session.add(
+                MentoringSession(
+                    **pair,
+                    match_id=match.id,
+                    mentee_id=mentee.id,
+                    mentor_person_id=mentor.id,
+                    mentor_profile_id=profile.id,
+                    starts_at=now + timedelta(hours=hours),
+                    ends_at=now + timedelta(hours=hours + 1),
+                    status=status,
+                )
+            )
+        db.session.commit()
+        people = {mentor.id: "mentor", mentee.id: "mentee"}
+    engine = app.extensions["consortium.db"]
+    engine.dispose()
+    command.downgrade(config, "062c6fbcb38e")  # the sessions as they were stored before
+    command.upgrade(config, "head")
+
+    owner = create_engine(url)
+    try:
+        with owner.begin() as c:
+            c.execute(text("SELECT set_config('app.all_tenants', 'on', true)"))
+            sessions = c.execute(
+                text("SELECT id, status, mentee_id, mentor_person_id FROM mentoring_sessions")
+            ).all()
+            attendees = c.execute(
+                text("SELECT session_id, person_id, role, live FROM session_attendees")
+            ).all()
+    finally:
+        owner.dispose()
+    assert {(s.mentee_id, s.mentor_person_id) for s in sessions} == {(mentee.id, mentor.id)}
+    live = {s.id: s.status != "cancelled" for s in sessions}
+    assert sorted((a.session_id, people[a.person_id], a.role, a.live) for a in attendees) == sorted(
+        (session_id, role, role, is_live)
+        for session_id, is_live in live.items()
+        for role in ("mentor", "mentee")
+    )
