@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import MAXYEAR, UTC, date, datetime
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
@@ -55,6 +55,15 @@ def entries(sessions: Iterable[MentoringSession]) -> list[SessionEntry]:
     return [SessionEntry(s, by_match[s.match_id]) for s in sessions if s.match_id in by_match]
 
 
+def local(moment: datetime) -> datetime:
+    """The moment in London time, or in UTC where London's offset would take it out of
+    datetime's range (the first minutes of year 1: the zone's LMT is -0:01:15)."""
+    try:
+        return moment.astimezone(ZoneInfo(ZONE))
+    except OverflowError:
+        return moment.astimezone(UTC)
+
+
 def uid(session: MentoringSession) -> str:
     """The event's UID: the session's id at this service's host, stable for its life."""
     host = urlsplit(current_app.config["SETTINGS"].public_base_url).hostname or "consortium"
@@ -81,7 +90,6 @@ def event(entry: SessionEntry, *, stamp: datetime | None = None) -> Event:
     """The VEVENT of one session; DTSTAMP is `stamp` (an invitation's send time) or, in a
     feed, when the session last changed (so an unchanged feed is byte-for-byte the same)."""
     session, pairing = entry.session, entry.pairing
-    zone = ZoneInfo(ZONE)
     cancelled = session.status == "cancelled"
     description = [
         f"Programme: {pairing.programme_name} ({pairing.consortium_name})",
@@ -93,8 +101,8 @@ def event(entry: SessionEntry, *, stamp: datetime | None = None) -> Event:
     item = Event.new(
         uid=uid(session),
         stamp=stamp or session.updated_at,
-        start=session.starts_at.astimezone(zone),
-        end=session.ends_at.astimezone(zone),
+        start=local(session.starts_at),
+        end=local(session.ends_at),
         sequence=session.sequence,
         status=STATUS.CANCELLED if cancelled else STATUS.CONFIRMED,
         summary=summary(pairing),
@@ -140,11 +148,14 @@ def document(
     for entry in entries:
         calendar.add_component(event(entry, stamp=stamp))
     if entries:
-        first = min(e.session.starts_at for e in entries).astimezone(ZoneInfo(ZONE))
-        last = max(e.session.ends_at for e in entries).astimezone(ZoneInfo(ZONE))
-        # The zone's rules for the years the events span (and the next), not since 1970.
+        first = local(min(e.session.starts_at for e in entries))
+        last = local(max(e.session.ends_at for e in entries))
+        # The zone's rules for the years the events span (and the next), not since 1970. The
+        # library looks up to 64 days past each change of offset, which overflows within
+        # MAXYEAR, so the rules stop at its start (sessions are refused in it: sessions.schemas).
         calendar.add_missing_timezones(
-            first_date=date(first.year, 1, 1), last_date=date(last.year + 2, 1, 1)
+            first_date=date(min(first.year, MAXYEAR - 1), 1, 1),
+            last_date=date(min(last.year + 2, MAXYEAR), 1, 1),
         )
     return calendar
 

@@ -10,7 +10,6 @@ person's organisation; nothing is sent if that transaction rolls back.
 from __future__ import annotations
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from consortium.calendar import ics
 from consortium.core import mail, tenancy
@@ -62,8 +61,7 @@ def send(session: MentoringSession, *, change: str) -> None:
 
 def when(session: MentoringSession) -> str:
     """The session's time as the people read it: "Tuesday 3 June 2027, 14:00-15:00 (UK time)"."""
-    zone = ZoneInfo(ics.ZONE)
-    start, end = session.starts_at.astimezone(zone), session.ends_at.astimezone(zone)
+    start, end = ics.local(session.starts_at), ics.local(session.ends_at)
     day = f"{start:%A} {start.day} {start:%B %Y}"
     if end.date() != start.date():
         return f"{day}, {start:%H:%M} to {end:%A} {end.day} {end:%B %Y}, {end:%H:%M} (UK time)"
@@ -71,8 +69,8 @@ def when(session: MentoringSession) -> str:
 
 
 def _short(moment: datetime) -> str:
-    local = moment.astimezone(ZoneInfo(ics.ZONE))
-    return f"{local:%a} {local.day} {local:%b %Y}, {local:%H:%M}"
+    at = ics.local(moment)
+    return f"{at:%a} {at.day} {at:%b %Y}, {at:%H:%M}"
 
 
 def _subject(session: MentoringSession, change: str, other: Party) -> str:

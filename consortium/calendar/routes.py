@@ -86,7 +86,8 @@ class CalendarFeed(MethodView):
 
         No sign-in: the secret token in the address is the credential, as calendar apps
         expect (the person reads it from GET /api/v1/me/calendar). An unknown or replaced
-        token answers 404. Sessions from 90 days ago onwards, cancelled ones with
+        token answers 404, and so does the token of a person (or organisation) no longer
+        active, until they are reactivated. Sessions from 90 days ago onwards, cancelled ones with
         STATUS:CANCELLED; times in Europe/London with its VTIMEZONE.
         """
         document = service.feed_document(token=token)

@@ -26,6 +26,7 @@ from consortium.core import security, tenancy
 from consortium.core.db import utcnow
 from consortium.core.errors import Forbidden, NotFound
 from consortium.extensions import db
+from consortium.organisations.models import Organisation
 from consortium.people.models import Person
 from consortium.sessions.models import MentoringSession, SessionAttendee
 
@@ -36,12 +37,37 @@ NOT_A_PERSON = (
     "have no sessions of their own, so no calendar."
 )
 UNKNOWN_FEED = "No calendar feed at this address: it may have been replaced by a newer one."
+INACTIVE = "Your account is not active, so it has no calendar feed."
+
+
+def _active_person(person_id: uuid.UUID) -> tuple[str, str] | None:
+    """(given name, family name) of the person if they and their organisation are active.
+
+    Read across tenants, explicitly, for this one person: the feed's caller is nobody. The
+    same test as signing in, so a deactivated (or SCIM-deleted, or suspended organisation's)
+    person's feed stops at once and comes back if they are reactivated, without a hook in the
+    people domain; rotating on deactivation would make reactivation silently break feeds.
+    """
+    with tenancy.all_tenants():
+        row = db.session.execute(
+            select(Person.given_name, Person.family_name)
+            .join(Organisation, Organisation.id == Person.organisation_id)
+            .where(
+                Person.id == person_id,
+                Person.status == "active",
+                Organisation.status == "active",
+            )
+        ).one_or_none()
+    return (row.given_name, row.family_name) if row is not None else None
 
 
 def _person_id() -> uuid.UUID:
     principal = tenancy.current()
     if principal.person_id is None:
         raise Forbidden(NOT_A_PERSON)
+    # Signing in already refuses inactive people; checked again so no path hands out a URL.
+    if _active_person(principal.person_id) is None:
+        raise Forbidden(INACTIVE)
     return principal.person_id
 
 
@@ -147,13 +173,13 @@ def person_sessions(*, person_id: uuid.UUID) -> list[MentoringSession]:
 
 
 def feed_document(*, token: str) -> FeedDocument:
-    """The iCalendar feed behind a token; NotFound for an unknown or replaced token."""
+    """The iCalendar feed behind a token; NotFound for an unknown or replaced token, and for
+    a person who is no longer active (exactly like an unknown token: it says nothing)."""
     feed = _feed_by_token(token)
-    with tenancy.all_tenants():
-        person = db.session.execute(
-            select(Person.given_name, Person.family_name).where(Person.id == feed.person_id)
-        ).one_or_none()
-    name = f"Mentoring sessions: {person.given_name} {person.family_name}" if person else None
+    person = _active_person(feed.person_id)
+    if person is None:
+        raise NotFound(UNKNOWN_FEED)
+    name = f"Mentoring sessions: {person[0]} {person[1]}"
     entries = ics.entries(person_sessions(person_id=feed.person_id))
     calendar = ics.document(entries, name=name, calendar_uid=f"feed-{feed.id}")
     return FeedDocument(text=ics.to_text(calendar), person_id=feed.person_id)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+import uuid
+from datetime import MAXYEAR, UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from icalendar import Calendar
+import pytest
+from icalendar import Calendar, Timezone
+from sqlalchemy.engine import Engine
 
 from tests.calendar.conftest import (
     ME_CALENDAR,
@@ -15,10 +18,12 @@ from tests.calendar.conftest import (
     events,
     feed_url,
     fetch_feed,
+    invitation_mails,
     now,
     parse_feed,
 )
 from tests.conftest import ApiClient
+from tests.pool.conftest import Person
 
 LONDON = ZoneInfo("Europe/London")
 
@@ -230,3 +235,129 @@ def test_someone_without_sessions_gets_an_empty_valid_calendar(
     colleague = pair.world.colleague
     calendar = parse_feed(fetch_feed(anonymous, feed_url(colleague)))
     assert calendar.walk("VEVENT") == [] and calendar["VERSION"] == "2.0"
+
+
+# --- the ends of the calendar ----------------------------------------------------------------
+
+
+def test_sessions_near_the_end_of_the_calendar_make_feeds_and_invitations(
+    pair: Pair, anonymous: ApiClient, owner_engine: Engine
+) -> None:
+    """Year 9998 may be booked (only MAXYEAR is refused): the zone's rules are generated up to
+    the start of 9999, never past datetime's range, and the times stay right."""
+    summer = _at(9998, 7, 1, 14)  # 14:00 BST
+    new_year = datetime(9998, 12, 31, 23, 30, tzinfo=UTC)  # ends in 9999
+    summer_id = pair.book(summer, invite=True)
+    new_year_id = pair.book(new_year, invite=True)
+    response = fetch_feed(anonymous, feed_url(pair.mentee))
+    assert "DTSTART;TZID=Europe/London:99980701T140000" in response.data.decode()
+    calendar = parse_feed(response)
+    found = events(calendar)
+    assert found[f"{summer_id}@localhost"].start == summer
+    assert found[f"{summer_id}@localhost"].start.utcoffset() == timedelta(hours=1)
+    assert found[f"{new_year_id}@localhost"].end == new_year + timedelta(hours=1)
+    (zone,) = calendar.walk("VTIMEZONE")
+    naive = datetime(9998, 7, 1, 14)
+    assert naive.replace(tzinfo=Timezone.from_ical(zone.to_ical()).to_tz()).astimezone(UTC) == (
+        summer
+    )
+    for person in (pair.mentor, pair.mentee):
+        starts = [
+            Calendar.from_ical(m["attachments"][0]["content"]).walk("VEVENT")[0].start
+            for m in invitation_mails(owner_engine, person)
+        ]
+        assert starts == [summer, new_year]
+
+
+def test_the_first_and_last_minutes_of_datetimes_range_do_not_overflow(pair: Pair) -> None:
+    """Beyond what can be booked, but a document of such a session must still be made: London's
+    offset in year 1 (LMT, -0:01:15) would take the time out of range, so it is given in UTC."""
+    from consortium.calendar import ics
+    from consortium.core import tenancy
+    from consortium.extensions import db
+    from consortium.sessions.models import MentoringSession
+
+    first = datetime(1, 1, 1, 0, 0, 30, tzinfo=UTC)
+    last = datetime(MAXYEAR, 12, 31, 22, tzinfo=UTC)
+    ids = [pair.book(first), pair.book(last)]
+    with pair.app.app_context(), tenancy.all_tenants():
+        sessions = [db.session.get(MentoringSession, uuid.UUID(i)) for i in ids]
+        assert all(sessions)
+        for session in sessions:
+            assert session is not None
+            text = ics.invitation(session, method="REQUEST", stamp=now())
+            (event,) = Calendar.from_ical(text).walk("VEVENT")
+            assert event.start == session.starts_at
+        both = ics.to_text(ics.document(ics.entries(s for s in sessions if s is not None)))
+    assert [e.start for e in Calendar.from_ical(both).walk("VEVENT")] == [first, last]
+
+
+# --- people who are no longer active ---------------------------------------------------------
+
+
+def _set_status(person: Person, status: str) -> None:
+    """Change a person's status as their organisation's API client does."""
+    url = f"/api/v1/people/{person.id}"
+    etag = person.tenant.api.get(url).headers["ETag"]
+    response = person.tenant.api.patch(url, json={"status": status}, headers={"If-Match": etag})
+    assert response.status_code == 200, response.get_json()
+
+
+def test_a_deactivated_persons_feed_is_gone_until_they_are_reactivated(
+    pair: Pair, anonymous: ApiClient
+) -> None:
+    session_id = pair.book(now() + timedelta(days=3))
+    mentee_url, mentor_url = feed_url(pair.mentee), feed_url(pair.mentor)
+    assert fetch_feed(anonymous, mentee_url).status_code == 200
+    unknown = anonymous.get("/calendar/not-a-token.ics").get_json()
+    _set_status(pair.mentee, "inactive")
+    gone = fetch_feed(anonymous, mentee_url)
+    assert gone.status_code == 404
+    assert gone.mimetype == "application/problem+json"
+    # Exactly like an unknown address: nothing of the sessions, the other person, or why.
+    assert gone.get_json()["detail"] == unknown["detail"]
+    assert pair.mentor.email.encode() not in gone.data
+    # The other person's feed is theirs, and goes on.
+    assert set(events(parse_feed(fetch_feed(anonymous, mentor_url)))) == {f"{session_id}@localhost"}
+    # Signed out everywhere, so no address is shown to them (nor made: see the test below).
+    assert pair.mentee.get(ME_CALENDAR).status_code == 401
+    # Reactivated (e.g. back from leave, or re-provisioned): the same address works again.
+    _set_status(pair.mentee, "active")
+    assert set(events(parse_feed(fetch_feed(anonymous, mentee_url)))) == {f"{session_id}@localhost"}
+
+
+def test_a_suspended_organisations_people_have_no_feed(pair: Pair, anonymous: ApiClient) -> None:
+    pair.book(now() + timedelta(days=3))
+    url = feed_url(pair.mentee)
+    platform = pair.world.pool.platform
+    organisation_url = f"/api/v1/organisations/{pair.mentee.tenant.id}"
+
+    def set_status(status: str) -> None:
+        etag = platform.get(organisation_url).headers["ETag"]
+        response = platform.patch(
+            organisation_url, json={"status": status}, headers={"If-Match": etag}
+        )
+        assert response.status_code == 200, response.get_json()
+
+    set_status("suspended")
+    assert fetch_feed(anonymous, url).status_code == 404
+    set_status("active")
+    assert len(parse_feed(fetch_feed(anonymous, url)).walk("VEVENT")) == 1
+
+
+def test_no_address_is_handed_out_for_an_inactive_person(pair: Pair) -> None:
+    """Signing in refuses inactive people; the service checks again on its own."""
+    from consortium.calendar import service
+    from consortium.core import tenancy
+    from consortium.core.errors import Forbidden
+
+    _set_status(pair.mentor, "inactive")
+    principal = tenancy.Principal(
+        kind="person",
+        id=uuid.UUID(pair.mentor.id),
+        organisation_id=uuid.UUID(pair.mentor.tenant.id),
+    )
+    with pair.app.test_request_context(), tenancy.acting_as(principal):
+        for action in (service.get_my_feed, service.rotate_my_feed):
+            with pytest.raises(Forbidden):
+                action()
