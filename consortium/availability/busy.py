@@ -4,8 +4,12 @@ The feed's address is chosen by the user, so fetching it must not reach anything
 service (server-side request forgery): https only; every address the host resolves to must be
 public (not private, loopback, link-local, multicast, reserved, unspecified or shared), and the
 connection goes to the address that was vetted, so a second DNS answer cannot swap it; at most
-3 redirects, each vetted the same way; a time limit on the whole fetch and a size limit on what
-is read (after decompression).
+3 redirects, each vetted the same way; a size limit on what is read (after decompression) and a
+time limit on the whole fetch: once the headers are in, the body is read in small pieces with
+the socket's time limit set to what is left, and a watchdog shuts the connection at the deadline
+should a single read hang on (so a server dripping bytes cannot hold a worker).
+
+What is read is bounded too: at most MAX_PERIODS busy periods in the next 92 days.
 
 BUSY_FEED_ALLOW_PRIVATE_NETWORKS lifts the address check for tests against a local server; the
 configuration refuses it in production.
@@ -13,11 +17,14 @@ configuration refuses it in production.
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import os
 import socket
+import threading
 import time
-from collections.abc import Iterable, Iterator
+import zlib
+from collections.abc import Iterable, Iterator, Sized
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as clock
@@ -33,6 +40,10 @@ from consortium.availability.recurrence import zone
 
 MAX_REDIRECTS = 3
 HORIZON = timedelta(days=92)
+# More than 50 a day for three months is not a person's calendar; a feed with more fails (see
+# busy_periods) rather than keep the first ones and offer the rest of its times as free.
+MAX_PERIODS = 5000
+READ_SIZE = 16 * 1024
 USER_AGENT = "Consortium busy-time import (+https://consortium.invalid)"
 IpAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -52,9 +63,18 @@ class Limits:
 
 
 def refused(address: IpAddress) -> bool:
-    """Whether `address` is one a feed may not be fetched from (anything not public)."""
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
+    """Whether `address` is one a feed may not be fetched from (anything not public).
+
+    IPv6 addresses that carry an IPv4 address (mapped, 6to4, Teredo's server and client) are
+    refused if the one they carry is.
+    """
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return refused(address.ipv4_mapped)
+        if address.sixtofour is not None and refused(address.sixtofour):
+            return True
+        if address.teredo is not None and any(refused(a) for a in address.teredo):
+            return True
     return (
         address.is_private
         or address.is_loopback
@@ -84,8 +104,9 @@ def resolve(host: str, port: int) -> list[IpAddress]:
     return found
 
 
-def vetted(url: str, limits: Limits) -> tuple[str, int, list[IpAddress]]:
-    """The URL's host, port and addresses, if it may be fetched; FeedError otherwise."""
+def checked(url: str) -> tuple[str, int]:
+    """The URL's host and port, if its form may be fetched (https, no credentials, a valid
+    port); FeedError otherwise. Needs no DNS lookup: `vetted` adds that."""
     parts = urlsplit(url)
     if parts.scheme != "https" or not parts.hostname:
         raise FeedError("The feed must be an https:// address.")
@@ -95,15 +116,34 @@ def vetted(url: str, limits: Limits) -> tuple[str, int, list[IpAddress]]:
         port = parts.port or 443
     except ValueError as exc:
         raise FeedError("The feed's address has an invalid port.") from exc
-    addresses = resolve(parts.hostname, port)
+    return parts.hostname, port
+
+
+def plainly_private(host: str) -> bool:
+    """Whether `host` is private without looking it up (localhost, or a refused IP literal);
+    to refuse such an address when it is given. Fetches resolve names and check every
+    address."""
+    name = host.lower().rstrip(".")
+    if name == "localhost" or name.endswith(".localhost"):
+        return True
+    try:
+        return refused(ipaddress.ip_address(host))
+    except ValueError:
+        return False
+
+
+def vetted(url: str, limits: Limits) -> tuple[str, int, list[IpAddress]]:
+    """The URL's host, port and addresses, if it may be fetched; FeedError otherwise."""
+    host, port = checked(url)
+    addresses = resolve(host, port)
     if not addresses:
-        raise FeedError(f"The feed's host {parts.hostname} could not be found.")
+        raise FeedError(f"The feed's host {host} could not be found.")
     if not limits.allow_private_networks and any(refused(a) for a in addresses):
         raise FeedError(
-            f"The feed's host {parts.hostname} is on a private or reserved network; "
+            f"The feed's host {host} is on a private or reserved network; "
             "only public addresses are fetched."
         )
-    return parts.hostname, port, addresses
+    return host, port, addresses
 
 
 class PinnedAdapter(HTTPAdapter):
@@ -168,6 +208,7 @@ def _get(
     headers = {
         "User-Agent": USER_AGENT,
         "Accept": "text/calendar, */*;q=0.5",
+        "Accept-Encoding": "gzip",  # decompressed here, under the size limit (see _read)
         "Host": _host_header(host, port),
     }
     last: Exception | None = None
@@ -208,19 +249,54 @@ def _read(response: requests.Response, limits: Limits, deadline: float) -> bytes
     declared = response.headers.get("Content-Length", "")
     if declared.isdigit() and int(declared) > limits.max_bytes:
         raise FeedError(f"The feed is larger than {limits.max_bytes} bytes.")
+    encoding = response.headers.get("Content-Encoding", "identity").strip().lower()
+    if encoding not in ("identity", "gzip", "x-gzip"):
+        raise FeedError(f"The feed came in an encoding this service does not read ({encoding}).")
+    gunzip = zlib.decompressobj(16 + zlib.MAX_WBITS) if encoding != "identity" else None
+    raw = response.raw
+    sock = getattr(getattr(raw, "connection", None), "sock", None)
+    # The backstop for a read that loops on a trickle inside the HTTP library: at the deadline
+    # the connection is shut (the plain socket's shutdown: it wakes a blocked read, TLS or not).
+    watchdog = threading.Timer(max(deadline - time.monotonic(), 0), _shut, [sock])
+    watchdog.daemon = True
+    watchdog.start()
     body = bytearray()
     try:
-        for chunk in response.iter_content(chunk_size=64 * 1024):
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise FeedError(f"The feed took longer than {limits.timeout:g} s to download.")
+            if sock is not None:
+                sock.settimeout(remaining)
+            # read1: at most one read from the socket, so the deadline is checked between reads.
+            chunk = raw.read1(READ_SIZE, decode_content=False)
+            if not chunk:
+                break
+            if gunzip is not None:
+                # Never more than the limit allows, however well the body compresses.
+                chunk = gunzip.decompress(chunk, limits.max_bytes - len(body) + 1)
+                if gunzip.unconsumed_tail:
+                    raise FeedError(f"The feed is larger than {limits.max_bytes} bytes.")
             body += chunk
             if len(body) > limits.max_bytes:
                 raise FeedError(f"The feed is larger than {limits.max_bytes} bytes.")
-            if time.monotonic() > deadline:
-                raise FeedError(f"The feed took longer than {limits.timeout:g} s to download.")
-    except requests.exceptions.RequestException as exc:
-        if "timed out" in str(exc).lower():
-            raise FeedError(f"The feed did not answer within {limits.timeout:g} s.") from exc
+    except FeedError:
+        raise
+    except zlib.error as exc:
+        raise FeedError("The feed's compressed body could not be read.") from exc
+    except Exception as exc:  # urllib3, ssl and socket errors, including the watchdog's shut
+        if time.monotonic() >= deadline or "timed out" in str(exc).lower():
+            raise FeedError(f"The feed took longer than {limits.timeout:g} s to download.") from exc
         raise FeedError("The feed's connection broke off.") from exc
+    finally:
+        watchdog.cancel()
     return bytes(body)
+
+
+def _shut(sock: socket.socket | None) -> None:
+    if sock is not None:
+        with contextlib.suppress(OSError):  # already closed
+            socket.socket.shutdown(sock, socket.SHUT_RDWR)
 
 
 # --- reading busy periods --------------------------------------------------------------------
@@ -237,18 +313,27 @@ def busy_periods(
     """
     try:
         calendar = icalendar.Calendar.from_ical(body)
-    except (ValueError, IndexError, KeyError, TypeError) as exc:
-        raise FeedError("The feed is not an iCalendar (ICS) file.") from exc
+    except (ValueError, IndexError, KeyError, TypeError, OverflowError) as exc:
+        raise FeedError(f"The feed is not an iCalendar (ICS) file that can be read: {exc}") from exc
     if not isinstance(calendar, icalendar.Calendar):
         raise FeedError("The feed is not an iCalendar (ICS) file.")
     tz = zone(timezone)
     periods: list[tuple[datetime, datetime]] = []
     try:
-        events = recurring_ical_events.of(calendar).between(start, end)
-        periods.extend(_event_periods(events, tz))
+        periods.extend(_events_between(recurring_ical_events.of(calendar), tz, start, end))
+    except FeedError:
+        raise
     except Exception as exc:  # the library raises many kinds on malformed rules and dates
         raise FeedError(f"The feed's events could not be read: {exc}") from exc
-    periods.extend(_free_busy_periods(calendar.walk("VFREEBUSY"), tz))
+    try:
+        for period in _free_busy_periods(calendar.walk("VFREEBUSY"), tz):
+            if period[0] < end and period[1] > start:
+                periods.append(period)
+                _check_count(periods)
+    except FeedError:
+        raise
+    except Exception as exc:  # e.g. a period too long for a date (OverflowError)
+        raise FeedError(f"The feed's free/busy periods could not be read: {exc}") from exc
     clipped = sorted((max(s, start), min(e, end)) for s, e in periods if s < end and e > start)
     merged: list[tuple[datetime, datetime]] = []
     for s, e in clipped:
@@ -257,6 +342,37 @@ def busy_periods(
         elif s < e:
             merged.append((s, e))
     return merged
+
+
+def _events_between(
+    query: Any, tz: Any, start: datetime, end: datetime
+) -> Iterator[tuple[datetime, datetime]]:
+    """The busy periods of events in [start, end), read a slice of time at a time: the slice
+    starts at an hour and doubles while it holds few events, so a dense rule (FREQ=SECONDLY)
+    is expanded one short slice at a time and stopped by the cap, never across the range."""
+    seen: set[tuple[datetime, datetime]] = set()
+    span, low = timedelta(hours=1), start
+    while low < end:
+        high = min(low + span, end)
+        found = list(_event_periods(query.between(low, high), tz))
+        for period in found:
+            if period not in seen:  # an event across two slices is found in both
+                seen.add(period)
+                yield period
+        _check_count(seen)
+        low = high
+        if len(found) < 100:
+            span = min(span * 2, timedelta(days=8))
+        else:
+            span = max(span / 2, timedelta(minutes=15))
+
+
+def _check_count(periods: Sized) -> None:
+    if len(periods) > MAX_PERIODS:
+        raise FeedError(
+            f"The feed has more than {MAX_PERIODS} busy periods in the next "
+            f"{HORIZON.days} days; only calendars with fewer are read."
+        )
 
 
 def _instant(value: date | datetime, tz: Any) -> datetime:

@@ -14,10 +14,10 @@ from datetime import date, datetime
 from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from consortium.availability.recurrence import DEFAULT_TIMEZONE
 from consortium.core.db import Base, Entity
 from consortium.core.tenancy import OrganisationOwned
 
-DEFAULT_TIMEZONE = "Europe/London"
 FEED_STATUSES = ("pending", "ok", "failed")
 
 

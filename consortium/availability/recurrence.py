@@ -7,9 +7,10 @@ keep their local time across clock changes: 09:00 Europe/London is 09:00 UTC in 
 in the spring gap with the offset before the change, in the autumn overlap as the first one.
 Each window ends `duration_minutes` of exact time after it starts (RFC 5545 3.3.6).
 
-Expansion is pure and cached: parsed rules are kept (lru_cache), and a rule without COUNT that
-started long ago is expanded from a later whole period, so a rule set up years back costs the
-same as a new one.
+Expansion is pure and bounded: a rule without COUNT that started long ago is expanded from a
+later whole period (day, week, month or year), so a rule set up years back costs the same as a
+new one; COUNT is at most MAX_COUNT; a day holds at most MAX_TIMES_PER_DAY start times; and one
+expansion looks at no more than MAX_EXAMINED occurrences whatever is stored.
 """
 
 from __future__ import annotations
@@ -28,6 +29,17 @@ from consortium.core.errors import Invalid
 DEFAULT_TIMEZONE = "Europe/London"
 MAX_DURATION_MINUTES = 24 * 60
 ALLOWED_FREQUENCIES = ("DAILY", "WEEKLY", "MONTHLY", "YEARLY")
+# Times the service reasons about: nothing it schedules lies before 2000, and nothing is planned
+# more than ten years ahead. The bounds keep every local time convertible to UTC (year 1 or
+# 9999 with an offset is not) and keep expansion short (a COUNT rule expands from its start).
+EARLIEST = datetime(2000, 1, 1)
+YEARS_AHEAD = 10
+MAX_COUNT = 1000
+# Every half hour around the clock is more than any mentor needs; it bounds one day's work.
+MAX_TIMES_PER_DAY = 48
+# A safety net for rules stored before these checks: a year of the densest valid rule plus the
+# 92-day range is under 23,000.
+MAX_EXAMINED = 50_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +71,21 @@ def zone(name: str) -> ZoneInfo:
         ) from None
 
 
+def latest() -> datetime:
+    """The last moment (naive, UTC) the service accepts: YEARS_AHEAD years from now."""
+    now = datetime.now(UTC).replace(tzinfo=None)
+    return now.replace(year=now.year + YEARS_AHEAD, month=12, day=31, hour=23, minute=59)
+
+
+def in_bounds(value: datetime) -> bool:
+    """Whether the aware `value` lies from EARLIEST to `latest()` (in UTC)."""
+    try:
+        utc = value.astimezone(UTC).replace(tzinfo=None)
+    except (OverflowError, ValueError):  # e.g. year 1 with a positive offset
+        return False
+    return EARLIEST <= utc <= latest()
+
+
 @functools.lru_cache(maxsize=512)
 def _zone(name: str) -> ZoneInfo:
     if not name or name != name.strip():
@@ -84,6 +111,12 @@ def validate(rule: RuleSpec) -> RuleSpec:
     normalised = RuleSpec(
         rule.dtstart.replace(second=0, microsecond=0), rule.duration_minutes, text, rule.timezone
     )
+    first = normalised.dtstart.replace(tzinfo=tz)
+    if not (in_bounds(first) and in_bounds(first + timedelta(minutes=rule.duration_minutes))):
+        raise Invalid(
+            f"dtstart must be from {EARLIEST.year} to {YEARS_AHEAD} years from now.",
+            field="dtstart",
+        )
     if text is None:
         return normalised
     _check_text(text, normalised.dtstart)
@@ -178,8 +211,14 @@ def _check_parts(parts: dict[str, str], dtstart: datetime) -> None:
         )
     if "UNTIL" in parts and "COUNT" in parts:
         raise Invalid("Give COUNT or UNTIL, not both (RFC 5545).", field="rrule")
-    if any(n < 1 for n in _ints(parts, "COUNT")):
-        raise Invalid("COUNT must be at least 1.", field="rrule")
+    if any(not 1 <= n <= MAX_COUNT for n in _ints(parts, "COUNT")):
+        raise Invalid(f"COUNT must be from 1 to {MAX_COUNT}.", field="rrule")
+    hours, minutes = _ints(parts, "BYHOUR"), _ints(parts, "BYMINUTE")
+    if len(set(hours) or [0]) * len(set(minutes) or [0]) > MAX_TIMES_PER_DAY:
+        raise Invalid(
+            f"At most {MAX_TIMES_PER_DAY} start times a day (BYHOUR times BYMINUTE).",
+            field="rrule",
+        )
     interval = (_ints(parts, "INTERVAL") or [1])[0]
     if interval < 1:
         raise Invalid("INTERVAL must be at least 1.", field="rrule")
@@ -272,40 +311,70 @@ def _most_per_period(
     return min(per, 366) * times
 
 
-@functools.lru_cache(maxsize=8192)
+@functools.lru_cache(maxsize=1024)
 def _parse(text: str, dtstart: datetime, timezone: str) -> rrule:
-    """The dateutil rule for `text` from the local `dtstart` (cached: rules repeat)."""
-    # cache=True: the rule keeps the occurrences it has generated, for the next request.
-    parsed = rrulestr(text, dtstart=dtstart.replace(tzinfo=_zone(timezone)), cache=True)
+    """The dateutil rule for `text` from the local `dtstart`.
+
+    Bounded cache of parsed rules only: dateutil's own occurrence cache is off, because the
+    start point moves with the range asked for and each cached rule would keep every occurrence
+    it ever generated.
+    """
+    parsed = rrulestr(text, dtstart=dtstart.replace(tzinfo=_zone(timezone)), cache=False)
     if not isinstance(parsed, rrule):  # a set needs RDATE/EXDATE lines, refused above
         raise ValueError("not a single RRULE")
     return parsed
 
 
-# A rule without COUNT repeats the same way from any whole period after its start, so it can be
-# expanded from the last period boundary before the range instead of from its first day.
-_STEP = {"DAILY": timedelta(days=1), "WEEKLY": timedelta(weeks=1)}
-
-
 @functools.lru_cache(maxsize=4096)
-def _periods(text: str) -> timedelta | None:
-    """How far a rule may be moved forward without changing it (None: it may not)."""
+def _movable(text: str, day: int, month: int) -> tuple[str, str, int] | None:
+    """How a rule may be moved forward whole periods without changing it: its FREQ, the rule
+    with what it takes from dtstart's date written out, and its INTERVAL. None with COUNT (the
+    count runs from the first occurrence)."""
     parts = dict(item.partition("=")[::2] for item in text.split(";"))
-    step = _STEP.get(parts["FREQ"])
-    if step is None or "COUNT" in parts:
+    if "COUNT" in parts:
         return None
-    return step * int(parts.get("INTERVAL", "1"))
+    frequency = parts["FREQ"]
+    if frequency in ("MONTHLY", "YEARLY") and "BYMONTHDAY" not in parts and "BYDAY" not in parts:
+        # Without these, RFC 5545 (and dateutil) take the day (and the month) from dtstart;
+        # the moved start is the 1st of a month, so they are written out.
+        parts["BYMONTHDAY"] = str(day)
+        if frequency == "YEARLY" and "BYMONTH" not in parts:
+            parts["BYMONTH"] = str(month)
+    return (
+        frequency,
+        ";".join(f"{k}={v}" for k, v in parts.items()),
+        int(parts.get("INTERVAL", "1")),
+    )
 
 
-def _anchor(rule: RuleSpec, text: str, before: datetime) -> datetime:
-    """The local dtstart to expand from: the original, or a whole number of periods later
-    that is still before `before` (naive local)."""
-    period = _periods(text)
-    if period is None:
-        return rule.dtstart
-    if before - rule.dtstart <= period:
-        return rule.dtstart
-    return rule.dtstart + period * ((before - rule.dtstart) // period)
+def _anchor(rule: RuleSpec, text: str, before: datetime) -> tuple[str, datetime]:
+    """The rule text and local start to expand from: the original, or one a whole number of
+    periods later (the start of a day, week, month or year) that is still before `before`."""
+    start = rule.dtstart
+    movable = _movable(text, start.day, start.month)
+    if movable is None or before <= start:
+        return text, start
+    frequency, explicit, interval = movable
+    if frequency in ("DAILY", "WEEKLY"):
+        period = timedelta(days=interval * (7 if frequency == "WEEKLY" else 1))
+        if before - start <= period:
+            return text, start
+        return text, start + period * ((before - start) // period)
+    if frequency == "MONTHLY":
+        months = (before.year - start.year) * 12 + before.month - start.month
+    else:
+        months = (before.year - start.year) * 12
+    step = interval * (12 if frequency == "YEARLY" else 1)
+    for k in (months // step, months // step - 1):
+        if k <= 0:
+            break
+        total = start.month - 1 + k * step
+        moved = start.replace(year=start.year + total // 12, month=total % 12 + 1, day=1)
+        if frequency == "YEARLY":
+            moved = moved.replace(month=1)
+        if moved <= before:
+            return explicit, moved
+    return text, start
 
 
 def expand(rule: RuleSpec, start: datetime, end: datetime) -> list[Window]:
@@ -317,16 +386,18 @@ def expand(rule: RuleSpec, start: datetime, end: datetime) -> list[Window]:
     tz = _zone(rule.timezone)
     duration = timedelta(minutes=rule.duration_minutes)
     if rule.rrule is None:
-        first = rule.dtstart.replace(tzinfo=tz).astimezone(UTC)
-        if first < end and first + duration > start:
-            return [Window(first, first + duration, rule.timezone)]
+        try:
+            first = rule.dtstart.replace(tzinfo=tz).astimezone(UTC)
+            last = first + duration
+        except (OverflowError, ValueError):  # stored before dtstart was bounded: never free
+            return []
+        if first < end and last > start:
+            return [Window(first, last, rule.timezone)]
         return []
-    parsed = _parse(rule.rrule, rule.dtstart, rule.timezone)
     # Local wall-clock bounds, widened by a day either side for offsets and the duration.
     low_local = (start - duration).astimezone(tz).replace(tzinfo=None) - timedelta(days=1)
-    anchor = _anchor(rule, rule.rrule, low_local)
-    if anchor != rule.dtstart:
-        parsed = _parse(rule.rrule, anchor, rule.timezone)
+    text, anchor = _anchor(rule, rule.rrule, low_local)
+    parsed = _parse(text, anchor, rule.timezone)
     return list(_between(parsed, tz, rule.timezone, duration, start, end))
 
 
@@ -335,9 +406,11 @@ def _between(
 ) -> Iterator[Window]:
     low = (start - duration).astimezone(tz) - timedelta(days=1)
     high = end.astimezone(tz) + timedelta(days=1)
-    for local in parsed.xafter(low.replace(tzinfo=tz), inc=True):
-        if local > high:
+    for examined, local in enumerate(parsed):
+        if local > high or examined >= MAX_EXAMINED:
             break
+        if local < low:
+            continue
         begins = local.astimezone(UTC)
         ends = begins + duration
         if begins >= end:

@@ -48,10 +48,11 @@ class Rules(MethodView):
     @blp.auth("pool:read", "platform:admin")
     @blp.response(200, AvailabilityRuleSchema(many=True))
     @blp.errors(404)
-    def get(self, profile_id: uuid.UUID) -> list[AvailabilityRule]:
+    def get(self, profile_id: uuid.UUID) -> list[Any]:
         """List a mentor's availability rules, oldest first.
 
-        For anyone who may see the mentor's profile.
+        For anyone who may see the mentor's profile; created_by only for those who may change
+        the rules (the mentor, their organisation's admins and clients, platform admins).
         """
         return service.list_rules(profile_id=profile_id)
 
@@ -76,9 +77,12 @@ class RuleItem(MethodView):
     @blp.etag
     @blp.response(200, AvailabilityRuleSchema)
     @blp.errors(404)
-    def get(self, profile_id: uuid.UUID, rule_id: uuid.UUID) -> AvailabilityRule:
-        """Show an availability rule; its ETag is what a change needs in If-Match."""
-        return service.get_rule(profile_id=profile_id, rule_id=rule_id)
+    def get(self, profile_id: uuid.UUID, rule_id: uuid.UUID) -> Any:
+        """Show an availability rule; its ETag is what a change needs in If-Match.
+
+        created_by is shown only to those who may change the rule.
+        """
+        return service.show_rule(profile_id=profile_id, rule_id=rule_id)
 
     @blp.auth("pool:write", "platform:admin")
     @blp.etag
@@ -113,10 +117,11 @@ class Exceptions(MethodView):
     @blp.auth("pool:read", "platform:admin")
     @blp.response(200, AvailabilityExceptionSchema(many=True))
     @blp.errors(404)
-    def get(self, profile_id: uuid.UUID) -> list[AvailabilityException]:
+    def get(self, profile_id: uuid.UUID) -> list[Any]:
         """List a mentor's days off, earliest first.
 
-        For anyone who may see the mentor's profile.
+        For anyone who may see the mentor's profile; reason and created_by only for those who
+        may change them (the mentor, their organisation's admins and clients, platform admins).
         """
         return service.list_exceptions(profile_id=profile_id)
 

@@ -7,7 +7,13 @@ from typing import Any
 import marshmallow as ma
 from marshmallow import validate
 
-from consortium.availability.recurrence import DEFAULT_TIMEZONE, MAX_DURATION_MINUTES
+from consortium.availability.recurrence import (
+    DEFAULT_TIMEZONE,
+    EARLIEST,
+    MAX_DURATION_MINUTES,
+    YEARS_AHEAD,
+    in_bounds,
+)
 from consortium.availability.service import MAX_RANGE
 from consortium.core.api import Schema
 from consortium.pool.schemas import MentorProfileSchema
@@ -53,7 +59,14 @@ class AvailabilityRuleSchema(Schema):
         metadata={"description": RRULE_HELP, "example": "FREQ=WEEKLY;BYDAY=MO,WE"},
     )
     timezone = _timezone(load_default=DEFAULT_TIMEZONE)
-    created_by = ma.fields.String(dump_only=True)
+    created_by = ma.fields.String(
+        dump_only=True,
+        metadata={
+            "description": "Who added the rule. Only for those who may change it (the mentor, "
+            "their organisation's admins and clients); absent for others.",
+            "example": "Mona Mentor",
+        },
+    )
     created_at = ma.fields.AwareDateTime(dump_only=True)
     updated_at = ma.fields.AwareDateTime(dump_only=True)
 
@@ -90,9 +103,20 @@ class AvailabilityExceptionSchema(Schema):
     reason = ma.fields.String(
         load_default="",
         validate=validate.Length(max=200),
-        metadata={"description": "Seen by whoever sees the profile.", "example": "Annual leave"},
+        metadata={
+            "description": "Why the days are off. Shown only to those who may change them (the "
+            "mentor, their organisation's admins and clients); absent for others.",
+            "example": "Annual leave",
+        },
     )
-    created_by = ma.fields.String(dump_only=True)
+    created_by = ma.fields.String(
+        dump_only=True,
+        metadata={
+            "description": "Who set the days off; like reason, absent for those who may not "
+            "change them.",
+            "example": "Mona Mentor",
+        },
+    )
     created_at = ma.fields.AwareDateTime(dump_only=True)
 
     @ma.validates_schema
@@ -137,21 +161,34 @@ class BusyFeedSchema(Schema):
     updated_at = ma.fields.AwareDateTime(dump_only=True)
 
 
+def _in_range(value: Any) -> None:
+    # The same bounds as a rule's dtstart: outside them no slot can exist, and near the ends of
+    # the calendar the day of margin the engine works with would overflow.
+    if not in_bounds(value):
+        raise ma.ValidationError(
+            f"Give a time from {EARLIEST.year} to {YEARS_AHEAD} years from now."
+        )
+
+
 class _RangeSchema(Schema):
     class Meta:
         unknown = ma.EXCLUDE  # the pagination arguments share the query string
 
     start = ma.fields.AwareDateTime(
         required=True,
+        validate=_in_range,
         metadata={
-            "description": "From (ISO 8601 with an offset).",
+            "description": f"From (ISO 8601 with an offset); from {EARLIEST.year} to "
+            f"{YEARS_AHEAD} years from now.",
             "example": "2027-03-01T00:00:00Z",
         },
     )
     end = ma.fields.AwareDateTime(
         required=True,
+        validate=_in_range,
         metadata={
-            "description": "Until (ISO 8601 with an offset); after start, at most 92 days later.",
+            "description": "Until (ISO 8601 with an offset); after start, at most 92 days later, "
+            f"and at most {YEARS_AHEAD} years from now.",
             "example": "2027-03-31T00:00:00Z",
         },
     )

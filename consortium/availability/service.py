@@ -2,7 +2,8 @@
 
 Who may do what:
 - read rules, exceptions and slots: anyone who may see the profile (pool.get_profile decides;
-  404 otherwise). The profile's rows live in its organisation's tenant, so once the profile is
+  404 otherwise); who set a rule or days off, and why the days are off, only those who may
+  change them (others see the times alone). The profile's rows live in its organisation's tenant, so once the profile is
   seen they are read across tenants explicitly, for that profile only. Busy blocks and booked
   sessions are read for their times alone and never returned: only the slots they remove show.
 - change rules and exceptions: the mentor, or whoever manages their organisation (the people
@@ -13,13 +14,11 @@ Who may do what:
 
 from __future__ import annotations
 
-import ipaddress
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
-from urllib.parse import urlsplit
 
 from flask import current_app
 from sqlalchemy import delete, select
@@ -65,6 +64,27 @@ def _editable(profile_id: uuid.UUID) -> MentorProfile:
     return profile
 
 
+def _may_edit(profile: MentorProfile) -> bool:
+    try:
+        pool.require_editor(profile)
+    except Forbidden:
+        return False
+    return True
+
+
+# What everyone who sees the profile is shown; who set a row and why stays with its editors.
+_RULE_FIELDS = ("id", "profile_id", "dtstart", "duration_minutes", "rrule", "timezone")
+_EXCEPTION_FIELDS = ("id", "profile_id", "starts_on", "ends_on", "timezone")
+_STAMPS = ("created_at", "updated_at")
+
+
+def _shown(row: Any, fields: tuple[str, ...], editor: bool) -> Any:
+    """`row` whole for an editor of its profile; otherwise its times alone."""
+    if editor:
+        return row
+    return {name: getattr(row, name) for name in (*fields, *_STAMPS)}
+
+
 def _feed_keeper(profile_id: uuid.UUID) -> MentorProfile:
     """The profile, if the caller is its mentor or an admin of its organisation."""
     profile = _seen(profile_id)
@@ -79,17 +99,23 @@ def _feed_keeper(profile_id: uuid.UUID) -> MentorProfile:
 # --- rules -----------------------------------------------------------------------------------
 
 
-def list_rules(*, profile_id: uuid.UUID) -> list[AvailabilityRule]:
-    """The profile's availability rules, oldest first."""
-    _seen(profile_id)
+def list_rules(*, profile_id: uuid.UUID) -> list[Any]:
+    """The profile's availability rules, oldest first (for those who may not change them, the
+    times alone)."""
+    editor = _may_edit(_seen(profile_id))
     with tenancy.all_tenants():  # shared on purpose with whoever sees the profile
-        return list(
-            db.session.scalars(
-                select(AvailabilityRule)
-                .where(AvailabilityRule.profile_id == profile_id)
-                .order_by(AvailabilityRule.created_at, AvailabilityRule.id)
-            )
+        rows = db.session.scalars(
+            select(AvailabilityRule)
+            .where(AvailabilityRule.profile_id == profile_id)
+            .order_by(AvailabilityRule.created_at, AvailabilityRule.id)
         )
+        return [_shown(rule, _RULE_FIELDS, editor) for rule in rows]
+
+
+def show_rule(*, profile_id: uuid.UUID, rule_id: uuid.UUID) -> Any:
+    """One of the profile's rules as the caller may see it (see list_rules)."""
+    rule = get_rule(profile_id=profile_id, rule_id=rule_id)
+    return _shown(rule, _RULE_FIELDS, _may_edit(_seen(profile_id)))
 
 
 def get_rule(*, profile_id: uuid.UUID, rule_id: uuid.UUID) -> AvailabilityRule:
@@ -138,8 +164,9 @@ def require_rule_editor(rule: AvailabilityRule) -> None:
 
 
 def update_rule(*, rule: AvailabilityRule, changes: dict[str, Any]) -> AvailabilityRule:
-    """Change a rule; the result is validated as a whole (a new rrule against the old dtstart)."""
-    require_rule_editor(rule)
+    """Change a rule; the result is validated as a whole (a new rrule against the old dtstart).
+
+    The caller has checked require_rule_editor (the route does, before the ETag)."""
     merged = {
         "dtstart": rule.dtstart,
         "duration_minutes": rule.duration_minutes,
@@ -165,17 +192,17 @@ def delete_rule(*, profile_id: uuid.UUID, rule_id: uuid.UUID) -> None:
 # --- exceptions (days off) -------------------------------------------------------------------
 
 
-def list_exceptions(*, profile_id: uuid.UUID) -> list[AvailabilityException]:
-    """The profile's days off, earliest first."""
-    _seen(profile_id)
+def list_exceptions(*, profile_id: uuid.UUID) -> list[Any]:
+    """The profile's days off, earliest first (for those who may not change them, the days
+    alone: not why, nor who set them)."""
+    editor = _may_edit(_seen(profile_id))
     with tenancy.all_tenants():
-        return list(
-            db.session.scalars(
-                select(AvailabilityException)
-                .where(AvailabilityException.profile_id == profile_id)
-                .order_by(AvailabilityException.starts_on, AvailabilityException.id)
-            )
+        rows = db.session.scalars(
+            select(AvailabilityException)
+            .where(AvailabilityException.profile_id == profile_id)
+            .order_by(AvailabilityException.starts_on, AvailabilityException.id)
         )
+        return [_shown(row, _EXCEPTION_FIELDS, editor) for row in rows]
 
 
 def add_exception(
@@ -238,12 +265,11 @@ def get_feed(*, profile_id: uuid.UUID) -> BusyFeed:
 def set_feed(*, profile_id: uuid.UUID, url: str) -> BusyFeed:
     """Set (or replace) the profile's free/busy ICS URL and queue a fetch now."""
     profile = _feed_keeper(profile_id)
-    parts = urlsplit(url.strip())
-    if parts.scheme != "https" or not parts.hostname:
-        raise Invalid("The calendar feed must be an https:// address.", field="url")
-    if parts.username or parts.password:
-        raise Invalid("Put no user name or password in the feed's address.", field="url")
-    if _plainly_private(parts.hostname) and not _limits().allow_private_networks:
+    try:
+        host, _ = busy.checked(url.strip())
+    except busy.FeedError as exc:
+        raise Invalid(str(exc), field="url") from None
+    if busy.plainly_private(host) and not _limits().allow_private_networks:
         # Names are resolved (and refused if private) at every fetch; these need no lookup.
         raise Invalid("The calendar feed must be on the public internet.", field="url")
     feed = db.session.scalar(select(BusyFeed).where(BusyFeed.profile_id == profile.id))
@@ -256,7 +282,7 @@ def set_feed(*, profile_id: uuid.UUID, url: str) -> BusyFeed:
         )
         db.session.add(feed)
     feed.url_encrypted = security.encrypt(url.strip())
-    feed.url_host = parts.hostname[:255]
+    feed.url_host = host[:255]
     feed.status, feed.error, feed.failures = "pending", None, 0
     feed.fetched_at, feed.next_fetch_at = None, utcnow()
     db.session.flush()
@@ -269,15 +295,6 @@ def set_feed(*, profile_id: uuid.UUID, url: str) -> BusyFeed:
     )
     queue_fetch(feed)
     return feed
-
-
-def _plainly_private(host: str) -> bool:
-    if host.lower().rstrip(".") == "localhost" or host.lower().endswith(".localhost"):
-        return True
-    try:
-        return busy.refused(ipaddress.ip_address(host))
-    except ValueError:
-        return False
 
 
 def queue_fetch(feed: BusyFeed) -> None:
@@ -524,8 +541,8 @@ def slots_of(
     limit: int | None = None,
 ) -> dict[uuid.UUID, list[engine.Slot]]:
     """Free slots of each profile (id → mentor's person id) in [start, end), earliest first,
-    at most `limit` each; none before now. The caller has decided it may see these profiles."""
-    check_range(start, end)
+    at most `limit` each; none before now. The caller has decided it may see these profiles
+    and checked the range (check_range)."""
     start = max(start, utcnow())
     if start >= end:
         return {profile_id: [] for profile_id in profiles}

@@ -8,8 +8,10 @@ as public for the test.
 
 from __future__ import annotations
 
+import gzip
 import ipaddress
 import socket
+import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import replace
@@ -110,6 +112,10 @@ def server(feeds: FeedServer, monkeypatch: pytest.MonkeyPatch) -> FeedServer:
         "ff02::1",
         "::ffff:127.0.0.1",
         "::ffff:10.0.0.1",
+        "2002:a9fe:a9fe::1",  # 6to4 carrying 169.254.169.254
+        "2002:a00:1::1",  # 6to4 carrying 10.0.0.1
+        "2001:0:808:808::f5ff:fffe",  # Teredo: a public server, client 10.0.0.1
+        "2001:0:a9fe:a9fe::1",  # Teredo: server 169.254.169.254
     ],
 )
 def test_guard_refuses_non_public_addresses(address: str) -> None:
@@ -119,7 +125,9 @@ def test_guard_refuses_non_public_addresses(address: str) -> None:
         busy.vetted(f"https://{host}/calendar.ics", Limits())
 
 
-@pytest.mark.parametrize("address", ["8.8.8.8", "151.101.1.69", "2606:4700:4700::1111"])
+@pytest.mark.parametrize(
+    "address", ["8.8.8.8", "151.101.1.69", "2606:4700:4700::1111", "2002:808:808::1"]
+)
 def test_guard_allows_public_addresses(address: str) -> None:
     assert not busy.refused(ipaddress.ip_address(address))
 
@@ -218,6 +226,28 @@ def test_the_time_limits_trip(server: FeedServer) -> None:
         busy.fetch(server.url("/dripping"), quick)
 
 
+def test_a_slow_drip_stops_at_the_deadline(server: FeedServer) -> None:
+    # 1 KB every 0.3 s: each read is quick, the whole would take 9 s. The limit is on the whole.
+    server.routes["/trickle"] = Route(body=b"X" * 30 * 1024, drip=0.3)
+    began = time.monotonic()
+    with pytest.raises(FeedError, match=r"longer than 1 s"):
+        busy.fetch(server.url("/trickle"), replace(OPEN, timeout=1))
+    assert time.monotonic() - began < 3  # the limit and a margin, not the 9 s of the drip
+
+
+def test_compressed_feeds_are_read_and_limited_after_decompression(server: FeedServer) -> None:
+    gzipped = {"Content-Encoding": "gzip"}
+    server.routes["/feed.ics.gz"] = Route(body=gzip.compress(FEED), headers=gzipped)
+    assert busy.fetch(server.url("/feed.ics.gz"), OPEN) == FEED
+    bomb = gzip.compress(b"X" * 10 * 1024 * 1024)  # 10 KB that is 10 MB unpacked
+    server.routes["/bomb"] = Route(body=bomb, headers=gzipped)
+    with pytest.raises(FeedError, match="larger than"):
+        busy.fetch(server.url("/bomb"), OPEN)
+    server.routes["/br"] = Route(body=b"x", headers={"Content-Encoding": "br"})
+    with pytest.raises(FeedError, match="encoding"):
+        busy.fetch(server.url("/br"), OPEN)
+
+
 def test_redirects_are_followed_three_times_and_each_vetted(
     server: FeedServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -282,6 +312,40 @@ def test_all_day_events_are_local_days() -> None:
         summer, start=utc(2027, 7, 1), end=utc(2027, 7, 10), timezone="Europe/London"
     )
     assert periods == [(utc(2027, 7, 4, 23), utc(2027, 7, 5, 23))]  # BST midnight to midnight
+
+
+def _calendar(inner: str) -> bytes:
+    return f"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:x\r\n{inner}END:VCALENDAR\r\n".encode()
+
+
+def test_a_feed_with_too_many_busy_periods_fails_without_expanding_them_all() -> None:
+    minutely = _calendar(
+        "BEGIN:VEVENT\r\nUID:a\r\nDTSTAMP:20261201T000000Z\r\nDTSTART:20261201T000000Z\r\n"
+        "DTEND:20261201T000001Z\r\nRRULE:FREQ=SECONDLY\r\nEND:VEVENT\r\n"
+    )
+    with pytest.raises(FeedError, match=f"more than {busy.MAX_PERIODS} busy periods"):
+        busy.busy_periods(minutely, start=NOW, end=NOW + busy.HORIZON, timezone="Europe/London")
+    # Under the cap all are kept: 4,000 events one a minute from the start.
+    daily = _calendar(
+        "BEGIN:VEVENT\r\nUID:b\r\nDTSTAMP:20261201T000000Z\r\nDTSTART:20261201T120000Z\r\n"
+        "DTEND:20261201T120030Z\r\nRRULE:FREQ=MINUTELY;COUNT=4000\r\nEND:VEVENT\r\n"
+    )
+    periods = busy.busy_periods(daily, start=NOW, end=NOW + busy.HORIZON, timezone="UTC")
+    assert len(periods) == 4000
+    assert periods[0] == (NOW, NOW + timedelta(seconds=30))
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "FREEBUSY:20261202T100000Z/P999999999D",  # past the end of the calendar
+        "FREEBUSY:garbage",
+    ],
+)
+def test_a_bad_free_busy_period_is_a_feed_error(line: str) -> None:
+    body = _calendar(f"BEGIN:VFREEBUSY\r\nUID:a\r\n{line}\r\nEND:VFREEBUSY\r\n")
+    with pytest.raises(FeedError):
+        busy.busy_periods(body, start=NOW, end=NOW + busy.HORIZON, timezone="Europe/London")
 
 
 # --- through the API -------------------------------------------------------------------------
@@ -353,6 +417,21 @@ def test_a_failing_feed_records_why_and_backs_off_then_recovers(
     assert feed["next_fetch_at"] == (NOW + timedelta(minutes=16, hours=1)).isoformat()
 
 
+def test_an_unreadable_feed_is_recorded_as_failed(world: MatchWorld, fetching: FeedServer) -> None:
+    fetching.routes["/overflow.ics"] = Route(
+        body=_calendar(
+            "BEGIN:VFREEBUSY\r\nUID:a\r\nFREEBUSY:20261202T100000Z/P999999999D\r\nEND:VFREEBUSY\r\n"
+        )
+    )
+    url = fetching.url("/overflow.ics")
+    response = world.mentor.browser.put(feed_url(world.profile_id), json={"url": url})
+    assert response.status_code == 200, response.get_json()
+    feed = world.mentor.get(feed_url(world.profile_id)).get_json()
+    assert (feed["status"], feed["failures"]) == ("failed", 1)
+    assert "date value out of range" in feed["error"]
+    assert feed["next_fetch_at"] == (NOW + timedelta(minutes=15)).isoformat()
+
+
 def test_feed_address_is_checked(world: MatchWorld) -> None:
     for url in (
         "http://calendar.example.org/a.ics",
@@ -363,6 +442,7 @@ def test_feed_address_is_checked(world: MatchWorld) -> None:
         "https://[::1]/a.ics",
         "https://169.254.169.254/latest/meta-data/",
         "https://localhost:8443/a.ics",
+        "https://[2002:a9fe:a9fe::1]/a.ics",  # 6to4 carrying the metadata address
     ):
         response = world.mentor.browser.put(feed_url(world.profile_id), json={"url": url})
         assert response.status_code == 422, (url, response.get_json())

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from dateutil.rrule import rrulestr
 
+from consortium.availability import recurrence
 from consortium.availability.recurrence import RuleSpec, expand, validate
 from consortium.core.errors import Invalid
 
@@ -125,6 +126,18 @@ def test_a_window_open_at_the_range_start_is_included() -> None:
         "FREQ=WEEKLY;INTERVAL=3;BYDAY=SU,MO;WKST=SU",
         "FREQ=MONTHLY;BYDAY=-1FR",
         "FREQ=WEEKLY;BYDAY=MO;UNTIL=20290101T000000Z",
+        # Monthly and yearly rules start from a later month or year; what they took from
+        # dtstart's date (its day, its month) must still hold.
+        "FREQ=MONTHLY",
+        "FREQ=MONTHLY;INTERVAL=5",
+        "FREQ=MONTHLY;BYMONTH=3,4;INTERVAL=2",
+        "FREQ=MONTHLY;BYDAY=MO,TU;BYSETPOS=2,-1",
+        "FREQ=MONTHLY;BYHOUR=8,20;BYMINUTE=0,30",
+        "FREQ=MONTHLY;UNTIL=20300101T000000Z",
+        "FREQ=YEARLY;INTERVAL=3",
+        "FREQ=YEARLY;BYMONTH=3,4",
+        "FREQ=YEARLY;BYDAY=20WE",
+        "FREQ=MONTHLY;COUNT=1000",
     ],
 )
 def test_a_rule_started_years_ago_expands_as_dateutil_does_from_its_start(text: str) -> None:
@@ -133,6 +146,8 @@ def test_a_rule_started_years_ago_expands_as_dateutil_does_from_its_start(text: 
     dtstart = datetime(2019, 5, 15, 8, 30)
     rule = RuleSpec(dtstart, 60, text)
     start, end = utc(2027, 3, 10), utc(2027, 4, 20)
+    if "YEARLY" in text:  # a range that holds dtstart's month, 15 May (or 2 years of March)
+        start, end = utc(2028, 3, 10), utc(2028, 6, 1)
     reference = rrulestr(text, dtstart=dtstart.replace(tzinfo=LONDON))
     expected = [
         o.astimezone(UTC)
@@ -161,6 +176,10 @@ def test_a_rule_started_years_ago_expands_as_dateutil_does_from_its_start(text: 
         ({"rrule": "FREQ=MONTHLY;BYDAY=1MO;BYMONTHDAY=8"}, "rrule", "No month"),
         ({"rrule": "FREQ=DAILY;INTERVAL=0"}, "rrule", "INTERVAL"),
         ({"rrule": "FREQ=DAILY;COUNT=0"}, "rrule", "COUNT"),
+        ({"rrule": "FREQ=DAILY;COUNT=1001"}, "rrule", "COUNT must be from 1 to 1000"),
+        ({"dtstart": datetime(1, 1, 1), "rrule": None, "timezone": "Asia/Tokyo"}, "dtstart", ""),
+        ({"dtstart": datetime(9999, 12, 31, 23), "timezone": "America/New_York"}, "dtstart", ""),
+        ({"dtstart": datetime(1999, 12, 31, 23, 59)}, "dtstart", "from 2000"),
         ({"rrule": "FREQ=WEEKLY;BYDAY=1MO"}, "rrule", "MONTHLY or YEARLY"),
         ({"rrule": "FREQ=MONTHLY;BYDAY=MO;BYSETPOS=6"}, "rrule", "BYSETPOS"),
         ({"rrule": "FREQ=WEEKLY;BYDAY=MO;BYDAY=TU"}, "rrule", "twice"),
@@ -183,6 +202,51 @@ def test_invalid_rules_are_refused_with_the_reason(
         validate(RuleSpec(**values))  # type: ignore[arg-type]
     assert refused.value.field == field
     assert reason in refused.value.detail
+
+
+def test_monthly_and_yearly_rules_are_expanded_from_a_recent_period() -> None:
+    # The last day of the month from 31 January 2000: expanded from March 2027, not 2000.
+    rule = RuleSpec(datetime(2000, 1, 31, 9, 0), 60, "FREQ=MONTHLY")
+    text, anchor = recurrence._anchor(rule, "FREQ=MONTHLY", datetime(2027, 3, 15))
+    assert (text, anchor) == ("FREQ=MONTHLY;BYMONTHDAY=31", datetime(2027, 3, 1, 9, 0))
+    yearly = RuleSpec(datetime(2000, 7, 4, 9, 0), 60, "FREQ=YEARLY;INTERVAL=2")
+    text, anchor = recurrence._anchor(yearly, "FREQ=YEARLY;INTERVAL=2", datetime(2027, 3, 15))
+    assert "BYMONTH=7" in text and "BYMONTHDAY=4" in text
+    assert anchor == datetime(2026, 1, 1, 9, 0)
+    assert [s for s, _ in windows(rule, utc(2027, 3, 1), utc(2027, 6, 1))] == [
+        utc(2027, 3, 31, 8),
+        utc(2027, 5, 31, 8),
+    ]
+
+
+def test_a_rule_stored_before_the_limits_is_expanded_within_bounds(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Rows from before validation bounded dtstart and COUNT: a one-off that cannot be read in
+    # UTC is never free, and a COUNT rule from year 1 stops after MAX_EXAMINED occurrences.
+    assert (
+        expand(
+            RuleSpec(datetime(1, 1, 1), 60, None, "Asia/Tokyo"), utc(2027, 1, 1), utc(2027, 2, 1)
+        )
+        == []
+    )
+    monkeypatch.setattr(recurrence, "MAX_EXAMINED", 100)
+    old = RuleSpec(datetime(1, 1, 1, 9), 60, "FREQ=DAILY;COUNT=100000000")
+    assert expand(old, utc(2027, 1, 1), utc(2027, 2, 1)) == []
+    recent = RuleSpec(datetime(2027, 1, 1, 9), 60, "FREQ=DAILY;COUNT=1000")
+    assert len(expand(recent, utc(2027, 1, 1), utc(2027, 2, 1))) == 31
+
+
+def test_parsed_rules_keep_no_occurrences_and_the_cache_is_bounded() -> None:
+    # The start point moves with the range asked for: each parsed rule must stay small.
+    rule = validate(RuleSpec(datetime(2026, 1, 1, 9), 30, "FREQ=DAILY;BYHOUR=9,10,11"))
+    for day in range(40):
+        start = utc(2027, 1, 1) + timedelta(days=day)
+        expand(rule, start, start + timedelta(days=92))
+    info = recurrence._parse.cache_info()
+    assert info.maxsize is not None and info.currsize <= info.maxsize <= 1024
+    text, anchor = recurrence._anchor(rule, rule.rrule or "", datetime(2027, 2, 1))
+    assert recurrence._parse(text, anchor, rule.timezone)._cache is None
 
 
 def test_rrule_is_stored_normalised() -> None:

@@ -54,6 +54,26 @@ def test_adding_a_rule_is_idempotent_with_a_key(world: MatchWorld) -> None:
         ({"duration_minutes": 0}, "duration_minutes", ""),
         ({"dtstart": "2027-01-04T09:00:00+01:00"}, "dtstart", "naive"),
         ({"dtstart": "next monday"}, "dtstart", ""),
+        # Local times that cannot be read in UTC, and times outside the years planned for.
+        (
+            {"dtstart": "0001-01-01T00:00:00", "rrule": None, "timezone": "Asia/Tokyo"},
+            "dtstart",
+            "",
+        ),
+        (
+            {"dtstart": "9999-12-31T23:00:00", "rrule": None, "timezone": "America/New_York"},
+            "dtstart",
+            "",
+        ),
+        ({"dtstart": "0001-01-01T09:00:00", "rrule": "FREQ=MONTHLY"}, "dtstart", "from 2000"),
+        ({"dtstart": "1999-12-31T09:00:00"}, "dtstart", "from 2000"),
+        ({"dtstart": "2099-01-04T09:00:00"}, "dtstart", "10 years"),
+        ({"rrule": "FREQ=DAILY;COUNT=1001"}, "rrule", "COUNT must be from 1 to 1000"),
+        (
+            {"rrule": "FREQ=MONTHLY;BYHOUR=0,1,2,3,4,5,6,7,8,9,10,11,12;BYMINUTE=0,15,30,45"},
+            "rrule",
+            "start times a day",
+        ),
     ],
 )
 def test_invalid_rules_are_refused_naming_the_field(
@@ -66,6 +86,45 @@ def test_invalid_rules_are_refused_naming_the_field(
     assert problem_fields(response) == [field]
     assert reason in str(response.get_json())
     assert world.mentor.get(rules_url(world.profile_id)).get_json() == []
+
+
+def test_a_rule_cannot_be_moved_out_of_range(world: MatchWorld) -> None:
+    rule = weekly(world.mentor, world.profile_id)
+    url = rules_url(world.profile_id, rule["id"])
+    etag = world.mentor.get(url).headers["ETag"]
+    body = {"dtstart": "0001-01-01T00:00:00", "timezone": "Asia/Tokyo"}
+    response = world.mentor.patch(url, json=body, headers={"If-Match": etag})
+    assert response.status_code == 422, response.get_json()
+    assert problem_fields(response) == ["dtstart"]
+    assert len(slots(world.mentee, world.profile_id, *RANGE)) == 9
+
+
+def test_who_set_availability_and_why_is_for_its_editors(world: MatchWorld) -> None:
+    rule = weekly(world.mentor, world.profile_id)
+    body = {"starts_on": "2027-01-11", "ends_on": "2027-01-11", "reason": "Sick leave"}
+    assert world.mentor.post(exceptions_url(world.profile_id), json=body).status_code == 201
+    rule_url = rules_url(world.profile_id, rule["id"])
+    for editor in (world.mentor, world.admin_a, world.platform):
+        (listed,) = editor.get(rules_url(world.profile_id)).get_json()
+        assert listed["created_by"] == rule["created_by"]
+        assert editor.get(rule_url).get_json()["created_by"] == rule["created_by"]
+        (days,) = editor.get(exceptions_url(world.profile_id)).get_json()
+        assert (days["reason"], days["created_by"]) == ("Sick leave", rule["created_by"])
+    colleague = world.person("colleague_a", world.pool.a, "Colin")  # same organisation
+    for reader in (colleague, world.coordinator, world.mentee):
+        (listed,) = reader.get(rules_url(world.profile_id)).get_json()
+        shown = reader.get(rule_url).get_json()
+        for view in (listed, shown):
+            assert "created_by" not in view
+            assert (view["id"], view["rrule"], view["dtstart"]) == (
+                rule["id"],
+                rule["rrule"],
+                rule["dtstart"],
+            )
+        (days,) = reader.get(exceptions_url(world.profile_id)).get_json()
+        assert "reason" not in days and "created_by" not in days
+        assert (days["starts_on"], days["ends_on"]) == ("2027-01-11", "2027-01-11")
+        assert "Sick leave" not in str(reader.get(exceptions_url(world.profile_id)).get_json())
 
 
 def test_changing_a_rule_needs_if_match_and_is_validated_whole(world: MatchWorld) -> None:
@@ -108,7 +167,7 @@ def test_days_off_remove_slots_and_can_be_taken_back(world: MatchWorld) -> None:
     assert exception["timezone"] == "Europe/London"
     days = {s["start"][:10] for s in slots(world.mentor, world.profile_id, *RANGE)}
     assert days == {"2027-01-04", "2027-01-18"}
-    listed = world.coordinator.get(exceptions_url(world.profile_id)).get_json()
+    listed = world.mentor.get(exceptions_url(world.profile_id)).get_json()
     assert [e["reason"] for e in listed] == ["Training"]
     gone = world.mentor.browser.delete(exceptions_url(world.profile_id, exception["id"]))
     assert gone.status_code == 204

@@ -141,12 +141,23 @@ def test_no_slot_starts_in_the_past(world: MatchWorld) -> None:
             "duration",
         ),
         ({"end": "2027-01-02T00:00:00Z"}, "start"),
+        # Beyond the years the service plans for (and, at 9999, past what a day's margin fits).
+        ({"start": "9999-12-30T00:00:00Z", "end": "9999-12-31T00:00:00Z"}, "start,end"),
+        ({"start": "2026-12-30T00:00:00Z", "end": "9999-12-31T00:00:00Z"}, "end"),
+        ({"start": "0001-01-01T00:00:00+05:00", "end": "2027-01-02T00:00:00Z"}, "start"),
+        ({"start": "1999-12-31T00:00:00Z", "end": "2000-01-02T00:00:00Z"}, "start"),
     ],
 )
 def test_slot_queries_are_checked(world: MatchWorld, query: dict[str, Any], field: str) -> None:
+    weekly(world.mentor, world.profile_id)  # something to expand, were the range let through
     response = world.mentor.get(slots_url(world.profile_id), query_string=query)
     assert response.status_code == 422, response.get_json()
-    assert problem_fields(response) == [field]
+    assert problem_fields(response) == field.split(",")
+    searched = world.coordinator.get(
+        SLOTS, query_string={"consortium_id": world.network_id, **query}
+    )
+    assert searched.status_code == 422, searched.get_json()
+    assert problem_fields(searched) == field.split(",")
 
 
 def test_ninety_two_days_are_allowed(world: MatchWorld) -> None:
