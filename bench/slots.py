@@ -137,10 +137,10 @@ def measure(
             db.session.rollback()
         return len(found)
 
-    clear_caches()
+    recurrence.clear_caches()
     cold, slot_count = timed(engine_only)
     warm, _ = best_of(engine_only)
-    clear_caches()
+    recurrence.clear_caches()
     service_cold, service_count = timed(through_service)
     service_warm, _ = best_of(through_service)
     search_s, mentors_found = best_of(search)
@@ -167,11 +167,6 @@ def measure(
         "search_s": round(search_s, 3),
         "search_mentors": mentors_found,
     }
-
-
-def clear_caches() -> None:
-    for cached in (recurrence._parse, recurrence._periods, recurrence._zone):
-        cached.cache_clear()
 
 
 def timed(work: Callable[[], int]) -> tuple[float, int]:
