@@ -150,8 +150,8 @@ class PinnedAdapter(HTTPAdapter):
     """Connects to one vetted IP address while TLS (SNI and the certificate check) and the Host
     header still use the URL's host name."""
 
-    def __init__(self, host: str, address: IpAddress) -> None:
-        self.host, self.address = host, address
+    def __init__(self, host: str, address: IpAddress, sockets: list[socket.socket]) -> None:
+        self.host, self.address, self.sockets = host, address, sockets
         super().__init__(max_retries=0)
 
     def get_connection_with_tls_context(
@@ -168,9 +168,23 @@ class PinnedAdapter(HTTPAdapter):
             raise FeedError("The feed's address changed during the fetch.")
         # TLS still checks the name: SNI and the certificate are the URL's host, not the IP.
         tls: dict[str, Any] = {"server_hostname": self.host, "assert_hostname": self.host}
-        return self.poolmanager.connection_from_host(
+        pool = self.poolmanager.connection_from_host(
             **{**host_params, "host": str(self.address)}, pool_kwargs={**pool_kwargs, **tls}
         )
+        pool.ConnectionCls = _recording(pool.ConnectionCls, self.sockets)
+        return pool
+
+
+def _recording(connection_class: Any, sockets: list[socket.socket]) -> Any:
+    """`connection_class` that adds each socket it opens to `sockets`, for the fetch's watchdog
+    (a server dripping its headers byte by byte is held to the deadline too)."""
+
+    class Recording(connection_class):
+        def connect(self) -> None:
+            super().connect()
+            sockets.append(self.sock)
+
+    return Recording
 
 
 def _ca_bundle() -> bool | str:
@@ -181,20 +195,30 @@ def _ca_bundle() -> bool | str:
 def fetch(url: str, limits: Limits) -> bytes:
     """The body at `url`, fetched under the guard and the limits; FeedError otherwise."""
     deadline = time.monotonic() + limits.timeout
-    for _ in range(MAX_REDIRECTS + 1):
-        host, port, addresses = vetted(url, limits)
-        response = _get(url, host, port, addresses, limits, deadline)
-        with response:
-            if response.is_redirect:
-                location = response.headers.get("Location", "")
-                if not location:
-                    raise FeedError("The feed redirected without saying where.")
-                url = urljoin(url, location)
-                continue
-            if response.status_code != 200:
-                raise FeedError(f"The feed answered HTTP {response.status_code}.")
-            return _read(response, limits, deadline)
-    raise FeedError(f"The feed redirected more than {MAX_REDIRECTS} times.")
+    # Socket timeouts bound each read, not the whole: a server may drip its headers or body a
+    # byte at a time. At the deadline a watchdog shuts every socket the fetch opened, waking a
+    # read blocked inside the HTTP library; the reads below also stop at it.
+    sockets: list[socket.socket] = []
+    watchdog = threading.Timer(limits.timeout, _shut_all, [sockets])
+    watchdog.daemon = True
+    watchdog.start()
+    try:
+        for _ in range(MAX_REDIRECTS + 1):
+            host, port, addresses = vetted(url, limits)
+            response = _get(url, host, port, addresses, limits, deadline, sockets)
+            with response:
+                if response.is_redirect:
+                    location = response.headers.get("Location", "")
+                    if not location:
+                        raise FeedError("The feed redirected without saying where.")
+                    url = urljoin(url, location)
+                    continue
+                if response.status_code != 200:
+                    raise FeedError(f"The feed answered HTTP {response.status_code}.")
+                return _read(response, limits, deadline)
+        raise FeedError(f"The feed redirected more than {MAX_REDIRECTS} times.")
+    finally:
+        watchdog.cancel()
 
 
 def _get(
@@ -204,6 +228,7 @@ def _get(
     addresses: list[IpAddress],
     limits: Limits,
     deadline: float,
+    sockets: list[socket.socket],
 ) -> requests.Response:
     headers = {
         "User-Agent": USER_AGENT,
@@ -218,7 +243,7 @@ def _get(
             break
         with requests.Session() as session:
             session.trust_env = False  # no proxy may stand between us and the vetted address
-            session.mount("https://", PinnedAdapter(host, address))
+            session.mount("https://", PinnedAdapter(host, address, sockets))
             session.mount("http://", HTTPAdapter(max_retries=0))  # never used: https only
             try:
                 return session.get(
@@ -234,6 +259,10 @@ def _get(
             except requests.exceptions.Timeout as exc:
                 raise FeedError(f"The feed did not answer within {limits.timeout:g} s.") from exc
             except requests.exceptions.ConnectionError as exc:
+                if time.monotonic() >= deadline:  # the watchdog shut it mid-answer
+                    raise FeedError(
+                        f"The feed did not answer within {limits.timeout:g} s."
+                    ) from exc
                 last = exc
     if last is None:
         raise FeedError(f"The feed did not answer within {limits.timeout:g} s.")
@@ -255,11 +284,6 @@ def _read(response: requests.Response, limits: Limits, deadline: float) -> bytes
     gunzip = zlib.decompressobj(16 + zlib.MAX_WBITS) if encoding != "identity" else None
     raw = response.raw
     sock = getattr(getattr(raw, "connection", None), "sock", None)
-    # The backstop for a read that loops on a trickle inside the HTTP library: at the deadline
-    # the connection is shut (the plain socket's shutdown: it wakes a blocked read, TLS or not).
-    watchdog = threading.Timer(max(deadline - time.monotonic(), 0), _shut, [sock])
-    watchdog.daemon = True
-    watchdog.start()
     body = bytearray()
     try:
         while True:
@@ -271,6 +295,8 @@ def _read(response: requests.Response, limits: Limits, deadline: float) -> bytes
             # read1: at most one read from the socket, so the deadline is checked between reads.
             chunk = raw.read1(READ_SIZE, decode_content=False)
             if not chunk:
+                if time.monotonic() >= deadline:  # the watchdog's shutdown reads as an end
+                    raise FeedError(f"The feed took longer than {limits.timeout:g} s to download.")
                 break
             if gunzip is not None:
                 # Never more than the limit allows, however well the body compresses.
@@ -288,13 +314,12 @@ def _read(response: requests.Response, limits: Limits, deadline: float) -> bytes
         if time.monotonic() >= deadline or "timed out" in str(exc).lower():
             raise FeedError(f"The feed took longer than {limits.timeout:g} s to download.") from exc
         raise FeedError("The feed's connection broke off.") from exc
-    finally:
-        watchdog.cancel()
     return bytes(body)
 
 
-def _shut(sock: socket.socket | None) -> None:
-    if sock is not None:
+def _shut_all(sockets: list[socket.socket]) -> None:
+    # The plain socket's shutdown: it wakes a blocked read, TLS or not.
+    for sock in list(sockets):
         with contextlib.suppress(OSError):  # already closed
             socket.socket.shutdown(sock, socket.SHUT_RDWR)
 

@@ -29,6 +29,7 @@ class Route:
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0  # seconds before answering
     drip: float = 0.0  # seconds between 1 KB chunks of the body
+    header_drip: float = 0.0  # seconds between header lines (sent one by one, 100 of them)
 
 
 @dataclass
@@ -85,6 +86,16 @@ def serve(directory: Path) -> Iterator[FeedServer]:
             hits.append(f"{self.headers.get('Host')} {self.path}")
             route = routes.get(self.path, Route(status=404))
             time.sleep(route.delay)
+            if route.header_drip:
+                try:
+                    self.wfile.write(b"HTTP/1.1 200 OK\r\n")
+                    for n in range(100):
+                        self.wfile.write(f"X-Pad-{n}: x\r\n".encode())
+                        self.wfile.flush()
+                        time.sleep(route.header_drip)
+                except (BrokenPipeError, ConnectionResetError, ssl.SSLError):
+                    pass  # the client gave up, as it should
+                return
             self.send_response(route.status)
             for name, value in route.headers.items():
                 self.send_header(name, value)

@@ -235,6 +235,16 @@ def test_a_slow_drip_stops_at_the_deadline(server: FeedServer) -> None:
     assert time.monotonic() - began < 3  # the limit and a margin, not the 9 s of the drip
 
 
+def test_a_server_dripping_its_headers_is_held_to_the_deadline(server: FeedServer) -> None:
+    # A header line every 0.3 s: each read is quick, the headers alone would take 30 s.
+    server.routes["/slow-headers"] = Route(header_drip=0.3)
+    began = time.monotonic()
+    # Cut off while reading the headers, or just after (what was read ended at the cut).
+    with pytest.raises(FeedError, match=r"(within|longer than) 1 s"):
+        busy.fetch(server.url("/slow-headers"), replace(OPEN, timeout=1))
+    assert time.monotonic() - began < 3
+
+
 def test_compressed_feeds_are_read_and_limited_after_decompression(server: FeedServer) -> None:
     gzipped = {"Content-Encoding": "gzip"}
     server.routes["/feed.ics.gz"] = Route(body=gzip.compress(FEED), headers=gzipped)
