@@ -102,14 +102,19 @@ class RuleItem(MethodView):
         return service.update_rule(rule=rule, changes=changes)
 
     @blp.auth("pool:write", "platform:admin")
+    @blp.if_match
     @blp.response(204)
     @blp.errors(404)
     def delete(self, profile_id: uuid.UUID, rule_id: uuid.UUID) -> None:
-        """Remove an availability rule.
+        """Remove an availability rule (send If-Match).
 
-        Sessions already booked in its windows stay booked.
+        Sessions already booked in its windows stay booked. Refusals come in the order 404, 403,
+        then 428/412.
         """
-        service.delete_rule(profile_id=profile_id, rule_id=rule_id)
+        rule = service.get_rule(profile_id=profile_id, rule_id=rule_id)
+        service.require_rule_editor(rule)
+        blp.require_if_match(rule, AvailabilityRuleSchema)
+        service.delete_rule(rule=rule)
 
 
 @blp.route("/<uuid:profile_id>/availability-exceptions")

@@ -181,10 +181,8 @@ def update_rule(*, rule: AvailabilityRule, changes: dict[str, Any]) -> Availabil
     return rule
 
 
-def delete_rule(*, profile_id: uuid.UUID, rule_id: uuid.UUID) -> None:
-    """Remove a rule (the mentor or their organisation's admins)."""
-    rule = get_rule(profile_id=profile_id, rule_id=rule_id)
-    require_rule_editor(rule)
+def delete_rule(*, rule: AvailabilityRule) -> None:
+    """Remove a rule; the caller has checked require_rule_editor (the route, before If-Match)."""
     db.session.delete(rule)
     db.session.flush()
 

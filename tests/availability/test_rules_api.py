@@ -151,10 +151,16 @@ def test_changing_a_rule_needs_if_match_and_is_validated_whole(world: MatchWorld
 def test_deleting_a_rule_removes_its_slots(world: MatchWorld) -> None:
     rule = weekly(world.mentor, world.profile_id)
     assert slots(world.mentor, world.profile_id, *RANGE)
-    response = world.mentor.browser.delete(rules_url(world.profile_id, rule["id"]))
+    url = rules_url(world.profile_id, rule["id"])
+    etag = world.mentor.get(url).headers["ETag"]
+    assert world.mentor.browser.delete(url).status_code == 428
+    stale = world.mentor.browser.delete(url, headers={"If-Match": '"0123456789abcdef"'})
+    assert stale.status_code == 412
+    assert slots(world.mentor, world.profile_id, *RANGE)  # nothing removed by either
+    response = world.mentor.browser.delete(url, headers={"If-Match": etag})
     assert response.status_code == 204
     assert slots(world.mentor, world.profile_id, *RANGE) == []
-    again = world.mentor.browser.delete(rules_url(world.profile_id, rule["id"]))
+    again = world.mentor.browser.delete(url, headers={"If-Match": etag})
     assert again.status_code == 404
 
 
@@ -198,7 +204,8 @@ def test_an_admin_of_the_mentors_organisation_manages_their_availability(
     assert changed.status_code == 200
     body = {"starts_on": "2027-01-11", "ends_on": "2027-01-12"}
     assert world.admin_a.post(exceptions_url(world.profile_id), json=body).status_code == 201
-    assert world.admin_a.browser.delete(url).status_code == 204
+    etag = world.admin_a.get(url).headers["ETag"]
+    assert world.admin_a.browser.delete(url, headers={"If-Match": etag}).status_code == 204
 
 
 def test_others_who_see_the_profile_read_but_may_not_change(world: MatchWorld) -> None:

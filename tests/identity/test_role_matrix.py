@@ -494,9 +494,13 @@ def _fresh_rule(w: World) -> dict[str, Any]:
     return w.rule
 
 
-def _rule_change(w: World) -> Call:
+def _fresh_rule_etag(w: World) -> Call:
     etag = w.platform.get(f"{_profile_url(w)}/availability/{_fresh_rule(w)['id']}").headers["ETag"]
-    return Call(json={"duration_minutes": 600}, headers={"If-Match": etag})
+    return Call(headers={"If-Match": etag})
+
+
+def _rule_change(w: World) -> Call:
+    return Call(json={"duration_minutes": 600}, headers=_fresh_rule_etag(w).headers)
 
 
 def _fresh_exception(w: World) -> Call:
@@ -642,9 +646,7 @@ def _goal_reviews(w: World) -> Call:
 REQUESTS: dict[tuple[str, str], Callable[[World], Call]] = {
     ("POST", "/api/v1/mentor-profiles/{profile_id}/availability"): lambda w: Call(json=RULE),
     ("PATCH", "/api/v1/mentor-profiles/{profile_id}/availability/{rule_id}"): _rule_change,
-    ("DELETE", "/api/v1/mentor-profiles/{profile_id}/availability/{rule_id}"): lambda w: (
-        _fresh_rule(w) and Call()
-    ),
+    ("DELETE", "/api/v1/mentor-profiles/{profile_id}/availability/{rule_id}"): _fresh_rule_etag,
     ("POST", "/api/v1/mentor-profiles/{profile_id}/availability-exceptions"): lambda w: Call(
         json={"starts_on": "2031-01-01", "ends_on": "2031-01-01"}
     ),
