@@ -291,3 +291,49 @@ def test_sessions_booked_before_the_sessions_revision_keep_their_time(
         for session_id, is_live in live.items()
         for role in ("mentor", "mentee")
     )
+
+
+def test_sqlite_refuses_overlapping_sessions_of_a_person_too(tmp_path: Path) -> None:
+    """The embedded default (`make run`) keeps the no-double-booking rule with triggers."""
+    from sqlalchemy.exc import IntegrityError
+
+    url = f"sqlite:///{tmp_path / 'consortium.sqlite3'}"
+    command.upgrade(alembic_config(url), "head")
+    engine = create_engine(url)
+    row = (
+        "INSERT INTO session_attendees (id, created_at, updated_at, consortium_id,"
+        " mentor_organisation_id, mentee_organisation_id, session_id, person_id, role,"
+        " starts_at, ends_at, live) VALUES (:id, '2027-01-01 00:00:00.000000',"
+        " '2027-01-01 00:00:00.000000', 'c', 'o', 'o', :session, :person, 'mentor',"
+        " :starts, :ends, :live)"
+    )
+
+    def attend(n: int, person: str, starts: str, ends: str, *, live: bool = True) -> None:
+        with engine.begin() as c:  # foreign keys are off: the rows, not their parents, are tested
+            c.execute(
+                text(row),
+                {
+                    "id": f"a{n}",
+                    "session": f"s{n}",
+                    "person": person,
+                    "starts": f"2027-03-01 {starts}:00.000000",
+                    "ends": f"2027-03-01 {ends}:00.000000",
+                    "live": live,
+                },
+            )
+
+    try:
+        attend(1, "mona", "10:00", "11:00")
+        with pytest.raises(IntegrityError, match="ex_session_attendees_overlap"):
+            attend(2, "mona", "10:30", "11:30")
+        attend(3, "mona", "11:00", "12:00")  # back to back
+        attend(4, "gail", "10:30", "11:30")  # another person
+        attend(5, "mona", "10:15", "10:45", live=False)  # a cancelled session holds no time
+        # Nor may a cancelled one be brought back over a live one.
+        with (
+            pytest.raises(IntegrityError, match="ex_session_attendees_overlap"),
+            engine.begin() as c,
+        ):
+            c.execute(text("UPDATE session_attendees SET live = 1 WHERE id = 'a5'"))
+    finally:
+        engine.dispose()
