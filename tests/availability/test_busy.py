@@ -232,7 +232,7 @@ def test_a_slow_drip_stops_at_the_deadline(server: FeedServer) -> None:
     began = time.monotonic()
     with pytest.raises(FeedError, match=r"longer than 1 s"):
         busy.fetch(server.url("/trickle"), replace(OPEN, timeout=1))
-    assert time.monotonic() - began < 3  # the limit and a margin, not the 9 s of the drip
+    assert time.monotonic() - began < 5  # the limit and a margin, not the 9 s of the drip
 
 
 def test_a_server_dripping_its_headers_is_held_to_the_deadline(server: FeedServer) -> None:
@@ -242,7 +242,7 @@ def test_a_server_dripping_its_headers_is_held_to_the_deadline(server: FeedServe
     # Cut off while reading the headers, or just after (what was read ended at the cut).
     with pytest.raises(FeedError, match=r"(within|longer than) 1 s"):
         busy.fetch(server.url("/slow-headers"), replace(OPEN, timeout=1))
-    assert time.monotonic() - began < 3
+    assert time.monotonic() - began < 5  # the limit and a margin, not the 30 s of the drip
 
 
 def test_compressed_feeds_are_read_and_limited_after_decompression(server: FeedServer) -> None:
