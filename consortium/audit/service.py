@@ -40,7 +40,7 @@ def record(
         organisation_id=organisation_id,
         other_organisation_id=other_organisation_id,
         actor=principal.key,
-        actor_name=(principal.name or principal.key)[:200],
+        actor_name=principal.display,
         reason=reason,
         data=_jsonable(data or {}),
     )

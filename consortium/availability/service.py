@@ -45,11 +45,6 @@ MAX_RANGE = timedelta(days=92)
 FETCH_JOB = "availability.fetch_busy"
 
 
-def _by() -> str:
-    principal = tenancy.current()
-    return (principal.name or principal.key)[:200]
-
-
 # --- who may do what -------------------------------------------------------------------------
 
 
@@ -151,7 +146,7 @@ def add_rule(
         duration_minutes=spec.duration_minutes,
         rrule=spec.rrule,
         timezone=spec.timezone,
-        created_by=_by(),
+        created_by=tenancy.current().display,
     )
     db.session.add(rule)
     db.session.flush()
@@ -226,7 +221,7 @@ def add_exception(
         ends_on=ends_on,
         timezone=timezone,
         reason=reason,
-        created_by=_by(),
+        created_by=tenancy.current().display,
     )
     db.session.add(exception)
     db.session.flush()
@@ -276,13 +271,14 @@ def set_feed(*, profile_id: uuid.UUID, url: str) -> BusyFeed:
             id=uuid.uuid4(),
             organisation_id=profile.organisation_id,
             profile_id=profile.id,
-            created_by=_by(),
+            created_by=tenancy.current().display,
         )
         db.session.add(feed)
     feed.url_encrypted = security.encrypt(url.strip())
     feed.url_host = host[:255]
     feed.status, feed.error, feed.failures = "pending", None, 0
-    feed.fetched_at, feed.next_fetch_at = None, utcnow()
+    # Fetched now by the job queued below; not due for the sweep too (as queue_due_feeds does).
+    feed.fetched_at, feed.next_fetch_at = None, utcnow() + REFRESH_AFTER
     db.session.flush()
     audit.record(
         action="availability.feed_set",
@@ -338,25 +334,36 @@ def refresh_feed(*, feed_id: uuid.UUID) -> dict[str, Any]:
     """Fetch a feed and replace its busy blocks (next 92 days) wholesale; record how it went.
 
     Runs as the feed's organisation. A failed fetch keeps the blocks of the last good one and
-    backs off (15 minutes, doubling, at most a day); it is recorded, not raised.
+    backs off (15 minutes, doubling, at most a day); it is recorded, not raised. The result is
+    written under the feed's row lock, and only if the feed still has the address fetched: two
+    fetches at once (a new address, the sweep) never leave both their blocks, and one of an
+    address since replaced or removed changes nothing (the new address has its own fetch).
     """
     feed = db.session.scalar(select(BusyFeed).where(BusyFeed.id == feed_id))
     if feed is None:
         return {"feed_id": str(feed_id), "skipped": "the feed no longer exists"}
+    fetched_url = feed.url_encrypted
     now = utcnow()
     # All-day events and floating times are the mentor's local time: their rules' zone.
     rules = _rule_specs([feed.profile_id]).get(feed.profile_id, [])  # the feed's own tenant
     timezone = rules[0].timezone if rules else DEFAULT_TIMEZONE
+    failure: busy.FeedError | None = None
+    periods: list[tuple[datetime, datetime]] = []
     try:
-        body = busy.fetch(security.decrypt(feed.url_encrypted), _limits())
-        periods = busy.busy_periods(
-            body,
-            start=now,
-            end=now + busy.HORIZON,
-            timezone=timezone,
-        )
+        body = busy.fetch(security.decrypt(fetched_url), _limits())
+        periods = busy.busy_periods(body, start=now, end=now + busy.HORIZON, timezone=timezone)
     except busy.FeedError as exc:
-        feed.status, feed.error, feed.failures = "failed", str(exc)[:2000], feed.failures + 1
+        failure = exc
+    feed = db.session.scalar(
+        select(BusyFeed)
+        .where(BusyFeed.id == feed_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    if feed is None or feed.url_encrypted != fetched_url:
+        return {"feed_id": str(feed_id), "skipped": "the feed was replaced or removed meanwhile"}
+    if failure is not None:
+        feed.status, feed.error, feed.failures = "failed", str(failure)[:2000], feed.failures + 1
         backoff = timedelta(minutes=15) * 2 ** min(feed.failures - 1, 10)
         feed.next_fetch_at = now + min(backoff, MAX_BACKOFF)
         db.session.flush()

@@ -64,8 +64,8 @@ def due_reminders(*, now: datetime | None = None) -> list[uuid.UUID]:
     and within the lead, and not reminded within the lead before their current start."""
     _require_platform()
     now, lead = now or utcnow(), _lead()
-    rows = db.session.execute(
-        select(MentoringSession.id, MentoringSession.starts_at, MentoringSession.reminded_at)
+    starting = db.session.scalars(
+        select(MentoringSession)
         .where(
             MentoringSession.status == "scheduled",
             MentoringSession.starts_at > now,
@@ -73,11 +73,8 @@ def due_reminders(*, now: datetime | None = None) -> list[uuid.UUID]:
         )
         .order_by(MentoringSession.starts_at, MentoringSession.id)
     ).all()
-    return [
-        session_id
-        for session_id, starts_at, reminded_at in rows
-        if reminded_at is None or reminded_at < starts_at - lead
-    ]
+    # The same test as remind() makes again once it holds the rows.
+    return [s.id for s in starting if _reminder_due(s, now, lead)]
 
 
 def remind(*, session_ids: Sequence[uuid.UUID], now: datetime | None = None) -> int:

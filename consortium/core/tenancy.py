@@ -54,6 +54,12 @@ class Principal:
         return f"{self.kind}:{self.id}" if self.id else self.kind
 
     @property
+    def display(self) -> str:
+        """Who did something, as people read it in a record's *_by column (at most 200
+        characters): the person's or client's name, else the key."""
+        return (self.name or self.key)[:200]
+
+    @property
     def is_platform_admin(self) -> bool:
         return "platform:admin" in self.scopes
 

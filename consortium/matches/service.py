@@ -371,11 +371,6 @@ def _transition(match: Match, action: str) -> transitions.Transition:
     return found
 
 
-def _by() -> str:
-    principal = tenancy.current()
-    return (principal.name or principal.key)[:200]
-
-
 # --- the workflow ----------------------------------------------------------------------------
 
 
@@ -398,7 +393,7 @@ def approve(*, match: Match) -> Match:
             + " and ".join(_key_holder(p, k) for k in waiting)
             + "."
         )
-    now, by = utcnow(), _by()
+    now, by = utcnow(), tenancy.current().display
     for key in held:
         given[key] = True
         before = match.status
@@ -535,7 +530,7 @@ def close(*, match: Match, reason: str) -> Match:
 
 def _end(match: Match, status: str, reason: str) -> None:
     match.status = status
-    match.ended_by, match.ended_at, match.ended_reason = _by(), utcnow(), reason
+    match.ended_by, match.ended_at, match.ended_reason = tenancy.current().display, utcnow(), reason
 
 
 def _audit(
@@ -623,7 +618,7 @@ def propose(
         origin="manual",
         score=None,
         score_parts={},
-        reasons=[f"Proposed by hand by {_by()}."],
+        reasons=[f"Proposed by hand by {tenancy.current().display}."],
         proposed_by=principal.key,
         overridden=overridden,
         override_reason=override_reason if overridden else None,

@@ -1,7 +1,7 @@
 """The engine: candidates → scores → solve → proposals with reasons, and the unmatched.
 
 A pure function of a Problem (no database), so tests and the benchmark drive it directly and
-the job (run.py) only adds loading and writing around it.
+the job (jobs.py) only adds loading and writing around it.
 """
 
 from __future__ import annotations

@@ -18,6 +18,7 @@ from consortium.core.db import insert_rows, utcnow
 from consortium.core.jobs import job
 from consortium.extensions import db
 from consortium.matches.models import Match
+from consortium.matches.service import TWO_KEY
 from consortium.matching import engine
 from consortium.matching.engine import Outcome, Timer
 from consortium.matching.load import load
@@ -143,7 +144,7 @@ def _notify(run: MatchingRun, programme: Programme, proposed: int, lending: set[
             ),
             organisation_id=coordinator.organisation_id,
         )
-    if consortium.approval_policy != "coordinator_and_home_org":
+    if consortium.approval_policy != TWO_KEY:
         return
     for organisation_id in sorted(lending):
         for admin in roles.admins_of(organisation_id=organisation_id):

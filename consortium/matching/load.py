@@ -344,9 +344,15 @@ def _visibility(profiles: list[MentorProfile], codes: _Codes) -> np.ndarray:
         p.id for p in profiles if p.released_at is not None and p.sharing_scope == "organisations"
     }
     if named:
+        # Read across tenants: the shares of released profiles shared by name only (a share
+        # left from an earlier scope is not read).
         shares = db.session.execute(
-            select(MentorProfileShare.profile_id, MentorProfileShare.organisation_id).where(
-                MentorProfileShare.owner_organisation_id.in_({p.organisation_id for p in profiles})
+            select(MentorProfileShare.profile_id, MentorProfileShare.organisation_id)
+            .join(MentorProfile, MentorProfile.id == MentorProfileShare.profile_id)
+            .where(
+                MentorProfileShare.owner_organisation_id.in_({p.organisation_id for p in profiles}),
+                MentorProfile.released_at.is_not(None),
+                MentorProfile.sharing_scope == "organisations",
             )
         )
         for profile_id, organisation_id in shares:

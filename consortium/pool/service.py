@@ -378,7 +378,7 @@ def release(*, profile: MentorProfile) -> MentorProfile:
         )
     if profile.released_at is None:
         profile.released_at = utcnow()
-        profile.released_by = principal.name or principal.key
+        profile.released_by = principal.display
         db.session.flush()
     return profile
 
@@ -398,7 +398,7 @@ def decide_vetting(
         )
     if status == "approved" and (expires_on is None or expires_on <= today()):
         raise Invalid("Approval needs an expiry date in the future.", field="expires_on")
-    decided_by = principal.name or principal.key
+    decided_by = principal.display
     # A coordinator from another organisation writes on the mentor's organisation's behalf.
     with tenancy.acting_for(profile.organisation_id, name=f"vetting by {decided_by}"):
         profile.vetting_status = status

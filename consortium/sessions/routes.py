@@ -15,6 +15,7 @@ from flask.views import MethodView
 from sqlalchemy import Select
 
 from consortium.core.api import Blueprint
+from consortium.matches.models import Match
 from consortium.sessions import service
 from consortium.sessions.models import MentoringSession, SessionAction, SessionNote
 from consortium.sessions.schemas import (
@@ -109,7 +110,9 @@ class SessionItem(MethodView):
         return service.present_one(changed)
 
 
-def _for_change(match_id: uuid.UUID, session_id: uuid.UUID, doing: str) -> Any:
+def _for_change(
+    match_id: uuid.UUID, session_id: uuid.UUID, doing: str
+) -> tuple[Match, MentoringSession]:
     """404 → 403 → If-Match (428/412): the pairing and its session, locked for the change."""
     match = service.get_match(match_id=match_id)
     session = service.get_session(match=match, session_id=session_id, for_update=True)

@@ -56,11 +56,6 @@ def now() -> datetime:
     return utcnow()
 
 
-def _by() -> str:
-    principal = tenancy.current()
-    return (principal.name or principal.key)[:200]
-
-
 def _when(moment: datetime) -> str:
     return moment.isoformat(timespec="minutes")
 
@@ -139,14 +134,10 @@ def get_session(
 
 def present(sessions: Iterable[MentoringSession]) -> list[dict[str, Any]]:
     """Each session as the API shows it."""
-    return [_present(s) for s in sessions]
+    return [present_one(s) for s in sessions]
 
 
-def present_one(session: MentoringSession) -> dict[str, Any]:
-    return _present(session)
-
-
-def _present(s: MentoringSession) -> dict[str, Any]:
+def present_one(s: MentoringSession) -> dict[str, Any]:
     return {
         "id": s.id,
         "match_id": s.match_id,
@@ -318,7 +309,7 @@ def book(
         mode=mode,
         location=location,
         sequence=0,
-        booked_by=_by(),
+        booked_by=tenancy.current().display,
     )
     attendees = [
         _attendee(session, person_id=mentor_person_id, role=MENTOR),
@@ -441,7 +432,8 @@ def cancel_upcoming(*, match: Match, reason: str) -> int:
 def _call_off(session: MentoringSession, *, reason: str, late: bool) -> None:
     """Cancel: both people's time is free again, and their calendars are told."""
     session.status = "cancelled"
-    session.cancelled_at, session.cancelled_by, session.cancel_reason = now(), _by(), reason
+    session.cancelled_at, session.cancel_reason = now(), reason
+    session.cancelled_by = tenancy.current().display
     session.late_cancellation = late
     session.sequence += 1
     for attendee in _attendees(session):
@@ -462,7 +454,8 @@ def _require_started(session: MentoringSession, doing: str) -> None:
 def mark_held(*, match: Match, session: MentoringSession) -> MentoringSession:
     """Record that the session took place; returns it."""
     _require_started(session, "can be marked held")
-    session.status, session.attendance_marked_by = "held", _by()
+    session.status = "held"
+    session.attendance_marked_by = tenancy.current().display
     db.session.flush()
     _audit(session, "session.held")
     # Held sessions in the last 90 days count towards the mentor's fatigue.
@@ -473,7 +466,8 @@ def mark_held(*, match: Match, session: MentoringSession) -> MentoringSession:
 def mark_no_show(*, match: Match, session: MentoringSession, absent: str) -> MentoringSession:
     """Record that the mentor or the mentee did not come; returns the session."""
     _require_started(session, "can be marked a no-show")
-    session.status, session.absent, session.attendance_marked_by = "no_show", absent, _by()
+    session.status, session.absent = "no_show", absent
+    session.attendance_marked_by = tenancy.current().display
     db.session.flush()
     _audit(session, "session.no_show", absent=absent)
     return session
@@ -682,7 +676,7 @@ def add_action(
         description=description.strip(),
         owner_person_id=owner_person_id,
         due_on=due_on,
-        created_by=_by(),
+        created_by=tenancy.current().display,
         **_pair_columns(session),
     )
     db.session.add(action)
@@ -780,7 +774,7 @@ def review_goals(
             )
         )
     }
-    by = _by()
+    by = tenancy.current().display
     for review in reviews:
         row = existing.get(review["goal_id"])
         if row is None:

@@ -702,6 +702,12 @@ def upgrade() -> None:
         # The owner is filtered too (FORCE ROW LEVEL SECURITY): see every tenant's rows for the
         # backfills below, in this transaction only.
         op.execute("SELECT set_config('app.all_tenants', 'on', true)")
+    # Pairings proposed before 062c6fbcb38e kept their mentor's person only through the
+    # profile; the visibility rule reads the column, so give it to them.
+    op.execute(
+        "UPDATE matches SET mentor_person_id = (SELECT p.person_id FROM mentor_profiles p"
+        " WHERE p.id = matches.mentor_profile_id) WHERE mentor_person_id IS NULL"
+    )
     # Sessions booked before this revision take their people from their pairing.
     op.execute(
         "UPDATE mentoring_sessions SET"

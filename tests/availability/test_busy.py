@@ -427,6 +427,36 @@ def test_a_failing_feed_records_why_and_backs_off_then_recovers(
     assert feed["next_fetch_at"] == (NOW + timedelta(minutes=16, hours=1)).isoformat()
 
 
+def test_a_fetch_of_an_address_replaced_meanwhile_changes_nothing(
+    world: MatchWorld, fetching: FeedServer, owner_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from consortium.availability import jobs, service
+
+    fetching.routes["/a.ics"] = Route(body=FEED)
+    response = world.mentor.browser.put(
+        feed_url(world.profile_id), json={"url": fetching.url("/a.ics")}
+    )
+    assert response.status_code == 200, response.get_json()
+    before = world.mentor.get(feed_url(world.profile_id)).get_json()
+    assert (before["status"], before["block_count"]) == ("ok", 4)
+    fetch = busy.fetch
+
+    def fetch_while_the_address_is_replaced(address: str, limits: Limits) -> bytes:
+        body = fetch(address, limits)
+        with owner_engine.begin() as c:  # another request sets a new address (and its fetch)
+            c.execute(text("UPDATE busy_feeds SET url_encrypted = 'another address'"))
+        return body
+
+    monkeypatch.setattr(busy, "fetch", fetch_while_the_address_is_replaced)
+    monkeypatch.setattr(service, "utcnow", lambda: NOW + timedelta(hours=2))
+    with world.app.app_context():
+        assert jobs.queue_due_feeds_now() == 1  # the fetch runs inline after the commit
+    after = world.mentor.get(feed_url(world.profile_id)).get_json()
+    assert after["fetched_at"] == before["fetched_at"]  # the stale result was not written
+    with owner_engine.connect() as c:
+        assert c.execute(text("SELECT count(*) FROM busy_blocks")).scalar_one() == 4
+
+
 def test_an_unreadable_feed_is_recorded_as_failed(world: MatchWorld, fetching: FeedServer) -> None:
     fetching.routes["/overflow.ics"] = Route(
         body=_calendar(

@@ -424,10 +424,11 @@ def _end_live_pairings(w: World, programme_id: str) -> None:
             assert ended.status_code == 200, ended.get_json()
 
 
-def _gamma_mentor(w: World) -> dict[str, Any]:
-    """A new released, vetted mentor of gamma-fire (a pair declined or rejected by an earlier
-    cell is never proposed again, so each proposal gets its own mentor)."""
-    mentor = new_person(w.gamma, "mentor")
+def _gamma_mentor(w: World, person: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A released, vetted profile of a gamma-fire mentor: `person`, or someone new (a pair
+    declined or rejected by an earlier cell is never proposed again, so each proposal gets its
+    own mentor)."""
+    mentor = person or new_person(w.gamma, "mentor")
     response = w.gamma.api.post(
         "/api/v1/mentor-profiles",
         json={
@@ -896,25 +897,8 @@ def _sessions_world(w: World, idp: LocalIdp) -> None:
     w.gus, gus = sign_in_as(
         w.app, w.platform, idp, w.gamma.organisation, "gus.mentor@gamma-fire.example.org"
     )
-    response = w.gamma.api.post(
-        "/api/v1/mentor-profiles",
-        json={
-            "person_id": gus["id"],
-            "modalities": ["mentoring"],
-            "capacity": 10,
-            "sharing": {"scope": "consortium"},
-        },
-    )
-    assert response.status_code == 201, response.get_json()
-    profile_url = f"/api/v1/mentor-profiles/{response.get_json()['id']}"
-    assert w.platform.post(f"{profile_url}/release").status_code == 200
-    response = w.platform.post(
-        f"{profile_url}/vetting",
-        json={"status": "approved", "expires_on": "2099-12-31", "note": None},
-    )
-    assert response.status_code == 200, response.get_json()
-    w.gus_profile = response.get_json()
-    response = w.gus.post(f"{profile_url}/availability", json=RULE)
+    w.gus_profile = _gamma_mentor(w, gus)
+    response = w.gus.post(f"/api/v1/mentor-profiles/{w.gus_profile['id']}/availability", json=RULE)
     assert response.status_code == 201, response.get_json()
     match = _active_pair(w)
     session = _book(w)

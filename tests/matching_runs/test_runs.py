@@ -292,3 +292,34 @@ def test_a_stable_mode_programme_is_matched_by_deferred_acceptance(world: Matchi
         str(m["mentee_id"]): str(m["mentor_profile_id"]) for m in world.proposals(programme)
     }
     assert by_mentee[ann["id"]] == first
+
+
+def test_a_profile_shared_by_name_is_proposed_only_to_those_organisations(
+    world: MatchingWorld,
+) -> None:
+    """Sharing with named organisations counts once the employer released it: Bea (beta) is
+    shared with gamma; Ali (alpha) lists gamma too but was never released."""
+    from consortium.pool.models import MentorProfileShare
+
+    programme = world.programme()
+    bea = world.mentor(world.beta, "Bea", sharing_scope="organisations", capacity=1)
+    ali = world.mentor(world.alpha, "Ali", sharing_scope="organisations", released_at=None)
+    with world.app.app_context(), tenancy.all_tenants():
+        for profile, owner in ((bea, world.beta), (ali, world.alpha)):
+            db.session.add(
+                MentorProfileShare(
+                    profile_id=uuid.UUID(profile),
+                    owner_organisation_id=uuid.UUID(owner.id),
+                    organisation_id=uuid.UUID(world.gamma.id),
+                )
+            )
+        db.session.commit()
+    _, gita = world.apply(world.gamma, "Gita", programme)
+    _, gil = world.apply(world.gamma, "Gil", programme)
+    world.apply(world.alpha, "Abe", programme)  # Bea is not shared with alpha
+
+    run = get_run(world.coordinator, programme, start_run(world.coordinator, programme))
+    assert (run["counts"]["proposed"], run["counts"]["unmatched"]) == (1, 2)
+    [proposal] = world.proposals(programme)
+    assert str(proposal["mentor_profile_id"]) == bea
+    assert str(proposal["mentee_id"]) in (gita["id"], gil["id"])

@@ -195,8 +195,9 @@ def database_owned_by_a_plain_role(worker_id: str) -> Iterator[str]:
 def test_sessions_booked_before_the_sessions_revision_keep_their_time(
     database_owned_by_a_plain_role: str,
 ) -> None:
-    """77406371148a gives existing sessions their two people and attendee rows, under forced
-    row-level security, so the overlap rule, slots and calendar feeds see them."""
+    """77406371148a gives existing pairings their mentor's person, and existing sessions their
+    two people and attendee rows, under forced row-level security, so visibility, the overlap
+    rule, slots and calendar feeds see them."""
     from consortium import create_app
     from consortium.core import tenancy
     from consortium.extensions import db
@@ -247,7 +248,7 @@ def test_sessions_booked_before_the_sessions_revision_keep_their_time(
             programme_id=programme.id,
             mentor_profile_id=profile.id,
             mentee_id=mentee.id,
-            mentor_person_id=mentor.id,
+            mentor_person_id=None,  # as pairings proposed before 062c6fbcb38e were
             status="active",
         )
         db.session.add(match)
@@ -279,11 +280,13 @@ def test_sessions_booked_before_the_sessions_revision_keep_their_time(
             sessions = c.execute(
                 text("SELECT id, status, mentee_id, mentor_person_id FROM mentoring_sessions")
             ).all()
+            pairing_mentor = c.execute(text("SELECT mentor_person_id FROM matches")).scalar_one()
             attendees = c.execute(
                 text("SELECT session_id, person_id, role, live FROM session_attendees")
             ).all()
     finally:
         owner.dispose()
+    assert pairing_mentor == mentor.id
     assert {(s.mentee_id, s.mentor_person_id) for s in sessions} == {(mentee.id, mentor.id)}
     live = {s.id: s.status != "cancelled" for s in sessions}
     assert sorted((a.session_id, people[a.person_id], a.role, a.live) for a in attendees) == sorted(

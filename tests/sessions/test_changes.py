@@ -96,6 +96,19 @@ def test_rescheduling_is_checked_as_a_booking_is(sw: SessionWorld) -> None:
     assert patch(sw.mentee, session, slot(3, 11)).get_json()["sequence"] == 1
 
 
+def test_a_session_moves_over_its_own_old_time(sw: SessionWorld, owner_engine: Engine) -> None:
+    """Only other sessions block a time: moving by half an hour overlaps nothing but itself."""
+    session = sw.booked(**virtual(3, 10))
+    response = patch(sw.mentee, session, slot(3, 10, 30))
+    assert response.status_code == 200, response.get_json()
+    rows = attendee_rows(owner_engine, session["id"])
+    assert {r["starts_at"].timestamp() for r in rows} == {at(3, 10, 30).timestamp()}
+    assert [r["live"] for r in rows] == [True, True]
+    # 10:00-11:00 overlaps its new time; 09:30-10:30 now ends as it begins.
+    assert_problem(sw.book(**virtual(3, 10)), 409)
+    assert sw.book(**virtual(3, 9, 30)).status_code == 201
+
+
 def test_only_the_two_people_reschedule_and_only_before_it_starts(sw: SessionWorld) -> None:
     session = sw.booked(**virtual(3, 10))
     world = sw.world
