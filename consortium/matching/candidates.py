@@ -138,7 +138,10 @@ def candidates(problem: Problem) -> Candidates:
     organisation = problem.mentees.organisation
     by_organisation = np.argsort(organisation, kind="stable")  # rows ascending within each
     codes, starts = np.unique(organisation[by_organisation], return_index=True)
-    for code, start, stop in zip(codes, starts, [*starts[1:], n], strict=True):
+    # Each organisation's rows are by_organisation[bounds[k]:bounds[k + 1]]; with no mentees
+    # there are no codes and no groups (a bound per code, plus the end).
+    bounds = np.append(starts, n)
+    for code, start, stop in zip(codes, bounds[:-1], bounds[1:], strict=True):
         group = by_organisation[start:stop]
         cols = np.flatnonzero(problem.visible[code])
         for chunk in blocks(len(group), len(cols)):

@@ -481,3 +481,21 @@ def test_stable_mode_leaves_no_blocking_pair(seed: int) -> None:
     assert found == []
     taken = np.bincount(graph.columns[outcome.chosen], minlength=problem.mentors.count)
     assert np.all(taken <= problem.mentors.capacity_left)
+
+
+@pytest.mark.parametrize("mode", ["optimal", "stable"])
+@pytest.mark.parametrize(
+    ("mentees", "mentors"),
+    [(0, 0), (0, 3), (2, 0)],
+    ids=["nobody", "no-applicants", "no-mentors"],
+)
+def test_an_empty_side_gives_an_empty_outcome(mode: str, mentees: int, mentors: int) -> None:
+    # No applicants yet, or no mentor shared: a run on such a consortium crashed the worker.
+    problem = build(
+        [{"org": 0}] * mentees, [{"org": 1}] * mentors, rules=make_rules(mode=mode)
+    )
+    outcome = engine.run(problem)
+    assert outcome.proposals == []
+    assert [u.row for u in outcome.unmatched] == list(range(mentees))
+    assert all(u.reason for u in outcome.unmatched)
+    assert outcome.counts(problem)["candidate_pairs"] == 0
