@@ -65,7 +65,7 @@ def zone(name: str) -> ZoneInfo:
     """The IANA time zone `name`; Invalid(field="timezone") if there is none by that name."""
     try:
         return _zone(name)
-    except (ZoneInfoNotFoundError, ValueError, TypeError):
+    except (ZoneInfoNotFoundError, ValueError, TypeError, OSError):  # OSError: a name too long
         raise Invalid(
             f"Unknown time zone {name!r}: use an IANA name such as Europe/London.", field="timezone"
         ) from None

@@ -20,11 +20,13 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
 from flask import current_app
 from sqlalchemy import delete, select
 
 from consortium.audit import service as audit
-from consortium.availability import busy
+from consortium.availability import busy, week
 from consortium.availability import slots as engine
 from consortium.availability.models import (
     AvailabilityException,
@@ -580,6 +582,64 @@ def profile_slots(
         end=end,
         duration=timedelta(minutes=duration_minutes),
     )[profile.id]
+
+
+@dataclass(frozen=True)
+class FreeWeek:
+    """A typical week's free hours of some profiles per cell of the week grid (week.py)."""
+
+    # time zone → profiles x cells (hours), profiles in the order asked, cells read in that zone
+    hours: dict[str, npt.NDArray[np.float64]]
+    # per profile: whether it has any availability rule (without one its hours are unknown,
+    # not none: the mentor has published nothing yet)
+    published: npt.NDArray[np.bool_]
+
+
+def weekly_free_hours(
+    profiles: dict[uuid.UUID, uuid.UUID],
+    *,
+    timezones: Iterable[str],
+    weeks: int = week.DEFAULT_WEEKS,
+    now: datetime | None = None,
+) -> FreeWeek:
+    """Each profile's (id → mentor's person id) free hours in a typical week per cell, read in
+    each of `timezones`: its rules less days off, busy blocks and booked sessions, over the
+    `weeks` whole weeks from tomorrow in that zone, averaged.
+
+    For many profiles at once (a matching run's pool): one read of every profile's rows, each
+    profile's free time worked out once, then every zone's cells for all of them in one go.
+    The caller has decided it may see these profiles."""
+    now = now or utcnow()
+    first_days = {
+        name: now.astimezone(zone(name)).date() + timedelta(days=1)
+        for name in dict.fromkeys(timezones)
+    }
+    if not first_days or not profiles:
+        return FreeWeek(
+            hours={name: np.zeros((len(profiles), week.CELLS)) for name in first_days},
+            published=np.zeros(len(profiles), dtype=bool),
+        )
+    ranges = [week.horizon(name, first, weeks) for name, first in first_days.items()]
+    start, end = min(r[0] for r in ranges), max(r[1] for r in ranges)
+    inputs = _time_inputs(profiles, start, end)
+    free = [
+        engine.free_time(
+            rules=inputs.rules.get(profile_id, []),
+            days_off=inputs.days_off.get(profile_id, []),
+            busy=inputs.busy.get(profile_id, []),
+            booked=inputs.booked.get(profile_id, []),
+            start=start,
+            end=end,
+        )
+        for profile_id in profiles
+    ]
+    return FreeWeek(
+        hours={
+            name: week.weekly_hours(free, timezone=name, first_day=first, weeks=weeks)
+            for name, first in first_days.items()
+        },
+        published=np.fromiter((p in inputs.rules for p in profiles), dtype=bool),
+    )
 
 
 @dataclass(frozen=True)

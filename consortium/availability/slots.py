@@ -156,12 +156,25 @@ def free_slots(
     limit: int | None = None,
 ) -> list[Slot]:
     """The slots of `duration` free in [start, end) (aware datetimes), earliest first."""
-    blocked = [*days_off_intervals(days_off), *busy, *booked]
     # A window open at `start` is cut from its own start, so slots keep one grid whatever the
     # range asked for; windows last at most a day.
     low = start - LOOKBEHIND
-    free = free_windows(windows_of(rules, low, end), blocked, low, end)
+    free = free_time(rules=rules, days_off=days_off, busy=busy, booked=booked, start=low, end=end)
     return cut(free, duration, limit, not_before=start)
+
+
+def free_time(
+    *,
+    rules: Iterable[RuleSpec],
+    days_off: Iterable[DaysOff] = (),
+    busy: Iterable[Interval] = (),
+    booked: Iterable[Interval] = (),
+    start: datetime,
+    end: datetime,
+) -> list[Window]:
+    """The free windows in [start, end): sorted, disjoint, clipped to the range."""
+    blocked = [*days_off_intervals(days_off), *busy, *booked]
+    return free_windows(windows_of(rules, start, end), blocked, start, end)
 
 
 def fits(

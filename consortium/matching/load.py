@@ -15,9 +15,13 @@ from typing import Any
 import numpy as np
 from sqlalchemy import exists, func, or_, select
 
+from consortium.availability import service as availability
+from consortium.availability.recurrence import DEFAULT_TIMEZONE, zone
+from consortium.availability.week import CELLS, DAYS, PART_NAMES, cell
 from consortium.consortia.models import Consortium, ConsortiumMembership
 from consortium.core import tenancy
 from consortium.core.db import utcnow
+from consortium.core.errors import Invalid
 from consortium.extensions import db
 from consortium.matches.models import LOAD_STATUSES, REFUSED_STATUSES, Match
 from consortium.matching.problem import Mentees, Mentors, Problem, Rules, pairs
@@ -125,6 +129,8 @@ def load(
         codes = _Codes(organisations, people)
         mentees = _mentees(programme, applications, people, codes)
         mentors = _mentors(programme, profiles, people, codes, today)
+        mentees.preferred_cells, mentees.zone, mentees.zones = _free_times(applications)
+        mentors.free_hours, mentors.published = _free_hours(profiles, mentees.zones)
         problem = Problem(
             rules=rules_of(programme),
             mentees=mentees,
@@ -328,6 +334,39 @@ def _mentors(
         documents=[_mentor_document(p) for p in profiles],
         topics=[list(p.topics or []) for p in profiles],
     )
+
+
+def _free_times(applications: list[Application]) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """When each mentee said they are free (n x cells of the week grid), their time zone's code,
+    and the zones (Europe/London first; only zones of mentees who stated times)."""
+    cells = np.zeros((len(applications), CELLS), dtype=bool)
+    zone_codes = np.zeros(len(applications), dtype=np.int64)
+    zones = {DEFAULT_TIMEZONE: 0}
+    for i, application in enumerate(applications):
+        preferences = application.preferences or {}
+        for day, parts in (preferences.get("free_times") or {}).items():
+            for part in parts or []:
+                if day in DAYS and part in PART_NAMES:
+                    cells[i, cell(day, part)] = True
+        timezone = preferences.get("timezone") or DEFAULT_TIMEZONE
+        if cells[i].any() and _known_zone(timezone):
+            zone_codes[i] = zones.setdefault(timezone, len(zones))
+    return cells, zone_codes, list(zones)
+
+
+def _known_zone(name: str) -> bool:
+    try:
+        zone(name)
+    except Invalid:
+        return False
+    return True
+
+
+def _free_hours(profiles: list[MentorProfile], zones: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Each mentor's typical week of free hours (zones x m x cells: each zone's cells), and
+    whether they published any availability, from the availability domain in one go."""
+    week = availability.weekly_free_hours({p.id: p.person_id for p in profiles}, timezones=zones)
+    return np.stack([week.hours[z] for z in zones]), week.published
 
 
 def _visibility(profiles: list[MentorProfile], codes: _Codes) -> np.ndarray:

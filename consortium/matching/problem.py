@@ -15,6 +15,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
+from consortium.availability.recurrence import DEFAULT_TIMEZONE
+from consortium.availability.week import CELLS
+
 Bools = npt.NDArray[np.bool_]
 Ints = npt.NDArray[np.int64]
 Floats = npt.NDArray[np.float64]
@@ -55,6 +58,17 @@ class Mentees:
     # (mentee, organisation code) pairs the mentee asked to avoid
     avoid: Bools  # n x organisations
     preferred_sectors: Bools  # n x sectors (all False: no preference)
+    # When each mentee said they are free: n x cells of the week grid (availability/week.py;
+    # all False: none stated), read in their time zone zones[zone[i]]. Left out (tests, the
+    # benchmark): nobody stated any time.
+    preferred_cells: Bools = field(default_factory=lambda: np.zeros((0, CELLS), dtype=bool))
+    zone: Ints = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    zones: list[str] = field(default_factory=lambda: [DEFAULT_TIMEZONE])
+
+    def __post_init__(self) -> None:
+        if len(self.preferred_cells) == 0 and self.count:
+            self.preferred_cells = np.zeros((self.count, CELLS), dtype=bool)
+            self.zone = np.zeros(self.count, dtype=np.int64)
 
     @property
     def count(self) -> int:
@@ -83,6 +97,17 @@ class Mentors:
     freshness: Floats
     documents: list[str]
     topics: list[list[str]]
+    # A typical week's free hours per cell of the week grid, read in each mentee time zone:
+    # free_hours[z, j] is mentor j's in Mentees.zones[z] (zones x m x cells). published[j]:
+    # the mentor has availability rules; without, their hours are unknown rather than none.
+    # Left out (tests, the benchmark): nobody published any.
+    free_hours: Floats = field(default_factory=lambda: np.zeros((1, 0, CELLS)))
+    published: Bools = field(default_factory=lambda: np.zeros(0, dtype=bool))
+
+    def __post_init__(self) -> None:
+        if self.free_hours.shape[1] == 0 and self.count:
+            self.free_hours = np.zeros((1, self.count, CELLS))
+            self.published = np.zeros(self.count, dtype=bool)
 
     @property
     def count(self) -> int:

@@ -9,10 +9,14 @@ from collections.abc import Mapping
 
 import numpy as np
 
+from consortium.availability.recurrence import DEFAULT_TIMEZONE
+from consortium.availability.week import cell_name
 from consortium.matching.candidates import STAGE_CODES, Candidates
 from consortium.matching.problem import Problem
+from consortium.matching.scoring import shared_hours
 
 TOP_REASONS = 3
+TOP_TIMES = 2  # shared times named in a reason, the most hours first
 
 
 def ordinal(n: int) -> str:
@@ -69,6 +73,9 @@ def pair_reasons(
                 f"(yours: {_name(problem.profession_names, mentees.profession[row])})",
             )
         )
+    times = _shared_times(problem, row, column)
+    if parts["availability"] > 0 and times:
+        said.append((parts["availability"], f"both free {times}"))
     if parts["load"] > 0:
         load, capacity = int(mentors.active_load[column]), int(mentors.capacity[column])
         said.append((parts["load"], f"has time for you: {load} of {capacity} places in use"))
@@ -85,6 +92,21 @@ def pair_reasons(
         )
     said.sort(key=lambda item: -item[0])
     return [text for _, text in said[:TOP_REASONS]], parts
+
+
+def _shared_times(problem: Problem, row: int, column: int) -> str:
+    """ "Tuesday mornings and Thursday afternoons": the cells the mentee stated where the mentor
+    is most free, in week order ("" when there are none, or either side said nothing)."""
+    mentees = problem.mentees
+    if not (mentees.preferred_cells[row].any() and problem.mentors.published[column]):
+        return ""
+    hours = shared_hours(problem, np.array([row]), np.array([column]))[0]
+    best = sorted(map(int, np.flatnonzero(hours > 0)), key=lambda k: (-hours[k], k))[:TOP_TIMES]
+    if not best:
+        return ""
+    names = [f"{day.capitalize()} {part}s" for day, part in map(cell_name, sorted(best))]
+    timezone = mentees.zones[int(mentees.zone[row])]
+    return _listing(names) + ("" if timezone == DEFAULT_TIMEZONE else f" ({timezone} time)")
 
 
 def unmatched_reason(problem: Problem, graph: Candidates, row: int, mode: str) -> str:

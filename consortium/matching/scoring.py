@@ -8,7 +8,13 @@ Terms (weights are a consortium setting; DEFAULT_WEIGHTS fills in the rest):
 - sector: the mentor works in a sector the mentee asked for, or (no sector asked for) in a
   different sector from the mentee's;
 - profession: a different profession from the mentee's;
-- availability: shared published availability (0 until availability is published: issue 6);
+- availability: how much the mentor is free when the mentee said they are: the mentor's free
+  hours in a typical week (their rules less days off, busy blocks and booked sessions over the
+  coming weeks, availability.service.weekly_free_hours) summed over the mentee's stated cells of
+  the week grid, read in the mentee's time zone; FULL_OVERLAP_HOURS or more a week is 1. When
+  either side has said nothing (no times stated, or no availability published) it is NEUTRAL:
+  unknown, neither a reason for nor against the pair, and not 0 for everyone. In person or
+  virtual is not scored: mentor profiles do not say which they offer;
 - load: the mentor's room (places free and recent sessions under the limit);
 - balance: evens out lending between the two organisations in this consortium.
 
@@ -41,6 +47,10 @@ TERMS = tuple(DEFAULT_WEIGHTS)
 CHUNK = 500_000  # candidate pairs per similarity chunk (bounds the sparse temporaries)
 # Scores become integer costs for the solver at this resolution.
 SCALE = 1_000_000
+# Hours a week free in the mentee's stated times that make full marks: the shortest part of
+# the day (an evening, 17:00-20:00), so one whole stated part free is enough.
+FULL_OVERLAP_HOURS = 3.0
+NEUTRAL = 0.5  # the availability term when either side has said nothing
 
 
 def weights_of(settings: Mapping[str, float] | None) -> dict[str, float]:
@@ -72,7 +82,7 @@ def score(problem: Problem, graph: Candidates) -> Scores:
             & (mentors.profession[columns] >= 0)
             & (mentees.profession[rows] != mentors.profession[columns])
         ).astype(np.float64),
-        "availability": np.zeros(len(rows)),
+        "availability": availability(problem, rows, columns),
         "load": mentors.freshness[columns],
         "balance": _balance(problem, rows, columns),
     }
@@ -102,6 +112,26 @@ def topic_similarity(problem: Problem, rows: np.ndarray, columns: np.ndarray) ->
         product = mentee_vectors[rows[start:stop]].multiply(mentor_vectors[columns[start:stop]])
         out[start:stop] = np.asarray(product.sum(axis=1)).ravel()
     return np.clip(out, 0.0, 1.0)
+
+
+def shared_hours(problem: Problem, rows: np.ndarray, columns: np.ndarray) -> Floats:
+    """Per pair and cell (k x cells): the mentor's free hours in the cells the mentee stated,
+    read in the mentee's time zone (0 elsewhere)."""
+    mentees = problem.mentees
+    free = problem.mentors.free_hours[mentees.zone[rows], columns]
+    return np.where(mentees.preferred_cells[rows], free, 0.0)
+
+
+def availability(problem: Problem, rows: np.ndarray, columns: np.ndarray) -> Floats:
+    """Shared free hours a week over FULL_OVERLAP_HOURS, at most 1; NEUTRAL when unknown."""
+    out = np.full(len(rows), NEUTRAL)
+    stated = np.asarray(problem.mentees.preferred_cells.any(axis=1))
+    known = np.flatnonzero(stated[rows] & problem.mentors.published[columns])
+    for start in range(0, len(known), CHUNK):  # bounds the k x cells temporaries
+        pick = known[start : start + CHUNK]
+        hours = shared_hours(problem, rows[pick], columns[pick]).sum(axis=1)
+        out[pick] = np.minimum(hours / FULL_OVERLAP_HOURS, 1.0)
+    return out
 
 
 def _shortlist(problem: Problem, rows: np.ndarray, columns: np.ndarray) -> Floats:

@@ -13,7 +13,10 @@ from typing import Any
 import marshmallow as ma
 from marshmallow import validate
 
+from consortium.availability.recurrence import DEFAULT_TIMEZONE, zone
+from consortium.availability.week import DAYS, PART_NAMES, PARTS
 from consortium.core.api import Schema
+from consortium.core.errors import Invalid
 from consortium.organisations.models import SECTORS
 from consortium.pool.models import LEVEL_RANKS
 from consortium.pool.topics import MAX_TOPIC_LENGTH, MAX_TOPICS
@@ -465,6 +468,45 @@ class GoalSchema(Schema):
     )
 
 
+def _known_zone(value: str) -> None:
+    try:
+        zone(value)
+    except Invalid as exc:
+        raise ma.ValidationError(exc.detail) from None
+
+
+PARTS_HELP = ", ".join(
+    f"{name} {start:02d}:00-{end:02d}:00" for name, (start, end) in PARTS.items()
+)
+
+
+def _day_field(day: str) -> ma.fields.List:
+    return ma.fields.List(
+        ma.fields.String(validate=validate.OneOf(PART_NAMES)),
+        load_default=list,
+        validate=_unique,
+        metadata={
+            "description": f"The parts of {day.title()} you are free for sessions.",
+            "example": ["morning"] if day == "tuesday" else [],
+        },
+    )
+
+
+class FreeTimesSchema(Schema):
+    """The week grid's days, each with the parts of the day the mentee is free."""
+
+    monday = _day_field("monday")
+    tuesday = _day_field("tuesday")
+    wednesday = _day_field("wednesday")
+    thursday = _day_field("thursday")
+    friday = _day_field("friday")
+    saturday = _day_field("saturday")
+    sunday = _day_field("sunday")
+
+
+assert tuple(FreeTimesSchema._declared_fields) == DAYS  # the grid's days, in its order
+
+
 class PreferencesSchema(Schema):
     sectors = ma.fields.List(
         ma.fields.String(validate=validate.OneOf(SECTORS)),
@@ -496,6 +538,39 @@ class PreferencesSchema(Schema):
         validate=validate.Length(max=200),
         metadata={"description": "Where you could meet in person.", "example": "Leeds"},
     )
+    free_times = ma.fields.Nested(
+        FreeTimesSchema,
+        load_default=dict,
+        metadata={
+            "description": "When in a usual week you are free for sessions: for each day, the "
+            f"parts of the day ({PARTS_HELP}, local time in `timezone`). Matching prefers "
+            "mentors free then; none stated: any time suits you.",
+            "example": {
+                "monday": [],
+                "tuesday": ["morning"],
+                "wednesday": [],
+                "thursday": ["afternoon", "evening"],
+                "friday": [],
+                "saturday": [],
+                "sunday": [],
+            },
+        },
+    )
+    timezone = ma.fields.String(
+        load_default=DEFAULT_TIMEZONE,
+        validate=[validate.Length(1, 64), _known_zone],
+        metadata={
+            "description": "The IANA time zone `free_times` are in (clock changes followed).",
+            "example": DEFAULT_TIMEZONE,
+        },
+    )
+
+    @ma.pre_load
+    def _empty_free_times(self, data: Any, **kwargs: Any) -> Any:
+        # Nested defaults apply only to a nested object that is there.
+        if isinstance(data, dict) and "free_times" not in data:
+            data = {**data, "free_times": {}}
+        return data
 
 
 class ApplicantSchema(Schema):

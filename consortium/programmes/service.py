@@ -14,6 +14,8 @@ from typing import Any
 
 from sqlalchemy import Select, or_, select
 
+from consortium.availability.recurrence import DEFAULT_TIMEZONE
+from consortium.availability.week import DAYS, PART_NAMES
 from consortium.consortia import service as consortia
 from consortium.core import tenancy
 from consortium.core.db import add_once, utcnow
@@ -248,6 +250,7 @@ def create_application(
     ranked = list(shortlist or [])
     _check_shortlist(shortlist=ranked, person_id=person.id)
     preferences = dict(preferences or {})
+    free_times = preferences.get("free_times") or {}
     application = Application(
         id=uuid.uuid4(),
         programme_id=programme.id,
@@ -263,6 +266,12 @@ def create_application(
             ],
             "mode": preferences.get("mode") or "either",
             "location": preferences.get("location"),
+            # every day of the week grid, its parts in the grid's order
+            "free_times": {
+                day: [part for part in PART_NAMES if part in free_times.get(day, ())]
+                for day in DAYS
+            },
+            "timezone": preferences.get("timezone") or DEFAULT_TIMEZONE,
         },
         shortlist=[str(profile_id) for profile_id in ranked],
         status="open",

@@ -253,3 +253,12 @@ def test_rrule_is_stored_normalised() -> None:
     rule = validate(RuleSpec(datetime(2027, 1, 4, 9, 0, 30), 60, " rrule:freq=weekly;byday=mo "))
     assert rule.rrule == "FREQ=WEEKLY;BYDAY=MO"
     assert rule.dtstart == datetime(2027, 1, 4, 9, 0)
+
+
+@pytest.mark.parametrize(
+    "name", ["Mars/Olympus", "", " Europe/London", "../etc/passwd", "x" * 10_000]
+)
+def test_a_name_that_is_no_time_zone_is_invalid_naming_the_timezone(name: str) -> None:
+    with pytest.raises(Invalid) as caught:
+        recurrence.zone(name)
+    assert caught.value.field == "timezone"

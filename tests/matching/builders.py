@@ -7,9 +7,11 @@ free, unknown sector and profession, no shortlist, no lending). A spec is plain 
 and `random_spec(seed, ...)` draws a varied instance from a fixed numpy seed.
 
 Mentee keys: id, person_id, person, org, sector, profession, seniority, ineligible, goals,
-topics, avoid (organisation codes), sectors (preferred sector codes).
+topics, avoid (organisation codes), sectors (preferred sector codes), times (the week grid's
+cells they are free, e.g. [cell("tuesday", "morning")]), zone (their time zone).
 Mentor keys: id, person_id, person, org, sector, profession, seniority, modalities, rank,
-vetted, active, capacity, load, fatigued, freshness, bio, topics.
+vetted, active, capacity, load, fatigued, freshness, bio, topics, free ({cell: free hours in a
+typical week}, the same in every mentee's zone; given: the mentor has published availability).
 Problem keys: rules, shared ({column: [organisations that see it]}; the mentor's own
 organisation always does, as in the loader), line / refused ([(row, column)]), shortlist
 ({row: [column, ...]} best first), lent ({(lender, borrower): pairings}), weights, organisations
@@ -25,6 +27,8 @@ from typing import Any
 
 import numpy as np
 
+from consortium.availability.recurrence import DEFAULT_TIMEZONE
+from consortium.availability.week import CELLS
 from consortium.matching.problem import Mentees, Mentors, Problem, Rules, pairs
 from consortium.matching.scoring import weights_of
 
@@ -94,6 +98,14 @@ def build(
     for i, e in enumerate(mentees):
         avoid[i, e.get("avoid", [])] = True
         preferred[i, e.get("sectors", [])] = True
+    zones = list(dict.fromkeys([DEFAULT_TIMEZONE, *(e["zone"] for e in mentees if "zone" in e)]))
+    preferred_cells = np.zeros((n, CELLS), dtype=bool)
+    for i, e in enumerate(mentees):
+        preferred_cells[i, e.get("times", [])] = True
+    free_hours = np.zeros((len(zones), m, CELLS))
+    for j, r in enumerate(mentors):
+        for at, hours in r.get("free", {}).items():
+            free_hours[:, j, at] = hours
     mentee_topics = [list(e.get("topics", [])) for e in mentees]
     mentor_topics = [list(r.get("topics", [])) for r in mentors]
     capacity = np.array(get(mentors, "capacity", 1), dtype=np.int64)
@@ -135,6 +147,11 @@ def build(
             topics=mentee_topics,
             avoid=avoid,
             preferred_sectors=preferred,
+            preferred_cells=preferred_cells,
+            zone=np.array(
+                [zones.index(e.get("zone", DEFAULT_TIMEZONE)) for e in mentees], dtype=np.int64
+            ),
+            zones=zones,
         ),
         mentors=Mentors(
             profile_ids=[
@@ -166,6 +183,8 @@ def build(
                 document(t, r.get("bio", "")) for r, t in zip(mentors, mentor_topics, strict=True)
             ],
             topics=mentor_topics,
+            free_hours=free_hours,
+            published=np.array(["free" in r for r in mentors], dtype=bool),
         ),
         visible=visible,
         line_management=pairs([i for i, _ in line], [j for _, j in line]),

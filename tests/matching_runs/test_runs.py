@@ -323,3 +323,57 @@ def test_a_profile_shared_by_name_is_proposed_only_to_those_organisations(
     [proposal] = world.proposals(programme)
     assert str(proposal["mentor_profile_id"]) == bea
     assert str(proposal["mentee_id"]) in (gita["id"], gil["id"])
+
+
+def _weekly_window(tenant: Any, profile_id: str, dtstart: str, day: str, minutes: int) -> None:
+    """A weekly availability rule in London, published by the mentor's organisation."""
+    response = tenant.api.post(
+        f"/api/v1/mentor-profiles/{profile_id}/availability",
+        json={"dtstart": dtstart, "duration_minutes": minutes, "rrule": f"FREQ=WEEKLY;BYDAY={day}"},
+    )
+    assert response.status_code == 201, response.get_json()
+
+
+@pytest.mark.parametrize(
+    ("timezone", "free", "busy", "said"),
+    [
+        # Tuesday 09:00-12:00 London, against Thursday afternoons
+        ("Europe/London", ("2026-01-06T09:00:00", "TU"), ("2026-01-08T13:00:00", "TH"), ""),
+        # A New York morning is a London afternoon: 14:00-17:00 London is 09:00-12:00 there,
+        # while 09:00-12:00 London is before dawn in New York.
+        (
+            "America/New_York",
+            ("2026-01-06T14:00:00", "TU"),
+            ("2026-01-06T09:00:00", "TU"),
+            " (America/New_York time)",
+        ),
+    ],
+    ids=["london", "new-york"],
+)
+def test_the_mentor_free_when_the_mentee_is_is_proposed_and_told_why(
+    world: MatchingWorld,
+    timezone: str,
+    free: tuple[str, str],
+    busy: tuple[str, str],
+    said: str,
+) -> None:
+    programme = world.programme()
+    # Two mentors alike in all but when they are free.
+    fits = world.mentor(world.beta, "Tess")
+    clashes = world.mentor(world.beta, "Theo")
+    _weekly_window(world.beta, fits, free[0], free[1], 180)
+    _weekly_window(world.beta, clashes, busy[0], busy[1], 180)
+    _, mentee = world.apply(
+        world.alpha,
+        "Ann",
+        programme,
+        preferences={"free_times": {"tuesday": ["morning"]}, "timezone": timezone},
+    )
+
+    run = get_run(world.coordinator, programme, start_run(world.coordinator, programme))
+    assert run["status"] == "succeeded" and run["counts"]["proposed"] == 1
+    (match,) = world.proposals(programme)
+    assert (str(match["mentee_id"]), str(match["mentor_profile_id"])) == (mentee["id"], fits)
+    assert f"both free Tuesday mornings{said}" in match["reasons"]
+    assert match["score_parts"]["availability"] > 0
+    assert match["score"] == pytest.approx(sum(match["score_parts"].values()), abs=1e-5)

@@ -29,6 +29,10 @@ from tests.programmes.support import (
 )
 
 SESSION_COOKIE = "consortium_session"
+NOT_FREE = {
+    day: []
+    for day in ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+}
 
 
 def withdraw(caller: Any, application: dict[str, Any]) -> Any:
@@ -55,7 +59,13 @@ def test_a_person_applies_to_an_open_programme(network: Network) -> None:
             {"statement": "Speak at board.", "success_measure": "Two papers presented."},
         ],
         topics=["Leadership Development", "leadership-development", " Quality  Improvement "],
-        preferences={"sectors": ["health"], "mode": "virtual", "location": "Leeds"},
+        preferences={
+            "sectors": ["health"],
+            "mode": "virtual",
+            "location": "Leeds",
+            "free_times": {"thursday": ["evening", "morning"], "tuesday": ["morning"]},
+            "timezone": "America/New_York",
+        },
     )
     response = browser.post(applications_url(programme), json=body)
     assert response.status_code == 201, response.get_json()
@@ -76,6 +86,9 @@ def test_a_person_applies_to_an_open_programme(network: Network) -> None:
         "avoid_organisation_ids": [],
         "mode": "virtual",
         "location": "Leeds",
+        # every day, each day's parts in the grid's order (morning, afternoon, evening)
+        "free_times": {**NOT_FREE, "tuesday": ["morning"], "thursday": ["morning", "evening"]},
+        "timezone": "America/New_York",
     }
     assert application["shortlist"] == []
     assert application["status"] == "open"
@@ -97,6 +110,8 @@ def test_preferences_default_to_either_mode(network: Network) -> None:
         "avoid_organisation_ids": [],
         "mode": "either",
         "location": None,
+        "free_times": NOT_FREE,  # none stated: any time suits them
+        "timezone": "Europe/London",
     }
     assert application["topics"] == []
 
@@ -119,6 +134,29 @@ INVALID: list[tuple[str, dict[str, Any], str]] = [
     ("unknown sector", {"preferences": {"sectors": ["space"]}}, "preferences.sectors.0"),
     ("unknown mode", {"preferences": {"mode": "telepathy"}}, "preferences.mode"),
     ("long location", {"preferences": {"location": "x" * 201}}, "preferences.location"),
+    (
+        "unknown day",
+        {"preferences": {"free_times": {"funday": ["morning"]}}},
+        "preferences.free_times.funday",
+    ),
+    (
+        "unknown part of the day",
+        {"preferences": {"free_times": {"tuesday": ["night"]}}},
+        "preferences.free_times.tuesday.0",
+    ),
+    (
+        "a part twice",
+        {"preferences": {"free_times": {"tuesday": ["morning", "morning"]}}},
+        "preferences.free_times.tuesday",
+    ),
+    (
+        "free times not an object",
+        {"preferences": {"free_times": ["tuesday"]}},
+        "preferences.free_times",
+    ),
+    ("unknown time zone", {"preferences": {"timezone": "Mars/Olympus"}}, "preferences.timezone"),
+    ("an offset, not a zone", {"preferences": {"timezone": "+01:00"}}, "preferences.timezone"),
+    ("empty time zone", {"preferences": {"timezone": ""}}, "preferences.timezone"),
     (
         "bad organisation id",
         {"preferences": {"avoid_organisation_ids": ["x"]}},
