@@ -238,8 +238,11 @@ class Blueprint(flask_smorest.Blueprint):
 
     ARGUMENTS_PARSER = JSONParser()
 
-    def errors(self, *statuses: int) -> Callable[[Any], Any]:
-        """Document the problem responses an operation can return."""
+    def errors(
+        self, *statuses: int, examples: dict[int, dict[str, Any]] | None = None
+    ) -> Callable[[Any], Any]:
+        """Document the problem responses an operation can return; `examples` gives some
+        statuses named OpenAPI examples ({name: {"summary", "value"}})."""
 
         def decorator(func: Any) -> Any:
             for status in statuses:
@@ -248,6 +251,7 @@ class Blueprint(flask_smorest.Blueprint):
                     schema=ProblemSchema,
                     description=http.HTTPStatus(status).phrase,
                     content_type=PROBLEM_MEDIA_TYPE,
+                    examples=(examples or {}).get(status),
                 )(func)
             return func
 

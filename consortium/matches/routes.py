@@ -2,7 +2,8 @@
 
 Every action needs If-Match with the ETag of GET /api/v1/matches/{id}. A refusal comes in this
 order: 404 (not a pairing you can see), 403 (not yours to do), 428/412 (no or a stale
-If-Match), 409 (the status does not allow it, naming what it does allow).
+If-Match), 409 (the status does not allow it, naming what it does allow; or, for approve and
+accept, the pair now breaks a hard constraint).
 """
 
 from __future__ import annotations
@@ -35,7 +36,8 @@ blp = Blueprint(
 
 @blp.errorhandler(service.ConstraintsBroken)
 def _constraints_broken(error: service.ConstraintsBroken) -> Response:
-    """422 naming every hard constraint the proposal breaks (code, and whether overridable)."""
+    """422 naming every hard constraint a proposal breaks (code, and whether overridable); 409
+    when an approval or acceptance finds the pairing now breaks some."""
     errors: list[Any] = [
         {
             "location": "json",
@@ -52,6 +54,69 @@ def _constraints_broken(error: service.ConstraintsBroken) -> Response:
 def _sentence(text: str) -> str:
     text = text.strip()
     return (text[:1].upper() + text[1:]).rstrip(".") + "."
+
+
+def _example(
+    action: str, summary: str, detail: str, errors: list[dict[str, Any]] | None = None
+) -> Any:
+    value: dict[str, Any] = {
+        "type": "about:blank",
+        "title": "Conflict",
+        "status": 409,
+        "detail": detail,
+        "instance": f"/api/v1/matches/6f1c2a9e-3b7d-4c1e-9a52-0d8e4f7b2c61/{action}",
+    }
+    if errors:
+        value["errors"] = [{"location": "json", "overridable": False, **e} for e in errors]
+    return {"summary": summary, "value": value}
+
+
+APPROVAL_CONFLICTS = {
+    "status": _example(
+        "approve",
+        "The status does not allow it",
+        "An approved pairing cannot be approved; from approved: accept, decline, close.",
+    ),
+    "constraint": _example(
+        "approve",
+        "A hard constraint broken since the proposal",
+        "This pairing cannot be approved now: it breaks 1 hard constraint: the mentor's vetting "
+        "is not approved and current (it is pending, suspended or expired). It stays proposed; "
+        "it may be approved once that changes, or rejected.",
+        [
+            {
+                "field": "vetting_status",
+                "detail": "The mentor's vetting is not approved and current (it is pending, "
+                "suspended or expired).",
+                "code": "vetting",
+            }
+        ],
+    ),
+}
+ACCEPTANCE_CONFLICTS = {
+    "constraint": _example(
+        "accept",
+        "A hard constraint broken since approval, about the other person",
+        "This pairing cannot be accepted now: it breaks 1 hard constraint: the pairing no longer "
+        "meets a rule of the programme about the mentor (the coordinators of West Yorkshire "
+        "Coaching Network can see which). It stays approved; it may be accepted once that "
+        "changes, or declined or closed.",
+        [
+            {
+                "field": "mentor_profile_id",
+                "detail": "The pairing no longer meets a rule of the programme about the mentor "
+                "(the coordinators of West Yorkshire Coaching Network can see which).",
+                "code": "counterpart",
+            }
+        ],
+    ),
+    "already": _example(
+        "accept",
+        "Accepted already",
+        "You accepted this pairing at 2027-03-02T09:15:00+00:00; it awaits Amara Okafor's "
+        "acceptance.",
+    ),
+}
 
 
 @blp.route("")
@@ -114,7 +179,8 @@ class MatchApproval(MethodView):
     @blp.etag
     @blp.if_match
     @blp.response(200, MatchSchema)
-    @blp.errors(404, 409)
+    @blp.errors(404)
+    @blp.errors(409, examples={409: APPROVAL_CONFLICTS})
     def post(self, match_id: uuid.UUID) -> dict[str, Any]:
         """Approve a proposed pairing (a coordinator; under two-key, also the mentor's org).
 
@@ -122,6 +188,15 @@ class MatchApproval(MethodView):
         coordinator_and_home_org, an admin of the mentor's organisation must approve too, in
         either order. The pairing is approved once every approval is in, and both people are
         then asked to accept.
+
+        Each approval re-checks the matching engine's hard constraints, since some change after
+        a proposal: the mentor's vetting, places, paused profile or withdrawn release, either
+        person's staff record or organisation no longer active, a line manager now linking
+        them. A constraint a coordinator overrode when proposing by hand stays waived; the
+        pairing's own place does not count against its mentor. Any other broken constraint
+        refuses the approval (409, each named as a proposal's 422 names them) and leaves the
+        pairing as it was: it may be approved once that changes, or rejected. The mentor's
+        organisation's admins are told reasons about the mentee only in general terms.
         """
         return _act(match_id, "approve", service.approve)
 
@@ -149,11 +224,20 @@ class MatchAcceptance(MethodView):
     @blp.etag
     @blp.if_match
     @blp.response(200, MatchSchema)
-    @blp.errors(404, 409)
+    @blp.errors(404)
+    @blp.errors(409, examples={409: ACCEPTANCE_CONFLICTS})
     def post(self, match_id: uuid.UUID) -> dict[str, Any]:
         """Accept an approved pairing, as its mentor or mentee.
 
         Once both have accepted the pairing is active and each is sent the other's email.
+
+        An approval does not settle the pairing for good: each acceptance re-checks the hard
+        constraints as approval does (overrides still waived, the pairing's own place not
+        counted). A broken one refuses the acceptance (409) and records nothing, so the
+        pairing stays approved: it may be accepted once that changes (an acceptance made
+        before stands), or declined or closed. Each person is told their own side's reasons
+        and the pair's in full, the other person's only in general terms (the coordinators
+        see which).
         """
         return _act(match_id, "accept", service.accept)
 

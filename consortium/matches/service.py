@@ -22,7 +22,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from consortium.audit import service as audit
@@ -65,6 +65,14 @@ class ConstraintsBroken(Invalid):
     def __init__(self, detail: str, *, violations: list[dict[str, Any]]) -> None:
         super().__init__(detail, field=violations[0]["field"])
         self.violations = violations
+
+
+class ConstraintsNowBroken(ConstraintsBroken):
+    """An approval or acceptance refused: the pairing now breaks hard constraints (a 409 listing
+    them as a proposal's 422 does; the pairing is unchanged)."""
+
+    status = 409
+    title = "Conflict"
 
 
 # --- reading ---------------------------------------------------------------------------------
@@ -393,6 +401,7 @@ def approve(*, match: Match) -> Match:
             + " and ".join(_key_holder(p, k) for k in waiting)
             + "."
         )
+    _recheck(match, p, parts=parts, action="approve")
     now, by = utcnow(), tenancy.current().display
     for key in held:
         given[key] = True
@@ -449,6 +458,7 @@ def accept(*, match: Match) -> Match:
             f"You accepted this pairing at {already.isoformat()}; it awaits "
             f"{other.display_name}'s acceptance."
         )
+    _recheck(match, p, parts=parts, action="accept")
     now = utcnow()
     if side == MENTOR:
         match.mentor_accepted_at = now
@@ -468,6 +478,84 @@ def accept(*, match: Match) -> Match:
     else:
         notices.accepted(p, by_mentor=side == MENTOR)
     return match
+
+
+def _recheck(match: Match, p: Pairing, *, parts: frozenset[str], action: str) -> None:
+    """Refuse (409, the pairing unchanged) if the pair now breaks a hard constraint that was not
+    overridden when it was proposed: vetting, capacity, a paused profile, an inactive person or
+    organisation, a line manager change after a proposal. The check is propose's own.
+
+    A coordinator is told every reason; anyone else (the mentor's organisation, either person)
+    is told the other side's only in general terms: they are that side's private records.
+    """
+    # Read across tenants on purpose: whoever acts, the engine checks the same rows.
+    with tenancy.all_tenants():
+        programme = db.session.get(Programme, match.programme_id)
+        profile = db.session.get(MentorProfile, match.mentor_profile_id)
+        application = db.session.scalar(
+            select(Application)
+            .where(
+                Application.id == match.application_id
+                if match.application_id is not None
+                # A pairing whose application link was lost: the mentee's latest one here.
+                else and_(
+                    Application.programme_id == match.programme_id,
+                    Application.person_id == match.mentee_id,
+                )
+            )
+            .order_by(Application.created_at.desc())
+            .limit(1)
+        )
+    assert programme is not None and profile is not None  # the pairing's rows cascade
+    if application is None:
+        raise Conflict(
+            f"The mentee's application to {p.programme_name} no longer exists, so this pairing "
+            f"cannot be {transitions.PAST_TENSE[action]}.",
+            field="application_id",
+        )
+    waived = set(match.overridden or [])
+    found = [
+        v
+        for v in _violations(
+            programme=programme, application=application, profile=profile, holding_place=True
+        )
+        if v["code"] not in waived
+    ]
+    if not found:
+        return
+    shown = found if COORDINATOR in parts else _told_to(found, parts, p)
+    then = (
+        "approved once that changes, or rejected"
+        if action == "approve"
+        else "accepted once that changes, or declined or closed"
+    )
+    raise ConstraintsNowBroken(
+        f"This pairing cannot be {transitions.PAST_TENSE[action]} now: it breaks {_count(shown)}: "
+        f"{_listed(shown)}. It stays {match.status}; it may be {then}.",
+        violations=shown,
+    )
+
+
+def _told_to(
+    found: list[dict[str, Any]], parts: frozenset[str], p: Pairing
+) -> list[dict[str, Any]]:
+    """The violations as someone on one side sees them: the other side's in one general entry."""
+    side = "mentor" if parts & {MENTOR, HOME_ORGANISATION} else "mentee"
+    own = [v for v in found if v["about"] in (side, "pair")]
+    if len(own) == len(found):
+        return own
+    other = "mentee" if side == "mentor" else "mentor"
+    return [
+        *own,
+        {
+            "code": "counterpart",
+            "field": "application_id" if other == "mentee" else "mentor_profile_id",
+            "message": f"the pairing no longer meets a rule of the programme about the {other} "
+            f"(the coordinators of {p.consortium_name} can see which)",
+            "overridable": False,
+            "about": other,
+        },
+    ]
 
 
 def _carry_goals(match: Match) -> None:
@@ -680,14 +768,27 @@ def _already_paired(programme: Programme, live: Match) -> Conflict:
 
 
 def _violations(
-    *, programme: Programme, application: Application, profile: MentorProfile
+    *,
+    programme: Programme,
+    application: Application,
+    profile: MentorProfile,
+    holding_place: bool = False,
 ) -> list[dict[str, Any]]:
     """Every hard constraint the pair breaks, checked as the matching engine checks them
-    (a pair declined or rejected before included)."""
+    (a pair declined or rejected before included; `holding_place` see check_pair)."""
     return [
-        {"code": v.code, "field": v.field, "message": v.message, "overridable": v.overridable}
+        {
+            "code": v.code,
+            "field": v.field,
+            "message": v.message,
+            "overridable": v.overridable,
+            "about": v.about,
+        }
         for v in constraints.check_pair(
-            programme=programme, application=application, profile=profile
+            programme=programme,
+            application=application,
+            profile=profile,
+            holding_place=holding_place,
         )
     ]
 

@@ -26,6 +26,9 @@ class Stage:
     field: str
     overridable: bool
     mask: Callable[[Problem, Ints, Ints], Bools]  # (mentee rows, mentor columns), ascending
+    # Whose records the reason speaks of (mentor, mentee or the pair): a person re-checking a
+    # pairing is told the other side's reasons only in general terms.
+    about: str
 
 
 def _shared(p: Problem, rows: Ints, cols: Ints) -> Bools:
@@ -82,30 +85,44 @@ def _excluding(pairs_of: Callable[[Problem], Ints]) -> Callable[[Problem, Ints, 
 
 
 STAGES = (
-    Stage("shared", "mentor_profile_id", False, _shared),
-    Stage("self", "mentor_profile_id", False, _not_self),
-    Stage("other_organisation", "cross_organisation_required", True, _other_organisation),
-    Stage("modality", "modalities", True, _mentors(lambda p: p.mentors.offers_modality)),
+    Stage("shared", "mentor_profile_id", False, _shared, "mentor"),
+    Stage("self", "mentor_profile_id", False, _not_self, "pair"),
+    Stage("other_organisation", "cross_organisation_required", True, _other_organisation, "pair"),
+    Stage("modality", "modalities", True, _mentors(lambda p: p.mentors.offers_modality), "mentor"),
     Stage(
         "accreditation",
         "min_accreditation_level",
         True,
         _mentors(lambda p: p.mentors.accreditation_rank >= p.rules.min_accreditation_rank),
+        "mentor",
     ),
-    Stage(
-        "vetting", "vetting_status", False, _mentors(lambda p: p.mentors.vetted & p.mentors.active)
-    ),
+    # The profile, the mentor's staff record and their organisation all active.
+    Stage("active", "status", False, _mentors(lambda p: p.mentors.active), "mentor"),
+    Stage("vetting", "vetting_status", False, _mentors(lambda p: p.mentors.vetted), "mentor"),
     Stage(
         "capacity",
         "capacity",
         True,
         _mentors(lambda p: (p.mentors.capacity_left > 0) & ~p.mentors.fatigued),
+        "mentor",
     ),
-    Stage("avoided", "preferences.avoid_organisation_ids", True, _avoided),
-    Stage("seniority", "seniority_direction", True, _seniority),
-    Stage("line_management", "line_manager_id", True, _excluding(lambda p: p.line_management)),
+    Stage("avoided", "preferences.avoid_organisation_ids", True, _avoided, "mentee"),
+    Stage("seniority", "seniority_direction", True, _seniority, "pair"),
+    Stage(
+        "line_management",
+        "line_manager_id",
+        True,
+        _excluding(lambda p: p.line_management),
+        "pair",
+    ),
     # A person's decline (or a coordinator's rejection) stands: never overridden.
-    Stage("refused_before", "mentor_profile_id", False, _excluding(lambda p: p.refused_before)),
+    Stage(
+        "refused_before",
+        "mentor_profile_id",
+        False,
+        _excluding(lambda p: p.refused_before),
+        "pair",
+    ),
 )
 STAGE_CODES = tuple(stage.code for stage in STAGES)
 

@@ -17,15 +17,31 @@ class Violation:
     field: str
     message: str
     # A coordinator may override it with a recorded reason; never: oneself, a profile not
-    # shared with the mentee's organisation, vetting, eligibility, a pair refused before.
+    # shared with the mentee's organisation, an inactive mentor, vetting, eligibility, a pair
+    # refused before.
     overridable: bool
+    # Whose records it speaks of: "mentor", "mentee" or "pair" (see candidates.Stage).
+    about: str
 
 
 def check_pair(
-    *, programme: Programme, application: Application, profile: MentorProfile
+    *,
+    programme: Programme,
+    application: Application,
+    profile: MentorProfile,
+    holding_place: bool = False,
 ) -> list[Violation]:
-    """Every hard constraint the pair breaks (empty: the engine could have proposed it)."""
-    problem = load(programme, application_ids=[application.id], profile_ids=[profile.id])
+    """Every hard constraint the pair breaks (empty: the engine could have proposed it).
+
+    `holding_place`: the pair's pairing exists and holds one of the mentor's places (it is
+    being re-checked), so that place does not count against the mentor's capacity.
+    """
+    problem = load(
+        programme,
+        application_ids=[application.id],
+        profile_ids=[profile.id],
+        places_held={profile.id: 1} if holding_place else None,
+    )
     if problem.mentors.count == 0:
         return [
             Violation(
@@ -33,10 +49,15 @@ def check_pair(
                 "mentor_profile_id",
                 "the mentor's organisation is not a member of this programme's consortium",
                 False,
+                "mentor",
             )
         ]
     if problem.mentees.count == 0:
-        return [Violation("application", "application_id", "the application is not open", False)]
+        return [
+            Violation(
+                "application", "application_id", "the application is not open", False, "mentee"
+            )
+        ]
     out = []
     ineligible = problem.mentees.ineligible[0]
     if ineligible is not None:
@@ -46,12 +67,17 @@ def check_pair(
                 "application_id",
                 f"the mentee is no longer eligible for this programme: {ineligible}",
                 False,
+                "mentee",
             )
         )
     for stage in violations(problem, 0, 0):
         out.append(
             Violation(
-                stage.code, stage.field, violation_message(problem, stage.code), stage.overridable
+                stage.code,
+                stage.field,
+                violation_message(problem, stage.code),
+                stage.overridable,
+                stage.about,
             )
         )
     return out

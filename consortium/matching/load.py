@@ -8,7 +8,7 @@ an explicit `tenancy.all_tenants()`, and only the arrays the engine needs leave 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Any
 
@@ -81,10 +81,13 @@ def load(
     application_ids: Iterable[uuid.UUID] | None = None,
     profile_ids: Iterable[uuid.UUID] | None = None,
     today: date | None = None,
+    places_held: Mapping[uuid.UUID, int] | None = None,
 ) -> Problem:
     """The programme's open applications without a live pairing, and its mentor pool.
 
     `application_ids` / `profile_ids` narrow it (a hand-made proposal checks one pair).
+    `places_held` (profile id → places) are held by the pairings being re-checked: they are
+    not counted against those mentors, so a pairing at approval does not block itself.
     """
     today = today or utcnow().date()
     with tenancy.all_tenants():
@@ -117,7 +120,9 @@ def load(
         organisations = {
             row.id: row
             for row in session.execute(
-                select(Organisation.id, Organisation.name, Organisation.sector).where(
+                select(
+                    Organisation.id, Organisation.name, Organisation.sector, Organisation.status
+                ).where(
                     Organisation.id.in_(
                         members
                         | {a.organisation_id for a in applications}
@@ -127,8 +132,9 @@ def load(
             )
         }
         codes = _Codes(organisations, people)
-        mentees = _mentees(programme, applications, people, codes)
-        mentors = _mentors(programme, profiles, people, codes, today)
+        suspended = {o for o, row in organisations.items() if row.status != "active"}
+        mentees = _mentees(programme, applications, people, codes, suspended)
+        mentors = _mentors(programme, profiles, people, codes, today, suspended, places_held or {})
         mentees.preferred_cells, mentees.zone, mentees.zones = _free_times(applications)
         mentors.free_hours, mentors.published = _free_hours(profiles, mentees.zones)
         problem = Problem(
@@ -250,6 +256,7 @@ def _mentees(
     applications: list[Application],
     people: dict[uuid.UUID, Any],
     codes: _Codes,
+    suspended: set[uuid.UUID],
 ) -> Mentees:
     n = len(applications)
     avoid = np.zeros((n, len(codes.organisations)), dtype=bool)
@@ -268,8 +275,12 @@ def _mentees(
             if sector in SECTORS:
                 preferred[i, SECTORS.index(sector)] = True
         declared = _declared(person.id, programme.id) if positive_action else None
-        refused = refusals(programme=programme, person=person, declared=declared)
-        ineligible.append("; ".join(r.reason for r in refused) if refused else None)
+        reasons = [
+            r.reason for r in refusals(programme=programme, person=person, declared=declared)
+        ]
+        if application.organisation_id in suspended:
+            reasons.insert(0, "your organisation's use of the service is suspended")
+        ineligible.append("; ".join(reasons) if reasons else None)
     persons = [people[a.person_id] for a in applications]
     return Mentees(
         application_ids=[a.id for a in applications],
@@ -293,8 +304,11 @@ def _mentors(
     people: dict[uuid.UUID, Any],
     codes: _Codes,
     today: date,
+    suspended: set[uuid.UUID],
+    places_held: Mapping[uuid.UUID, int],
 ) -> Mentors:
-    cares = care.care_for(profiles)
+    loads = {p.id: max(0, p.active_load - places_held.get(p.id, 0)) for p in profiles}
+    cares = care.care_for(profiles, loads=loads)
     persons = [people[p.person_id] for p in profiles]
     modality = PROGRAMME_MODALITY[programme.type]
 
@@ -307,7 +321,7 @@ def _mentors(
     def freshness(p: MentorProfile) -> float:
         c = cares[p.id]
         used = max(
-            p.active_load / max(p.capacity, 1),
+            loads[p.id] / max(p.capacity, 1),
             c.sessions_last_90_days / max(c.limits.max_sessions_90_days, 1),
         )
         return float(min(1.0, max(0.0, 1.0 - used)))
@@ -324,11 +338,13 @@ def _mentors(
         accreditation_rank=_ints(p.accreditation_rank or 0 for p in profiles),
         vetted=_bools(vetted(p) for p in profiles),
         active=_bools(
-            p.status == "active" and person.status == "active"
+            p.status == "active"
+            and person.status == "active"
+            and p.organisation_id not in suspended
             for p, person in zip(profiles, persons, strict=True)
         ),
         capacity=_ints(p.capacity for p in profiles),
-        active_load=_ints(p.active_load for p in profiles),
+        active_load=_ints(loads[p.id] for p in profiles),
         fatigued=_bools(cares[p.id].fatigued for p in profiles),
         freshness=np.array([freshness(p) for p in profiles], dtype=np.float64),
         documents=[_mentor_document(p) for p in profiles],

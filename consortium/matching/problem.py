@@ -89,7 +89,7 @@ class Mentors:
     offers_modality: Bools
     accreditation_rank: Ints  # 0: none
     vetted: Bools  # approved and not expired (True for all when the programme asks none)
-    active: Bools  # profile active and person active
+    active: Bools  # profile, person and their organisation active
     capacity: Ints
     active_load: Ints
     fatigued: Bools

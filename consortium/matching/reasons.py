@@ -150,6 +150,11 @@ def _stage_reason(problem: Problem, code: str, before: int) -> str:
             f"no mentor{outside}{offering} holds accreditation at "
             f"{rules.min_accreditation_label} level or above"
         )
+    if code == "active":
+        return (
+            f"no mentor{outside}{offering} is taking mentees now (their profiles are paused, or "
+            "their staff records or organisations are not active)"
+        )
     if code == "vetting":
         return f"no mentor{outside}{offering} has current vetting"
     if code == "capacity":
@@ -207,7 +212,10 @@ def violation_message(problem: Problem, code: str) -> str:
         "modality": f"the mentor does not offer {rules.modality_label}",
         "accreditation": "the mentor's accreditation is below "
         f"{rules.min_accreditation_label} level",
-        "vetting": "the mentor's vetting is not approved and current, or the profile is paused",
+        "active": "the mentor's profile is paused, or their staff record or their organisation "
+        "is not active",
+        "vetting": "the mentor's vetting is not approved and current (it is pending, suspended "
+        "or expired)",
         "capacity": "the mentor has no capacity left, or is flagged as fatigued",
         "avoided": "the mentee asked to avoid the mentor's organisation",
         "seniority": f"the mentor is not {relation} than the mentee, as this programme needs "

@@ -7,7 +7,7 @@ tenants explicitly; only counts and dates leave this module.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -82,9 +82,16 @@ def assess(
 
 
 def care_for(
-    profiles: Iterable[MentorProfile], *, now: datetime | None = None
+    profiles: Iterable[MentorProfile],
+    *,
+    now: datetime | None = None,
+    loads: Mapping[uuid.UUID, int] | None = None,
 ) -> dict[uuid.UUID, Care]:
-    """Care figures per profile id (a few grouped queries, however many profiles)."""
+    """Care figures per profile id (a few grouped queries, however many profiles).
+
+    `loads` replaces the stored active load of the profiles it names (matching re-checking a
+    pairing leaves out the place the pairing itself holds).
+    """
     profiles = list(profiles)
     if not profiles:
         return {}
@@ -113,7 +120,7 @@ def care_for(
         limits = limits_for(organisation_ids={p.organisation_id for p in profiles})
     return {
         p.id: assess(
-            active_load=p.active_load,
+            active_load=(loads or {}).get(p.id, p.active_load),
             sessions_last_90_days=int(sessions.get(p.id, 0)),
             last_supervision_on=supervised.get(p.id),
             limits=limits[p.organisation_id],

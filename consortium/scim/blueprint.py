@@ -42,7 +42,9 @@ def scim_content(description: str) -> dict[str, Any]:
 class ScimBlueprint(Blueprint):
     """Our Blueprint, documenting errors as application/scim+json SCIM Errors."""
 
-    def errors(self, *statuses: int) -> Callable[[Any], Any]:
+    def errors(
+        self, *statuses: int, examples: dict[int, dict[str, Any]] | None = None
+    ) -> Callable[[Any], Any]:
         def decorator(func: Any) -> Any:
             for status in statuses:
                 func = self.alt_response(
@@ -50,6 +52,7 @@ class ScimBlueprint(Blueprint):
                     schema=ScimErrorSchema,
                     description=http.HTTPStatus(status).phrase,
                     content_type=SCIM_MEDIA_TYPE,
+                    examples=(examples or {}).get(status),
                 )(func)
             return func
 

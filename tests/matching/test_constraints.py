@@ -32,7 +32,7 @@ BROKEN: list[tuple[str, dict[str, Any], dict[str, Any], dict[str, Any], str]] = 
         "accreditation",
     ),
     ("vetting not approved", {}, {"vetted": False}, {}, "vetting"),
-    ("profile inactive", {}, {"active": False}, {}, "vetting"),
+    ("profile, person or organisation inactive", {}, {"active": False}, {}, "active"),
     ("no places left", {}, {"capacity": 2, "load": 2}, {}, "capacity"),
     ("more load than places", {}, {"capacity": 1, "load": 3}, {}, "capacity"),
     ("fatigued", {}, {"capacity": 3, "load": 0, "fatigued": True}, {}, "capacity"),
@@ -197,7 +197,7 @@ def test_violations_lists_every_failing_stage_in_order() -> None:
         "refused_before",
     ]
     # The funnel blames the first.
-    assert candidates(p).remaining[0].tolist() == [1, 1, 1] + [0] * 8
+    assert candidates(p).remaining[0].tolist() == [1, 1, 1] + [0] * 9
 
 
 def test_an_ineligible_mentee_has_no_candidates() -> None:

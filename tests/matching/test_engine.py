@@ -401,6 +401,14 @@ STAGE_REASONS: list[tuple[str, list[dict], list[dict], dict[str, Any], str]] = [
         "senior practitioner level or above",
     ),
     (
+        "active",
+        [{}],
+        [{**OFFERS, "active": False}],
+        {"rules": REVERSE},
+        "no mentor outside your organisation offering reverse mentoring is taking mentees now "
+        "(their profiles are paused, or their staff records or organisations are not active)",
+    ),
+    (
         "vetting",
         [{}],
         [{**OFFERS, "vetted": False}, {**OFFERS, "active": False}],
