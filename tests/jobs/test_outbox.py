@@ -186,6 +186,7 @@ def test_a_job_whose_worker_is_killed_mid_job_is_rerun_and_its_effect_happens_on
     try:
         wait_for(
             lambda: reached.exists() and job_row(owner_engine, job_id)["status"] == "running",
+            timeout=90,  # a worker process takes 15 s just to start on a loaded 2-core machine
             what="the worker to be inside the job",
         )
         # The machine goes: the worker and its work-horse (RQ puts it in a process group of its
