@@ -38,6 +38,7 @@ def _configure(app: Flask, settings: Settings) -> None:
         MAX_CONTENT_LENGTH=settings.max_content_length,
         JOBS_INLINE=settings.jobs_inline,
         JOB_STALE_AFTER=settings.job_stale_after,
+        JOB_RETRY_INTERVALS=list(settings.job_retry_intervals),
         JOB_TIMEOUT=600,
         ACCESS_TOKEN_TTL=settings.access_token_ttl,
         IDEMPOTENCY_TTL=settings.idempotency_ttl,

@@ -10,6 +10,8 @@ from urllib.parse import urlsplit
 ENVIRONMENTS = ("development", "test", "production")
 DEVELOPMENT_SECRET_KEY = "development-only-secret-key-do-not-use-in-production"  # noqa: S105
 INSTANCE_DIR = Path(__file__).resolve().parent.parent / "instance"
+# How many times a job is tried before it fails (core.jobs.MAX_ATTEMPTS).
+JOB_ATTEMPTS = 4
 
 
 class ConfigError(RuntimeError):
@@ -38,6 +40,8 @@ class Settings:
     jobs_inline: bool = True
     # Seconds a job may stay pending/enqueued/running-but-unlocked before the sweeper re-sends it.
     job_stale_after: int = 60
+    # Seconds RQ waits before the 2nd, 3rd and 4th attempt of a failed job.
+    job_retry_intervals: tuple[int, ...] = (10, 60, 300)
     access_token_ttl: int = 3600
     idempotency_ttl: int = 24 * 3600
     max_content_length: int = 1024 * 1024
@@ -114,6 +118,8 @@ class Settings:
         ):
             if key in e:
                 values[name] = int(e[key])
+        if "JOB_RETRY_INTERVALS" in e:
+            values["job_retry_intervals"] = _seconds_list(e["JOB_RETRY_INTERVALS"])
         if "BUSY_FEED_TIMEOUT" in e:
             values["busy_feed_timeout"] = float(e["BUSY_FEED_TIMEOUT"])
         if "BUSY_FEED_MAX_BYTES" in e:
@@ -147,11 +153,26 @@ class Settings:
                 "BUSY_FEED_ALLOW_PRIVATE_NETWORKS is for tests only: it would let a calendar "
                 "feed reach the service's private network."
             )
+        retries = JOB_ATTEMPTS - 1
+        if len(self.job_retry_intervals) != retries or min(self.job_retry_intervals) < 0:
+            raise ConfigError(
+                f"JOB_RETRY_INTERVALS must be {retries} whole numbers of seconds, comma-separated "
+                "(the waits before each retry of a failed job), e.g. 10,60,300."
+            )
         if self.busy_feed_timeout <= 0 or self.busy_feed_max_bytes <= 0:
             raise ConfigError("BUSY_FEED_TIMEOUT and BUSY_FEED_MAX_BYTES must be positive.")
         database_url = normalise_database_url(self.database_url)
         migration_url = normalise_database_url(self.migration_database_url or database_url)
         return replace(self, database_url=database_url, migration_database_url=migration_url)
+
+
+def _seconds_list(value: str) -> tuple[int, ...]:
+    try:
+        return tuple(int(part) for part in value.split(",") if part.strip())
+    except ValueError:
+        raise ConfigError(
+            f"JOB_RETRY_INTERVALS must be whole numbers of seconds, comma-separated, not {value!r}."
+        ) from None
 
 
 def _flag(value: str | None, *, default: bool) -> bool:

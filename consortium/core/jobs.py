@@ -6,6 +6,10 @@ A rolled-back transaction pushes nothing. If Redis does not take the push, the r
 `pending` and the sweeper re-sends it; a job whose worker died stays `running` with no lock on
 its row, and the sweeper re-sends that too.
 
+What a person reads: a failed attempt leaves the job `retrying` with a one-line summary of the
+error and when the next attempt is due; after MAX_ATTEMPTS it is `failed` with a reason to act
+on, and the job type's `on_failure` hook runs. Tracebacks go to the log only.
+
 Exactly-once effects: the executor holds `SELECT ... FOR UPDATE` on the job row while the
 handler runs, and marks the row `succeeded` in the same transaction as the handler's writes.
 A second delivery either waits for that lock and then sees `succeeded`, or finds it free
@@ -25,15 +29,16 @@ from typing import Any, TypeVar
 from flask import Flask, current_app, has_app_context
 from redis import Redis
 from redis.exceptions import RedisError
-from rq import Queue, Retry, Worker
+from rq import Queue, Retry, Worker, get_current_job
 from rq.cron import CronScheduler
 from rq.exceptions import NoSuchJobError
 from rq.job import Job as RQJob
 from rq.job import JobStatus as RQStatus
-from sqlalchemy import ForeignKey, Integer, String, Text, event, select
+from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, Text, event, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from consortium.config import JOB_ATTEMPTS
 from consortium.core import tenancy
 from consortium.core.db import Base, Entity, utcnow
 from consortium.core.tenancy import OrganisationOwned, Principal
@@ -41,15 +46,19 @@ from consortium.core.tenancy import OrganisationOwned, Principal
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-MAX_ATTEMPTS = 4
-RETRY_INTERVALS = [10, 60, 300]  # seconds before the 2nd, 3rd and 4th attempt
+MAX_ATTEMPTS = JOB_ATTEMPTS
 QUEUES = ("default", "maintenance")
+# pending → enqueued → running → succeeded | retrying (→ running …) | failed
+STATUSES = ("pending", "enqueued", "running", "retrying", "succeeded", "failed")
+UNFINISHED = ("pending", "enqueued", "running", "retrying")
+SUMMARY_LENGTH = 200
 
 
 class Job(Entity, OrganisationOwned, Base):
     """The outbox row and the job's visible state. No organisation: caused by the platform."""
 
     __tablename__ = "jobs"
+    __table_args__ = (CheckConstraint(f"status IN {STATUSES!r}", name="status"),)
 
     organisation_id: Mapped[uuid.UUID | None] = mapped_column(  # type: ignore[assignment]
         ForeignKey("organisations.id", ondelete="CASCADE"), index=True
@@ -57,18 +66,22 @@ class Job(Entity, OrganisationOwned, Base):
     name: Mapped[str] = mapped_column(String(100))
     queue: Mapped[str] = mapped_column(String(32), default="default")
     arguments: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    # pending → enqueued → running → succeeded | failed (enqueued again between attempts)
-    status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
+    status: Mapped[str] = mapped_column(String(16), default="pending", index=True)  # STATUSES
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     created_by: Mapped[str] = mapped_column(String(100))
     result: Mapped[dict[str, Any] | None]
+    # retrying: the last attempt's error in one line; failed: the reason, with what to do next.
     error: Mapped[str | None] = mapped_column(Text)
+    # retrying: when RQ will make the next attempt (None: not known, e.g. jobs run inline).
+    next_attempt_at: Mapped[datetime | None]
     enqueued_at: Mapped[datetime | None]
     started_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]
 
 
 Handler = Callable[..., dict[str, Any] | None]
+# Called with the failed job's row (its arguments, its `error` reason) once it has failed for good.
+FailureHook = Callable[[Job], None]
 
 
 @dataclass(frozen=True)
@@ -79,21 +92,38 @@ class JobType:
     # The scope a caller needs to read the job's result (e.g. staff records in an export);
     # without it they see the job's status only.
     result_scope: str | None = None
+    # How a failure reason names the job to a person ("The matching run").
+    title: str | None = None
+    on_failure: FailureHook | None = None
 
 
 _registry: dict[str, JobType] = {}
 
 
 def job(
-    name: str, *, queue: str = "default", result_scope: str | None = None
+    name: str,
+    *,
+    queue: str = "default",
+    result_scope: str | None = None,
+    title: str | None = None,
+    on_failure: FailureHook | None = None,
 ) -> Callable[[Handler], Handler]:
-    """Register `handler(**arguments) -> result` as the job `name`. It must be idempotent."""
+    """Register `handler(**arguments) -> result` as the job `name`. It must be idempotent.
+
+    `on_failure(job)` runs once the job has failed its last attempt, in a transaction of its
+    own after the failure is recorded, as the job's tenant (e.g. to tell someone by mail).
+    """
 
     def decorator(handler: Handler) -> Handler:
         if name in _registry and _registry[name].handler is not handler:
             raise RuntimeError(f"job {name!r} registered twice")
         _registry[name] = JobType(
-            name=name, queue=queue, handler=handler, result_scope=result_scope
+            name=name,
+            queue=queue,
+            handler=handler,
+            result_scope=result_scope,
+            title=title,
+            on_failure=on_failure,
         )
         return handler
 
@@ -165,7 +195,7 @@ def _rq_enqueue(app: Flask, job_id: uuid.UUID, queue: str) -> None:
         run_job,
         str(job_id),
         job_id=str(job_id),
-        retry=Retry(max=MAX_ATTEMPTS - 1, interval=RETRY_INTERVALS),
+        retry=Retry(max=MAX_ATTEMPTS - 1, interval=app.config["JOB_RETRY_INTERVALS"]),
         job_timeout=app.config["JOB_TIMEOUT"],
         result_ttl=3600,
         failure_ttl=7 * 24 * 3600,
@@ -223,15 +253,15 @@ def execute(app: Flask, job_id: uuid.UUID) -> str:
             if row.status in ("succeeded", "failed"):
                 session.rollback()
                 return row.status
-            if row.attempts >= MAX_ATTEMPTS:  # earlier attempts died with their worker
-                row.status, row.finished_at = "failed", utcnow()
-                row.error = row.error or f"gave up after {row.attempts} attempts"
-                session.commit()
-                return "failed"
-            row.status, row.started_at, row.attempts = "running", utcnow(), row.attempts + 1
-            row.error = None
             owner = _job_principal(row)
             job_type = _registry.get(row.name)
+            if row.attempts >= MAX_ATTEMPTS:  # earlier attempts died with their worker
+                _fail(row, row.error or WORKER_STOPPED)
+                session.commit()
+                _after_failure(session, job_id, job_type, owner)
+                return "failed"
+            row.status, row.started_at, row.attempts = "running", utcnow(), row.attempts + 1
+            row.error = row.next_attempt_at = None
             arguments = dict(row.arguments)
             session.commit()
 
@@ -254,7 +284,13 @@ def execute(app: Flask, job_id: uuid.UUID) -> str:
                 return "succeeded"
             except Exception as exc:  # a database error in the handler too: a failed attempt
                 session.rollback()
-                return _record_failure(session, job_id, exc)
+                failure = exc
+        status = _record_failure(session, job_id, failure)
+        if status == "failed":
+            _after_failure(session, job_id, job_type, owner)
+        if not current_app.config["JOBS_INLINE"]:
+            raise failure  # RQ's Retry schedules the next attempt (or records the last)
+        return status
 
 
 def _lock(job_id: uuid.UUID, *, nowait: bool, skip_locked: bool = False) -> Any:
@@ -272,20 +308,76 @@ def _job_principal(row: Job) -> Principal:
     return Principal(kind="system", organisation_id=row.organisation_id, name=f"job:{row.name}")
 
 
+WORKER_STOPPED = "the worker running it stopped before it finished"
+
+
+def summary(exc: BaseException) -> str:
+    """The error in one line a person can read: its type and its message's first line."""
+    lines = str(exc).strip().splitlines()
+    message = " ".join(lines[0].split()) if lines else ""
+    text = f"{type(exc).__name__}: {message}" if message else type(exc).__name__
+    return text if len(text) <= SUMMARY_LENGTH else text[: SUMMARY_LENGTH - 1] + "…"
+
+
+def failure_reason(row: Job, last_error: str) -> str:
+    """Why the job failed for good, and what to do about it."""
+    job_type = _registry.get(row.name)
+    title = job_type.title if job_type and job_type.title else f"The job {row.name}"
+    times = "once" if row.attempts == 1 else f"{row.attempts} times"
+    return (
+        f"{title} failed {times} (last error: {last_error}). Try again; if it fails again, "
+        f"contact support quoting job {row.id}."
+    )
+
+
+def _fail(row: Job, last_error: str) -> None:
+    row.status, row.finished_at, row.next_attempt_at = "failed", utcnow(), None
+    row.error = failure_reason(row, last_error)
+
+
 def _record_failure(session: Any, job_id: uuid.UUID, exc: Exception) -> str:
+    """Record a failed attempt: `retrying` with the error's summary, or `failed` at the last."""
     with tenancy.all_tenants():
         row = session.get(Job, job_id, populate_existing=True)
         assert row is not None
-        final = row.attempts >= MAX_ATTEMPTS
-        row.status = "failed" if final else "enqueued"
-        row.error = f"{type(exc).__name__}: {exc}"[:2000]
-        if final:
-            row.finished_at = utcnow()
+        attempt = row.attempts
+        if attempt >= MAX_ATTEMPTS:
+            _fail(row, summary(exc))
+        else:
+            row.status, row.error = "retrying", summary(exc)
+            row.next_attempt_at = _next_attempt_at()
+        status = row.status
         session.commit()
-    log.warning("job %s attempt failed: %s", job_id, exc, exc_info=exc)
-    if not current_app.config["JOBS_INLINE"]:
-        raise exc  # RQ's Retry schedules the next attempt
-    return row.status
+    if status == "failed":
+        log.error("job %s failed for good on attempt %d", job_id, attempt, exc_info=exc)
+    else:
+        log.warning("job %s attempt %d failed; to be retried", job_id, attempt, exc_info=exc)
+    return status
+
+
+def _next_attempt_at() -> datetime | None:
+    """When RQ's Retry will run this job again (None outside an RQ worker: not known)."""
+    current = get_current_job()
+    if current is None or not current.retries_left:
+        return None
+    return utcnow() + timedelta(seconds=current.get_retry_interval())
+
+
+def _after_failure(
+    session: Any, job_id: uuid.UUID, job_type: JobType | None, owner: Principal
+) -> None:
+    """Run the job type's failure hook in its own transaction; its own failure is only logged."""
+    if job_type is None or job_type.on_failure is None:
+        return
+    with tenancy.acting_as(owner):
+        try:
+            row = session.get(Job, job_id, populate_existing=True)
+            assert row is not None
+            job_type.on_failure(row)
+            session.commit()
+        except Exception:
+            session.rollback()
+            log.exception("the failure hook of job %s (%s) failed", job_id, job_type.name)
 
 
 # --- the sweeper -----------------------------------------------------------------------------
@@ -302,14 +394,14 @@ def sweep(app: Flask, *, stale_after: int | None = None) -> int:
         session = db.session
         rows = session.scalars(
             select(Job)
-            .where(Job.status.in_(("pending", "enqueued", "running")), Job.updated_at <= cutoff)
+            .where(Job.status.in_(UNFINISHED), Job.updated_at <= cutoff)
             .order_by(Job.created_at)
             .limit(500)
             # A running job's executor holds its row lock; skipping locked rows skips live ones.
             .with_for_update(skip_locked=True)
         ).all()
         for row in rows:
-            if row.status == "enqueued" and _rq_holds(app, row.id):
+            if row.status in ("enqueued", "retrying") and _rq_holds(app, row.id):
                 continue
             if app.config["JOBS_INLINE"]:
                 continue
@@ -318,9 +410,13 @@ def sweep(app: Flask, *, stale_after: int | None = None) -> int:
             except RedisError as exc:
                 log.warning("sweeper could not re-send job %s: %s", row.id, exc)
                 break
-            if row.status == "running":
+            if row.status == "running":  # the attempt was lost with its worker
                 log.warning("job %s was abandoned by its worker; re-sent", row.id)
-            row.status, row.enqueued_at = "enqueued", utcnow()
+                row.status, row.error = "retrying", f"Attempt {row.attempts}: {WORKER_STOPPED}"
+            elif row.status != "retrying":  # a retry stays one, due now
+                row.status = "enqueued"
+            row.next_attempt_at = utcnow() if row.status == "retrying" else None
+            row.enqueued_at = utcnow()
             resent += 1
         session.commit()
     return resent

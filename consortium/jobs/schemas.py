@@ -5,6 +5,13 @@ from __future__ import annotations
 import marshmallow as ma
 
 from consortium.core.api import Schema
+from consortium.core.jobs import MAX_ATTEMPTS, STATUSES
+
+EXAMPLE_REASON = (
+    "The job organisations.export failed 4 times (last error: OperationalError: "
+    "(psycopg.OperationalError) connection is lost). Try again; if it fails again, contact "
+    "support quoting job 0b8e5f0c-3f7e-4c1a-9a57-6d2f4f0e9b31."
+)
 
 
 class JobSchema(Schema):
@@ -13,14 +20,33 @@ class JobSchema(Schema):
     status = ma.fields.String(
         dump_only=True,
         metadata={
-            "description": "pending (waiting to be queued), enqueued, running, succeeded, failed",
-            "example": "succeeded",
+            "description": "pending (waiting to be queued), enqueued, running, retrying (an "
+            "attempt failed; another is due), succeeded, failed (every attempt failed: see "
+            "error)",
+            "enum": list(STATUSES),
+            "example": "failed",
         },
     )
-    attempts = ma.fields.Integer(dump_only=True, metadata={"example": 1})
+    attempts = ma.fields.Integer(
+        dump_only=True,
+        metadata={"description": f"Attempts made so far, of {MAX_ATTEMPTS}.", "example": 4},
+    )
     organisation_id = ma.fields.UUID(dump_only=True, allow_none=True)
     created_at = ma.fields.AwareDateTime(dump_only=True)
     started_at = ma.fields.AwareDateTime(dump_only=True, allow_none=True)
     finished_at = ma.fields.AwareDateTime(dump_only=True, allow_none=True)
     result = ma.fields.Dict(dump_only=True, allow_none=True)
-    error = ma.fields.String(dump_only=True, allow_none=True)
+    error = ma.fields.String(
+        dump_only=True,
+        allow_none=True,
+        metadata={
+            "description": "retrying: the last attempt's error in one line (its type and "
+            "message); failed: why, and what to do next. Null otherwise.",
+            "example": EXAMPLE_REASON,
+        },
+    )
+    next_attempt_at = ma.fields.AwareDateTime(
+        dump_only=True,
+        allow_none=True,
+        metadata={"description": "retrying: when the next attempt is due, if known."},
+    )

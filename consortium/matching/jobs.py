@@ -4,6 +4,7 @@ It runs as the platform (tenant None): matching reads every member organisation'
 The proposals, their audit events and the run's figures commit in the job's transaction,
 together with the job's success, so a retried job starts from nothing written; a run that
 already finished does nothing, and the one-live-pairing-per-mentee index refuses duplicates.
+A run that fails its last attempt is reported to the consortium's coordinators by mail.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from consortium.audit.models import AuditEvent
 from consortium.consortia.models import Consortium
 from consortium.core import mail
 from consortium.core.db import insert_rows, utcnow
-from consortium.core.jobs import job
+from consortium.core.jobs import Job, job
 from consortium.extensions import db
 from consortium.matches.models import Match
 from consortium.matches.service import TWO_KEY
@@ -28,7 +29,29 @@ from consortium.pool import care
 from consortium.programmes.models import Programme
 
 
-@job("matching.run")
+def tell_coordinators_of_failure(job: Job) -> None:
+    """The coordinators hear that the run failed for good, why, and what to do next."""
+    from consortium.identity import roles
+
+    run = db.session.get(MatchingRun, uuid.UUID(job.arguments["run_id"]))
+    programme = db.session.get(Programme, run.programme_id) if run else None
+    if run is None or programme is None:
+        return  # deleted since: nobody left to tell about it
+    runs = f"/api/v1/programmes/{programme.id}/matching-runs"
+    for coordinator in roles.list_coordinators(consortium_id=programme.consortium_id):
+        mail.queue(
+            to=coordinator.email,
+            subject=f"Matching run failed: {programme.name}",
+            body=(
+                f"The matching run for {programme.name} did not finish and proposed nothing.\n\n"
+                f"{job.error}\n\nThe run: {runs}/{run.id}\nTo try again, start a new run: "
+                f"POST {runs}"
+            ),
+            organisation_id=coordinator.organisation_id,
+        )
+
+
+@job("matching.run", title="The matching run", on_failure=tell_coordinators_of_failure)
 def run_matching(*, run_id: str) -> dict[str, Any]:
     session = db.session
     run = session.get(MatchingRun, uuid.UUID(run_id))

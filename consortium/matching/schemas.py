@@ -5,7 +5,11 @@ from __future__ import annotations
 import marshmallow as ma
 
 from consortium.core.api import Schema
+from consortium.core.jobs import MAX_ATTEMPTS
 
+RUN_EXAMPLE_ERROR = (
+    "OperationalError: (psycopg.errors.QueryCanceled) canceling statement due to statement timeout"
+)
 RUN_EXAMPLE_REASON = (
     "no mentor outside your organisation offers reverse mentoring with capacity left"
 )
@@ -52,9 +56,10 @@ class MatchingRunSchema(Schema):
     status = ma.fields.String(
         dump_only=True,
         metadata={
-            "description": "queued, running, succeeded or failed (a failed attempt is retried "
-            "up to 4 times before the run shows failed).",
-            "example": "succeeded",
+            "description": "queued, running, retrying (an attempt failed; another is due), "
+            "succeeded or failed (every attempt failed: see error).",
+            "enum": ["queued", "running", "retrying", "succeeded", "failed"],
+            "example": "retrying",
         },
     )
     mode = ma.fields.String(
@@ -65,7 +70,24 @@ class MatchingRunSchema(Schema):
         },
     )
     job_id = ma.fields.UUID(dump_only=True, allow_none=True)
-    attempts = ma.fields.Integer(dump_only=True)
+    attempts = ma.fields.Integer(
+        dump_only=True,
+        metadata={"description": f"Attempts made so far, of {MAX_ATTEMPTS}.", "example": 1},
+    )
+    error = ma.fields.String(
+        dump_only=True,
+        allow_none=True,
+        metadata={
+            "description": "retrying: the last attempt's error in one line; failed: why, and "
+            "what to do next. Null otherwise.",
+            "example": RUN_EXAMPLE_ERROR,
+        },
+    )
+    next_attempt_at = ma.fields.AwareDateTime(
+        dump_only=True,
+        allow_none=True,
+        metadata={"description": "retrying: when the next attempt is due, if known."},
+    )
     requested_by = ma.fields.String(dump_only=True)
     created_at = ma.fields.AwareDateTime(dump_only=True)
     started_at = ma.fields.AwareDateTime(dump_only=True, allow_none=True)

@@ -9,25 +9,27 @@ from sqlalchemy import Select, select
 
 from consortium.core import tenancy
 from consortium.core.errors import Conflict, NotFound
-from consortium.core.jobs import Job, enqueue
+from consortium.core.jobs import UNFINISHED, Job, enqueue
 from consortium.extensions import db
 from consortium.matching.models import MatchingRun
 from consortium.programmes.models import Programme
 from consortium.programmes.service import get_programme_to_run
 
 RUNNABLE = ("open", "matching", "running")
+JOB_GONE = "The run's background job was removed before it finished. Start the run again."
 # A job's status as the run shows it.
 RUN_STATUS = {
     "pending": "queued",
     "enqueued": "queued",
     "running": "running",
+    "retrying": "retrying",
     "succeeded": "succeeded",
     "failed": "failed",
 }
 
 
 def start_run(*, programme_id: uuid.UUID) -> MatchingRun:
-    """Queue a run; 409 while another run of the programme is queued or running."""
+    """Queue a run; 409 while another run of the programme is queued, running or retrying."""
     programme = get_programme_to_run(programme_id=programme_id)
     if programme.status not in RUNNABLE:
         raise Conflict(
@@ -40,8 +42,8 @@ def start_run(*, programme_id: uuid.UUID) -> MatchingRun:
     busy = _unfinished(programme.id)
     if busy is not None:
         raise Conflict(
-            f"A matching run for {programme.name} is already queued or running: {busy}. "
-            "Wait for it to finish."
+            f"A matching run for {programme.name} is already queued, running or retrying: "
+            f"{busy}. Wait for it to finish."
         )
     return queue_run(programme, requested_by=tenancy.current().key)
 
@@ -71,7 +73,7 @@ def _unfinished(programme_id: uuid.UUID) -> uuid.UUID | None:
             .join(Job, Job.id == MatchingRun.job_id)
             .where(
                 MatchingRun.programme_id == programme_id,
-                Job.status.in_(("pending", "enqueued", "running")),
+                Job.status.in_(UNFINISHED),
             )
             .limit(1)
         )
@@ -105,20 +107,33 @@ def present(runs: list[MatchingRun]) -> list[dict[str, Any]]:
         jobs = {
             row.id: row
             for row in db.session.execute(
-                select(Job.id, Job.status, Job.attempts).where(Job.id.in_(job_ids))
+                select(Job.id, Job.status, Job.attempts, Job.error, Job.next_attempt_at).where(
+                    Job.id.in_(job_ids)
+                )
             )
         }
     out = []
     for run in runs:
         job = jobs.get(run.job_id) if run.job_id else None
+        error, next_attempt_at = None, None
         if run.finished_at is not None:
             status = "succeeded"
         elif job is None:
-            status = "failed"
+            status, error = "failed", JOB_GONE
         else:
             status = RUN_STATUS.get(job.status, "queued")
+            if status in ("retrying", "failed"):  # the error is only true of these
+                error, next_attempt_at = job.error, job.next_attempt_at
         fields = {column.key: getattr(run, column.key) for column in MatchingRun.__table__.columns}
-        out.append({**fields, "status": status, "attempts": job.attempts if job else 0})
+        out.append(
+            {
+                **fields,
+                "status": status,
+                "attempts": job.attempts if job else 0,
+                "error": error,
+                "next_attempt_at": next_attempt_at,
+            }
+        )
     return out
 
 

@@ -103,6 +103,18 @@ def test_keyword_overrides_win_over_the_environment() -> None:
     assert settings.access_token_ttl == 60
 
 
+def test_job_retry_intervals_are_read_as_seconds_before_each_retry() -> None:
+    assert Settings.from_env({}).job_retry_intervals == (10, 60, 300)
+    assert Settings.from_env({"JOB_RETRY_INTERVALS": "5, 30,0"}).job_retry_intervals == (5, 30, 0)
+
+
+@pytest.mark.parametrize("value", ["10,60", "10,60,300,900", "10,-1,300", "ten,60,300", ""])
+def test_job_retry_intervals_other_than_three_whole_seconds_are_refused(value: str) -> None:
+    with pytest.raises(ConfigError, match="JOB_RETRY_INTERVALS"):
+        Settings.from_env({"JOB_RETRY_INTERVALS": value})
+
+
+
 # --- create_app's production start checks ----------------------------------------------------
 
 

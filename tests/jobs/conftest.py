@@ -31,9 +31,13 @@ def shared_redis(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServ
     server.stop()
 
 
-def rq_settings_app(runtime_url: str, redis_url: str) -> Flask:
+def rq_settings_app(runtime_url: str, redis_url: str, **overrides: Any) -> Flask:
     """The app as production runs it: jobs go to RQ; the sweeper re-sends at once."""
-    return create_app(make_settings(runtime_url, jobs_inline=False, redis_url=redis_url, job_stale_after=0))
+    return create_app(
+        make_settings(
+            runtime_url, jobs_inline=False, redis_url=redis_url, job_stale_after=0, **overrides
+        )
+    )
 
 
 @pytest.fixture(scope="session")

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import text
 
 from consortium.core import tenancy
-from consortium.core.jobs import Job, execute
+from consortium.core.jobs import MAX_ATTEMPTS, Job, execute
 from consortium.extensions import db
 from consortium.matching import engine
 from consortium.matching.load import load
@@ -18,6 +18,16 @@ from tests.api.helpers import assert_problem
 from tests.matching_runs.conftest import MatchingWorld, get_run, runs_url, start_run
 
 PHASES = {"load", "candidates", "score", "solve", "explain", "write"}
+FLOAT_ERROR = "ValueError: could not convert string to float: 'heavy'"
+
+
+def break_weights(world: MatchingWorld) -> None:
+    """A consortium row the API would refuse (a weight that is no number): every run fails."""
+    with world.owner.begin() as c:
+        c.execute(
+            text('UPDATE consortia SET matching_weights = \'{"topic": "heavy"}\' WHERE id = :c'),
+            {"c": world.consortium_id},
+        )
 
 
 def test_a_coordinator_runs_matching_and_gets_explained_proposals(world: MatchingWorld) -> None:
@@ -241,7 +251,8 @@ def test_a_retried_run_creates_no_duplicate_proposals(
     monkeypatch.setattr(run_job, "_notify", fail_after_writing)
     run = start_run(world.coordinator, programme)
     shown = get_run(world.coordinator, programme, run)
-    assert (shown["status"], shown["attempts"]) == ("queued", 1)  # to be retried
+    assert (shown["status"], shown["attempts"]) == ("retrying", 1)
+    assert shown["error"] == "RuntimeError: the worker died after writing the proposals"
     assert world.proposals(programme) == []  # the attempt's writes rolled back
 
     monkeypatch.undo()
@@ -253,7 +264,45 @@ def test_a_retried_run_creates_no_duplicate_proposals(
     proposals = world.proposals(programme)
     assert len(proposals) == 2
     assert len({m["mentee_id"] for m in proposals}) == 2
-    assert get_run(world.coordinator, programme, run)["counts"]["proposed"] == 2
+    shown = get_run(world.coordinator, programme, run)
+    assert (shown["status"], shown["counts"]["proposed"], shown["error"]) == ("succeeded", 2, None)
+
+
+def test_a_run_that_keeps_failing_reads_failed_with_a_reason_and_the_coordinators_are_told(
+    world: MatchingWorld,
+) -> None:
+    """Jobs inline (as in development): each delivery is one attempt."""
+    from tests.pool.conftest import mail_jobs
+
+    programme = world.programme(name="Reverse mentoring 2027")
+    world.mentor(world.beta, "Priya")
+    world.apply(world.alpha, "Ann", programme)
+    break_weights(world)
+
+    run = start_run(world.coordinator, programme)
+    shown = get_run(world.coordinator, programme, run)
+    assert (shown["status"], shown["attempts"]) == ("retrying", 1)
+    assert shown["error"] == FLOAT_ERROR
+    assert_problem(world.coordinator.post(runs_url(programme)), 409)  # it is not over yet
+
+    job_id = uuid.UUID(run["job_id"])
+    for _ in range(2, MAX_ATTEMPTS + 1):
+        execute(world.app, job_id)
+
+    shown = get_run(world.coordinator, programme, run)
+    assert (shown["status"], shown["attempts"]) == ("failed", MAX_ATTEMPTS)
+    assert shown["error"] == (
+        f"The matching run failed {MAX_ATTEMPTS} times (last error: {FLOAT_ERROR}). Try again; "
+        f"if it fails again, contact support quoting job {job_id}."
+    )
+    assert shown["next_attempt_at"] is None and shown["finished_at"] is None
+    assert world.proposals(programme) == []
+    (told,) = mail_jobs(world.owner, "cora.coordinator@alpha-trust.example.org")
+    assert told["arguments"]["subject"] == "Matching run failed: Reverse mentoring 2027"
+    assert shown["error"] in told["arguments"]["body"]
+    assert f"/matching-runs/{run['id']}" in told["arguments"]["body"]
+    # Over: the coordinator may start another run.
+    assert world.coordinator.post(runs_url(programme)).status_code == 202
 
 
 def test_the_same_input_gives_the_same_proposals(world: MatchingWorld) -> None:
