@@ -112,6 +112,15 @@ def present(runs: list[MatchingRun]) -> list[dict[str, Any]]:
                 )
             )
         }
+    # Read the runs again after their jobs: a run commits its counts with its job's success, so
+    # a run that finished between the two reads shows finished, never a succeeded job over the
+    # counts read before it (each statement sees its own snapshot).
+    if runs:
+        db.session.execute(
+            select(MatchingRun)
+            .where(MatchingRun.id.in_([r.id for r in runs]))
+            .execution_options(populate_existing=True)
+        ).all()
     out = []
     for run in runs:
         job = jobs.get(run.job_id) if run.job_id else None
