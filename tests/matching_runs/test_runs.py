@@ -426,3 +426,44 @@ def test_the_mentor_free_when_the_mentee_is_is_proposed_and_told_why(
     assert f"both free Tuesday mornings{said}" in match["reasons"]
     assert match["score_parts"]["availability"] > 0
     assert match["score"] == pytest.approx(sum(match["score_parts"].values()), abs=1e-5)
+
+
+def test_a_run_read_while_its_job_finishes_shows_its_counts(world: MatchingWorld) -> None:
+    """The run and its job are two reads: a run that finishes between them must not show
+    `succeeded` with the counts read before (seen on a real worker by the random consortia)."""
+    from consortium.matching import service
+    from consortium.matching.models import MatchingRun
+
+    programme = world.programme()
+    world.mentor(world.beta, "Priya")
+    world.apply(world.alpha, "Ann", programme)
+    run = start_run(world.coordinator, programme)
+    finished = get_run(world.coordinator, programme, run)
+    assert finished["status"] == "succeeded" and finished["counts"]["proposed"] == 1
+    with world.owner.begin() as c:  # as it was while the worker was still at it
+        c.execute(
+            text("UPDATE matching_runs SET finished_at = NULL, counts = '{}' WHERE id = :id"),
+            {"id": run["id"]},
+        )
+        c.execute(
+            text("UPDATE jobs SET status = 'running' WHERE id = :id"), {"id": run["job_id"]}
+        )
+    with world.app.app_context(), tenancy.all_tenants():
+        stale = db.session.get(MatchingRun, uuid.UUID(run["id"]))
+        assert stale is not None and stale.counts == {}
+        with world.owner.begin() as c:  # the worker commits between the two reads
+            c.execute(
+                text(
+                    "UPDATE matching_runs SET finished_at = now(), counts = CAST(:counts AS json) "
+                    "WHERE id = :id"
+                ),
+                {"id": run["id"], "counts": '{"proposed": 1}'},
+            )
+            c.execute(
+                text("UPDATE jobs SET status = 'succeeded' WHERE id = :id"),
+                {"id": run["job_id"]},
+            )
+        shown = service.present_one(stale)
+        db.session.rollback()
+    assert shown["status"] == "succeeded"
+    assert shown["counts"] == {"proposed": 1}
