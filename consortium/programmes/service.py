@@ -363,6 +363,21 @@ def get_application(*, programme_id: uuid.UUID, application_id: uuid.UUID) -> Ap
     return application
 
 
+def applications_of(*, person_id: uuid.UUID) -> list[Application]:
+    """The person's applications, newest first, to the programmes the caller may see."""
+    visible_programmes = list_programmes().with_only_columns(Programme.id).order_by(None)
+    return list(
+        db.session.scalars(
+            select(Application)
+            .where(
+                Application.person_id == person_id,
+                Application.programme_id.in_(visible_programmes.scalar_subquery()),
+            )
+            .order_by(Application.created_at.desc(), Application.id)
+        )
+    )
+
+
 def _visible_applications(*, programme: Programme) -> Select[Application]:
     """Coordinators see all; org admins and clients their staff's; anyone else their own."""
     principal = tenancy.current()
