@@ -28,6 +28,7 @@ from consortium.pool import care
 from consortium.pool.models import ICF_RANKS, LEVEL_RANKS, MentorProfile, MentorProfileShare
 from consortium.programmes.eligibility import refusals
 from consortium.programmes.models import Application, Programme
+from consortium.sensitive import service as sensitive
 
 # The modality a mentor must offer for each type of programme.
 PROGRAMME_MODALITY = {
@@ -261,7 +262,11 @@ def _mentees(
         for sector in preferences.get("sectors") or []:
             if sector in SECTORS:
                 preferred[i, SECTORS.index(sector)] = True
-        declared = _declared(person.id, programme.id) if positive_action else None
+        declared = (
+            sensitive.consented_attributes(person_id=person.id, programme_id=programme.id)
+            if positive_action
+            else None
+        )
         refused = refusals(programme=programme, person=person, declared=declared)
         ineligible.append("; ".join(r.reason for r in refused) if refused else None)
     persons = [people[a.person_id] for a in applications]
@@ -446,12 +451,6 @@ def _shortlists(
     out = np.empty((len(rows), 3), dtype=np.int64)
     out[:, 0], out[:, 1], out[:, 2] = rows, columns, ranks
     return out, lengths
-
-
-def _declared(person_id: uuid.UUID, programme_id: uuid.UUID) -> dict[str, Any] | None:
-    from consortium.sensitive.service import consented_attributes
-
-    return consented_attributes(person_id=person_id, programme_id=programme_id)
 
 
 def _mentee_document(application: Application) -> str:

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import Select, or_, select
 
 from consortium.consortia import service as consortia
-from consortium.core import tenancy
+from consortium.core import events, tenancy
 from consortium.core.db import add_once, utcnow
 from consortium.core.errors import Conflict, Forbidden, Invalid, NotFound
 from consortium.extensions import db
@@ -24,6 +24,11 @@ from consortium.pool import service as pool
 from consortium.pool.topics import normalise_all
 from consortium.programmes import eligibility
 from consortium.programmes.models import Application, Programme
+
+# A question the sensitive domain answers (it builds on this one): the attributes a person
+# declared and validly consented to this programme using, or None. Asked with person_id and
+# programme_id, as the applying person.
+CONSENTED_ATTRIBUTES = "programmes.consented_attributes"
 
 # Where a programme's status may move next (forwards, plus closing early and reopening).
 NEXT_STATUSES: dict[str, tuple[str, ...]] = {
@@ -314,10 +319,10 @@ def _declared(*, programme: Programme) -> dict[str, Any] | None:
     principal = tenancy.current()
     if not rule or principal.person_id is None:
         return None
-    # Imported here: the sensitive domain imports this module (to withdraw on lost consent).
-    from consortium.sensitive.service import consented_attributes
-
-    return consented_attributes(person_id=principal.person_id, programme_id=programme.id)
+    answer: dict[str, Any] | None = events.ask(
+        CONSENTED_ATTRIBUTES, person_id=principal.person_id, programme_id=programme.id
+    )
+    return answer
 
 
 def _check_shortlist(*, shortlist: list[uuid.UUID], person_id: uuid.UUID) -> None:
@@ -375,6 +380,13 @@ def applications_of(*, person_id: uuid.UUID) -> list[Application]:
             )
             .order_by(Application.created_at.desc(), Application.id)
         )
+    )
+
+
+def open_applicant_ids(*, programme_id: uuid.UUID) -> Select[uuid.UUID]:
+    """The people with an open application to the programme (a subquery for reports)."""
+    return select(Application.person_id).where(
+        Application.programme_id == programme_id, Application.status == "open"
     )
 
 
