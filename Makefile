@@ -35,9 +35,10 @@ services: ## Make sure PostgreSQL and Redis are up (start the local services if 
 test: $(STAMP) services lint ## Run the whole suite against PostgreSQL and Redis
 	$(BIN)/pytest -n auto -q
 
-lint: $(STAMP) ## ruff and mypy
+lint: $(STAMP) ## ruff, mypy and the domains' layering (import-linter)
 	$(BIN)/ruff check consortium tests migrations bench
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 format: $(STAMP) ## Format the code
 	$(BIN)/ruff format consortium tests migrations bench

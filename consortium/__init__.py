@@ -83,6 +83,7 @@ def _init_extensions(app: Flask, settings: Settings) -> None:
     metrics.init_app(app)
     authentication.init_app(app)
     _register_jobs()
+    _connect_domains()
 
 
 def _register_jobs() -> None:
@@ -94,6 +95,18 @@ def _register_jobs() -> None:
     import consortium.organisations.jobs
     import consortium.people.jobs
     import consortium.pool.jobs  # noqa: F401
+
+
+def _connect_domains() -> None:
+    # Higher domains react to and answer lower ones (core.events), so imports point down.
+    from consortium.calendar import hooks as calendar
+    from consortium.matches import hooks as matches
+    from consortium.matching import hooks as matching
+    from consortium.sensitive import hooks as sensitive
+    from consortium.sessions import hooks as sessions
+
+    for domain in (matches, matching, sessions, calendar, sensitive):
+        domain.connect()
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -35,15 +35,17 @@ from consortium.availability.models import (
     BusyFeed,
 )
 from consortium.availability.recurrence import DEFAULT_TIMEZONE, RuleSpec, validate, zone
-from consortium.core import jobs, security, tenancy
+from consortium.core import events, jobs, security, tenancy
 from consortium.core.db import insert_rows, utcnow
 from consortium.core.errors import Forbidden, Invalid, NotFound
 from consortium.extensions import db
 from consortium.pool import service as pool
 from consortium.pool.models import MentorProfile
-from consortium.sessions.models import SessionAttendee
 
 MAX_RANGE = timedelta(days=92)
+# Sessions build on availability (booking checks it), so it asks them for people's booked
+# times (person_ids=, start=, end=): [(person_id, starts_at, ends_at)] of live sessions.
+BOOKED_TIMES = "availability.booked_times"
 FETCH_JOB = "availability.fetch_busy"
 
 
@@ -513,14 +515,7 @@ def _booked(
     out: dict[uuid.UUID, list[engine.Interval]] = {}
     if not profile_of:
         return out
-    rows = db.session.execute(
-        select(SessionAttendee.person_id, SessionAttendee.starts_at, SessionAttendee.ends_at).where(
-            SessionAttendee.person_id.in_(list(profile_of)),
-            SessionAttendee.live.is_(True),
-            SessionAttendee.starts_at < end,
-            SessionAttendee.ends_at > start,
-        )
-    )
+    rows = events.ask(BOOKED_TIMES, person_ids=list(profile_of), start=start, end=end)
     for person_id, starts_at, ends_at in rows:
         out.setdefault(profile_of[person_id], []).append((starts_at, ends_at))
     return out

@@ -5,12 +5,11 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from flask import Response, json
+from flask import Response, json, url_for
 from flask.views import MethodView
 
-from consortium.core import tenancy
 from consortium.core.api import PROBLEM_MEDIA_TYPE, Blueprint
-from consortium.identity import keys, roles, service, sso
+from consortium.identity import keys, me, roles, service, sso
 from consortium.identity.models import SsoConfiguration
 from consortium.identity.schemas import (
     ApiClientCreateSchema,
@@ -82,17 +81,32 @@ class Me(MethodView):
     @api.auth()
     @api.response(200, MeSchema)
     def get(self) -> dict[str, Any]:
-        """Describe the caller: kind, organisation, consortia, scopes and roles."""
-        p = tenancy.current()
-        return {
-            "kind": p.kind,
-            "id": p.id,
-            "name": p.name,
-            "organisation_id": p.organisation_id,
-            "consortium_ids": sorted(p.consortium_ids),
-            "scopes": sorted(p.scopes),
-            "roles": sorted(p.roles),
-        }
+        """Describe the caller: who they are, their organisation, roles, scopes and records.
+
+        A signed-in person also gets their staff record's details and `links` to their own
+        staff record, mentor profiles and applications; an API client gets `client`.
+        """
+        caller = me.describe_caller()
+        return {**caller, "links": _own_links(caller) if caller["person"] else None}
+
+
+def _own_links(caller: dict[str, Any]) -> dict[str, Any]:
+    """The API paths of a person's own records (url_for: only routes that exist)."""
+    return {
+        "staff_record": url_for("people.PersonItem", person_id=caller["person"].id),
+        "mentor_profiles": [
+            url_for("pool.MentorProfileItem", profile_id=profile.id)
+            for profile in caller["mentor_profiles"]
+        ],
+        "applications": [
+            url_for(
+                "programmes.ApplicationItem",
+                programme_id=application.programme_id,
+                application_id=application.id,
+            )
+            for application in caller["applications"]
+        ],
+    }
 
 
 @api.route("/organisations/<uuid:organisation_id>/api-clients")

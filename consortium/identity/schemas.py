@@ -43,14 +43,98 @@ class IssuedClientSchema(ApiClientSchema):
     )
 
 
+class RoleSchema(Schema):
+    role = ma.fields.String(
+        metadata={
+            "description": "staff, org_admin (of organisation_id) or coordinator (of "
+            "consortium_id).",
+            "example": "coordinator",
+        }
+    )
+    organisation_id = ma.fields.UUID(
+        allow_none=True, metadata={"example": "0b7e9c2a-4f1d-4e8b-9a6c-3d2f1e0a9b8c"}
+    )
+    consortium_id = ma.fields.UUID(
+        allow_none=True, metadata={"example": "5c1d8e2f-7a3b-4c9d-8e1f-2a3b4c5d6e7f"}
+    )
+
+
+class MePersonSchema(Schema):
+    """The signed-in person, as their own staff record has them."""
+
+    id = ma.fields.UUID(metadata={"example": "9a4f2c1e-3b5d-4e6f-8a7b-0c1d2e3f4a5b"})
+    display_name = ma.fields.String(metadata={"example": "Amara Okafor"})
+    given_name = ma.fields.String(metadata={"example": "Amara"})
+    family_name = ma.fields.String(metadata={"example": "Okafor"})
+    email = ma.fields.String(metadata={"example": "amara.okafor@nhs.net"})
+    job_title = ma.fields.String(allow_none=True, metadata={"example": "Ward Manager"})
+    profession = ma.fields.String(allow_none=True, metadata={"example": "nursing"})
+
+
+class MeLinksSchema(Schema):
+    """Where a person's own records are in this API (each answers them 200)."""
+
+    staff_record = ma.fields.String(
+        metadata={"example": "/api/v1/people/9a4f2c1e-3b5d-4e6f-8a7b-0c1d2e3f4a5b"}
+    )
+    mentor_profiles = ma.fields.List(
+        ma.fields.String(),
+        metadata={
+            "description": "Their mentor or coach profiles, oldest first.",
+            "example": ["/api/v1/mentor-profiles/7d3e1f2a-9b8c-4d5e-a6f7-1b2c3d4e5f6a"],
+        },
+    )
+    applications = ma.fields.List(
+        ma.fields.String(),
+        metadata={
+            "description": "Their applications to programmes, newest first (withdrawn too).",
+            "example": [
+                "/api/v1/programmes/2e4f6a8b-1c3d-4e5f-9a7b-8c9d0e1f2a3b/applications/"
+                "6b8d0f2a-4c6e-4a8b-9c1d-3e5f7a9b1c2d"
+            ],
+        },
+    )
+
+
 class MeSchema(Schema):
-    kind = ma.fields.String(metadata={"example": "client"})
-    id = ma.fields.UUID(allow_none=True)
-    name = ma.fields.String()
-    organisation_id = ma.fields.UUID(allow_none=True)
-    consortium_ids = ma.fields.List(ma.fields.UUID())
-    scopes = ma.fields.List(ma.fields.String())
-    roles = ma.fields.List(ma.fields.String())
+    """The caller: a signed-in person (`person`, `links`) or an API client (`client`)."""
+
+    kind = ma.fields.String(metadata={"description": "person or client.", "example": "person"})
+    id = ma.fields.UUID(
+        allow_none=True,
+        metadata={
+            "description": "The person's or the API client's id.",
+            "example": "9a4f2c1e-3b5d-4e6f-8a7b-0c1d2e3f4a5b",
+        },
+    )
+    name = ma.fields.String(
+        metadata={"description": "The person's or client's name.", "example": "Amara Okafor"}
+    )
+    organisation_id = ma.fields.UUID(
+        allow_none=True,
+        metadata={
+            "description": "None for a platform client.",
+            "example": "0b7e9c2a-4f1d-4e8b-9a6c-3d2f1e0a9b8c",
+        },
+    )
+    organisation = ma.fields.Nested(PublicOrganisationSchema, allow_none=True)
+    consortium_ids = ma.fields.List(
+        ma.fields.UUID(),
+        metadata={
+            "description": "The consortia the organisation belongs to.",
+            "example": ["5c1d8e2f-7a3b-4c9d-8e1f-2a3b4c5d6e7f"],
+        },
+    )
+    scopes = ma.fields.List(
+        ma.fields.String(), metadata={"example": ["organisation:read", "pool:read"]}
+    )
+    roles = ma.fields.List(
+        ma.fields.Nested(RoleSchema),
+        metadata={"description": "A person's roles; a client has none (its scopes say it)."},
+    )
+    person = ma.fields.Nested(MePersonSchema, allow_none=True)
+    links = ma.fields.Nested(MeLinksSchema, allow_none=True)
+    client = ma.fields.Nested(ApiClientSchema, allow_none=True)
 
 
 class TokenRequestSchema(Schema):
@@ -141,12 +225,6 @@ class RoleHolderSchema(Schema):
     given_name = ma.fields.String(dump_only=True, metadata={"example": "Amara"})
     family_name = ma.fields.String(dump_only=True, metadata={"example": "Okafor"})
     email = ma.fields.String(dump_only=True, metadata={"example": "amara.okafor@nhs.net"})
-
-
-class RoleSchema(Schema):
-    role = ma.fields.String(metadata={"example": "coordinator"})
-    organisation_id = ma.fields.UUID(allow_none=True)
-    consortium_id = ma.fields.UUID(allow_none=True)
 
 
 class SessionSchema(Schema):

@@ -22,12 +22,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, and_, or_, select
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from consortium.audit import service as audit
 from consortium.consortia.models import Consortium
-from consortium.core import tenancy
+from consortium.core import events, tenancy
 from consortium.core.db import utcnow
 from consortium.core.errors import Conflict, Forbidden, Invalid, NotFound
 from consortium.extensions import db
@@ -43,7 +43,6 @@ from consortium.matches.transitions import (
     MENTOR,
     MENTOR_ORG_ADMIN,
 )
-from consortium.matching import constraints
 from consortium.organisations import service as organisations
 from consortium.people.models import Person
 from consortium.pool import care
@@ -51,6 +50,16 @@ from consortium.pool import service as pool
 from consortium.pool.models import MentorProfile
 from consortium.programmes import service as programmes
 from consortium.programmes.models import Application, Programme
+
+# The sessions domain builds on pairings, so it is told and asked rather than called
+# (consortium.core.events): a pairing closed (match=, reason=), its upcoming sessions are
+# called off; and per pairing, its sessions counted by status (match_ids=).
+PAIRING_CLOSED = "matches.pairing_closed"
+SESSION_COUNTS = "matches.session_counts"
+# The matching engine builds on pairings (it proposes them); a hand-made pair is checked
+# against its hard constraints by asking it (programme=, application=, profile=): each
+# broken constraint with code, field, message and overridable.
+PAIR_VIOLATIONS = "matches.pair_violations"
 
 TWO_KEY = "coordinator_and_home_org"
 # After these a pairing's people have each other's email (completed and closed only if the
@@ -248,11 +257,8 @@ def emails_revealed(match: Match) -> bool:
 
 def present(matches: Iterable[Match]) -> list[dict[str, Any]]:
     """Each pairing as the API shows it (its sessions counted in one grouped query)."""
-    # Imported here: the sessions domain builds on this one (it books within a pairing).
-    from consortium.sessions import service as sessions
-
     found = pairings(matches)
-    counts = sessions.counts_for(match_ids=[p.match.id for p in found])
+    counts = events.ask(SESSION_COUNTS, match_ids=[p.match.id for p in found])
     return [_present(p, counts.get(p.match.id)) for p in found]
 
 
@@ -607,10 +613,7 @@ def close(*, match: Match, reason: str) -> Match:
     before = match.status
     _end(match, transition.target, reason)
     _audit(match, "match.closed", before, reason=reason, by_part=parts)
-    # Imported here: the sessions domain builds on pairings (it imports this module).
-    from consortium.sessions import service as sessions
-
-    sessions.cancel_upcoming(match=match, reason=f"The pairing was closed: {reason}")
+    events.publish(PAIRING_CLOSED, match=match, reason=reason)
     _settle(match, status_changed=True)
     notices.ended(p, action="closed", reason=reason, people_told=before != "proposed")
     return match
@@ -784,7 +787,8 @@ def _violations(
             "overridable": v.overridable,
             "about": v.about,
         }
-        for v in constraints.check_pair(
+        for v in events.ask(
+            PAIR_VIOLATIONS,
             programme=programme,
             application=application,
             profile=profile,
@@ -815,3 +819,15 @@ def _listed(violations: list[dict[str, Any]]) -> str:
 def _count(violations: list[dict[str, Any]]) -> str:
     n = len(violations)
     return f"{n} hard constraint{'s' if n != 1 else ''}"
+
+
+# --- for the pool ----------------------------------------------------------------------------
+
+
+def places_taken(*, profile_ids: list[uuid.UUID]) -> Select[uuid.UUID, int]:
+    """(profile_id, load): the pairings holding each mentor's places (pool.care recounts)."""
+    return (
+        select(Match.mentor_profile_id.label("profile_id"), func.count().label("load"))
+        .where(Match.mentor_profile_id.in_(profile_ids), Match.status.in_(LOAD_STATUSES))
+        .group_by(Match.mentor_profile_id)
+    )

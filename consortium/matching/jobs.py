@@ -18,6 +18,7 @@ from consortium.core import mail
 from consortium.core.db import insert_rows, utcnow
 from consortium.core.jobs import Job, job
 from consortium.extensions import db
+from consortium.identity import roles
 from consortium.matches.models import Match
 from consortium.matches.service import TWO_KEY
 from consortium.matching import engine
@@ -152,8 +153,6 @@ def write(run: MatchingRun, programme: Programme, problem: Problem, outcome: Out
 def _notify(run: MatchingRun, programme: Programme, proposed: int, lending: set[uuid.UUID]) -> None:
     """The coordinators hear the run finished; under two-key approval, each lending
     organisation's admins hear that proposals await their consent."""
-    from consortium.identity import roles
-
     consortium = db.session.get(Consortium, programme.consortium_id)
     assert consortium is not None
     for coordinator in roles.list_coordinators(consortium_id=consortium.id):

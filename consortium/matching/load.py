@@ -32,6 +32,7 @@ from consortium.pool import care
 from consortium.pool.models import ICF_RANKS, LEVEL_RANKS, MentorProfile, MentorProfileShare
 from consortium.programmes.eligibility import refusals
 from consortium.programmes.models import Application, Programme
+from consortium.sensitive import service as sensitive
 
 # The modality a mentor must offer for each type of programme.
 PROGRAMME_MODALITY = {
@@ -274,7 +275,11 @@ def _mentees(
         for sector in preferences.get("sectors") or []:
             if sector in SECTORS:
                 preferred[i, SECTORS.index(sector)] = True
-        declared = _declared(person.id, programme.id) if positive_action else None
+        declared = (
+            sensitive.consented_attributes(person_id=person.id, programme_id=programme.id)
+            if positive_action
+            else None
+        )
         reasons = [
             r.reason for r in refusals(programme=programme, person=person, declared=declared)
         ]
@@ -501,12 +506,6 @@ def _shortlists(
     out = np.empty((len(rows), 3), dtype=np.int64)
     out[:, 0], out[:, 1], out[:, 2] = rows, columns, ranks
     return out, lengths
-
-
-def _declared(person_id: uuid.UUID, programme_id: uuid.UUID) -> dict[str, Any] | None:
-    from consortium.sensitive.service import consented_attributes
-
-    return consented_attributes(person_id=person_id, programme_id=programme_id)
 
 
 def _mentee_document(application: Application) -> str:

@@ -8,15 +8,14 @@ from typing import Any
 from consortium.core.jobs import job
 from consortium.extensions import db
 from consortium.organisations.schemas import OrganisationSchema
+from consortium.organisations.service import get_organisation
+from consortium.people.schemas import PersonSchema
+from consortium.people.service import list_people
 
 
 @job("organisations.export", result_scope="people:read")
 def export_organisation(*, organisation_id: str) -> dict[str, Any]:
     """Collect the organisation and its staff records. Read-only, so a re-run is harmless."""
-    from consortium.organisations.service import get_organisation
-    from consortium.people.schemas import PersonSchema
-    from consortium.people.service import list_people
-
     organisation = get_organisation(organisation_id=uuid.UUID(organisation_id))
     # The job runs as the organisation's tenant: the tenancy hook limits this to its staff.
     people = db.session.scalars(list_people())

@@ -45,13 +45,13 @@ class People(MethodView):
 
 @blp.route("/<uuid:person_id>")
 class PersonItem(MethodView):
-    @blp.auth("people:read")
+    @blp.auth()
     @blp.etag
     @blp.response(200, PersonSchema)
     @blp.errors(404)
     def get(self, person_id: uuid.UUID) -> Person:
-        """Show a staff record."""
-        return service.get_person(person_id=person_id)
+        """Show a staff record (needs people:read, except for a person's own record)."""
+        return service.get_staff_record(person_id=person_id)
 
     @blp.auth("people:write")
     @blp.etag

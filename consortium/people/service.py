@@ -110,6 +110,14 @@ def public_details(*, person_ids: list[uuid.UUID]) -> dict[uuid.UUID, dict[str, 
     }
 
 
+def get_staff_record(*, person_id: uuid.UUID) -> Person:
+    """A staff record for a caller with people:read; a signed-in person may read their own."""
+    principal = tenancy.current()
+    if not (principal.has_scope("people:read") or principal.person_id == person_id):
+        raise Forbidden("This needs the scope people:read (without it, only your own record).")
+    return get_person(person_id=person_id)
+
+
 def get_person(*, person_id: uuid.UUID) -> Person:
     person = db.session.scalar(select(Person).where(Person.id == person_id))
     if person is None:

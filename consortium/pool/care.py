@@ -11,17 +11,22 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import func, select, update
 
 from consortium.consortia.models import Consortium, ConsortiumMembership
-from consortium.core import tenancy
+from consortium.core import events, tenancy
 from consortium.core.db import utcnow
 from consortium.extensions import db
-from consortium.matches.models import LOAD_STATUSES, Match
 from consortium.pool.models import CpdEntry, MentorProfile
-from consortium.sessions.models import MentoringSession
 
 RECENT = timedelta(days=90)
+
+# Pairings and sessions build on the pool, so it asks them (consortium.core.events):
+# PLACES_TAKEN (profile_ids=) is answered by matches with a query of (profile_id, load), the
+# pairings holding each mentor's places; SESSIONS_HELD (profile_ids=, since=, until=) by
+# sessions with {profile_id: sessions held then}. Both are asked across tenants.
+PLACES_TAKEN = "pool.places_taken"
+SESSIONS_HELD = "pool.sessions_held"
 
 
 @dataclass(frozen=True)
@@ -98,18 +103,7 @@ def care_for(
     now = now or utcnow()
     ids = [p.id for p in profiles]
     with tenancy.all_tenants():
-        sessions = dict(
-            db.session.execute(
-                select(MentoringSession.mentor_profile_id, func.count())
-                .where(
-                    MentoringSession.mentor_profile_id.in_(ids),
-                    MentoringSession.status == "held",
-                    MentoringSession.starts_at >= now - RECENT,
-                    MentoringSession.starts_at < now,
-                )
-                .group_by(MentoringSession.mentor_profile_id)
-            ).all()
-        )
+        sessions = events.ask(SESSIONS_HELD, profile_ids=ids, since=now - RECENT, until=now)
         supervised = dict(
             db.session.execute(
                 select(CpdEntry.profile_id, func.max(CpdEntry.held_on))
@@ -154,15 +148,15 @@ def recount_load(*, profile_ids: Iterable[uuid.UUID]) -> None:
     if not ids:
         return
     # One grouped count joined back (a correlated count per row is far slower at scale).
+    taken = events.ask(PLACES_TAKEN, profile_ids=ids).subquery()
     counts = (
-        select(MentorProfile.id.label("profile_id"), func.count(Match.id).label("load"))
-        .select_from(MentorProfile)
-        .outerjoin(
-            Match,
-            and_(Match.mentor_profile_id == MentorProfile.id, Match.status.in_(LOAD_STATUSES)),
+        select(
+            MentorProfile.id.label("profile_id"),
+            func.coalesce(taken.c.load, 0).label("load"),
         )
+        .select_from(MentorProfile)
+        .outerjoin(taken, taken.c.profile_id == MentorProfile.id)
         .where(MentorProfile.id.in_(ids))
-        .group_by(MentorProfile.id)
         .subquery()
     )
     with tenancy.all_tenants():

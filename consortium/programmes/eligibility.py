@@ -13,9 +13,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from consortium.people.attributes import LABELS, is_one_of
 from consortium.people.models import Person
 from consortium.programmes.models import Programme
-from consortium.sensitive.attributes import LABELS, is_one_of
 
 DECLARE_AT = "/api/v1/me/sensitive-attributes"
 CONSENT_AT = "/api/v1/me/consents"

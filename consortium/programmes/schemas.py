@@ -18,6 +18,7 @@ from consortium.availability.week import DAYS, PART_NAMES, PARTS
 from consortium.core.api import Schema
 from consortium.core.errors import Invalid
 from consortium.organisations.models import SECTORS
+from consortium.people.attributes import ATTRIBUTES, is_allowed
 from consortium.pool.models import LEVEL_RANKS
 from consortium.pool.topics import MAX_TOPIC_LENGTH, MAX_TOPICS
 from consortium.programmes.models import (
@@ -30,7 +31,6 @@ from consortium.programmes.models import (
     Application,
     Programme,
 )
-from consortium.sensitive.attributes import ATTRIBUTES, is_allowed
 
 MAX_SESSIONS = 50
 MAX_CADENCE_DAYS = 365

@@ -17,7 +17,7 @@ from sqlalchemy import Select, or_, select
 from consortium.availability.recurrence import DEFAULT_TIMEZONE
 from consortium.availability.week import DAYS, PART_NAMES
 from consortium.consortia import service as consortia
-from consortium.core import tenancy
+from consortium.core import events, tenancy
 from consortium.core.db import add_once, utcnow
 from consortium.core.errors import Conflict, Forbidden, Invalid, NotFound
 from consortium.extensions import db
@@ -26,6 +26,11 @@ from consortium.pool import service as pool
 from consortium.pool.topics import normalise_all
 from consortium.programmes import eligibility
 from consortium.programmes.models import Application, Programme
+
+# A question the sensitive domain answers (it builds on this one): the attributes a person
+# declared and validly consented to this programme using, or None. Asked with person_id and
+# programme_id, as the applying person.
+CONSENTED_ATTRIBUTES = "programmes.consented_attributes"
 
 # Where a programme's status may move next (forwards, plus closing early and reopening).
 NEXT_STATUSES: dict[str, tuple[str, ...]] = {
@@ -323,10 +328,10 @@ def _declared(*, programme: Programme) -> dict[str, Any] | None:
     principal = tenancy.current()
     if not rule or principal.person_id is None:
         return None
-    # Imported here: the sensitive domain imports this module (to withdraw on lost consent).
-    from consortium.sensitive.service import consented_attributes
-
-    return consented_attributes(person_id=principal.person_id, programme_id=programme.id)
+    answer: dict[str, Any] | None = events.ask(
+        CONSENTED_ATTRIBUTES, person_id=principal.person_id, programme_id=programme.id
+    )
+    return answer
 
 
 def _check_shortlist(*, shortlist: list[uuid.UUID], person_id: uuid.UUID) -> None:
@@ -370,6 +375,28 @@ def get_application(*, programme_id: uuid.UUID, application_id: uuid.UUID) -> Ap
     if application is None:
         raise NotFound(f"No application {application_id} to {programme.name}.")
     return application
+
+
+def applications_of(*, person_id: uuid.UUID) -> list[Application]:
+    """The person's applications, newest first, to the programmes the caller may see."""
+    visible_programmes = list_programmes().with_only_columns(Programme.id).order_by(None)
+    return list(
+        db.session.scalars(
+            select(Application)
+            .where(
+                Application.person_id == person_id,
+                Application.programme_id.in_(visible_programmes.scalar_subquery()),
+            )
+            .order_by(Application.created_at.desc(), Application.id)
+        )
+    )
+
+
+def open_applicant_ids(*, programme_id: uuid.UUID) -> Select[uuid.UUID]:
+    """The people with an open application to the programme (a subquery for reports)."""
+    return select(Application.person_id).where(
+        Application.programme_id == programme_id, Application.status == "open"
+    )
 
 
 def _visible_applications(*, programme: Programme) -> Select[Application]:

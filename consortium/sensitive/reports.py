@@ -19,7 +19,8 @@ from consortium.core import tenancy
 from consortium.core.errors import Forbidden
 from consortium.core.security import decrypt
 from consortium.extensions import db
-from consortium.sensitive.attributes import ATTRIBUTES, LABELS, is_allowed
+from consortium.people.attributes import ATTRIBUTES, LABELS, is_allowed
+from consortium.programmes import service as programmes
 from consortium.sensitive.models import SensitiveAttributes
 from consortium.sensitive.service import get_programme
 
@@ -39,8 +40,6 @@ SUPPRESSION_RULE = (
 
 def equality_report(*, programme_id: uuid.UUID) -> dict[str, Any]:
     """Counts of declared attributes across the programme's open applications, suppressed."""
-    from consortium.programmes.models import Application
-
     programme = get_programme(programme_id=programme_id)
     principal = tenancy.current()
     if not principal.coordinates(programme.consortium_id):
@@ -48,9 +47,7 @@ def equality_report(*, programme_id: uuid.UUID) -> dict[str, Any]:
             f"Only the coordinators of the consortium running '{programme.name}' see its "
             "equality report."
         )
-    applicants = select(Application.person_id).where(
-        Application.programme_id == programme.id, Application.status == "open"
-    )
+    applicants = programmes.open_applicant_ids(programme_id=programme.id)
     with tenancy.all_tenants():  # other people's attributes: only counts leave this block
         total = int(db.session.scalar(select(func.count()).select_from(applicants.subquery())) or 0)
         tallies = _tally(

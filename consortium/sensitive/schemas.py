@@ -9,7 +9,7 @@ import marshmallow as ma
 from marshmallow import validate
 
 from consortium.core.api import Schema
-from consortium.sensitive.attributes import ATTRIBUTES, ETHNIC_GROUPS, LABELS
+from consortium.people.attributes import ATTRIBUTES, ETHNIC_GROUPS, LABELS
 
 ETHNICITY_HELP = (
     "Your ethnic group, in the ONS 2021 census's high-level groups for England and Wales; "

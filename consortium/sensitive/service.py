@@ -12,20 +12,20 @@ import json
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import Select, select
 
+from consortium.consortia import service as consortia
 from consortium.core import tenancy
 from consortium.core.db import add_once, utcnow
 from consortium.core.errors import Conflict, Forbidden, Invalid, NotFound
 from consortium.core.security import decrypt, encrypt
 from consortium.extensions import db
-from consortium.sensitive.attributes import ATTRIBUTES, LABELS, is_allowed
+from consortium.people.attributes import ATTRIBUTES, LABELS, is_allowed
+from consortium.programmes import service as programmes
+from consortium.programmes.models import Programme
 from consortium.sensitive.models import Consent, SensitiveAttributes
-
-if TYPE_CHECKING:  # another domain's model, used only in type hints
-    from consortium.programmes.models import Programme
 
 POSITIVE_ACTION_ELIGIBILITY = "positive_action_eligibility"
 ONLY_THE_PERSON = "Special-category data is visible only to the person it describes."
@@ -236,8 +236,6 @@ def withdraw_consent(*, consent_id: uuid.UUID) -> Consent:
     consent.withdrawn_at = _now_after(consent.given_at)
     db.session.flush()
     # The programme stops relying on it: e.g. an application admitted on it is withdrawn.
-    from consortium.programmes import service as programmes
-
     programmes.withdraw_for_consent(
         person_id=consent.person_id,
         programme_id=consent.programme_id,
@@ -253,8 +251,6 @@ def _now_after(moment: datetime) -> datetime:
 
 def get_programme(*, programme_id: uuid.UUID, field: str | None = None) -> Programme:
     """A programme the caller can see (through the programmes service); 404 naming `field`."""
-    from consortium.programmes import service as programmes
-
     try:
         return programmes.get_programme(programme_id=programme_id)
     except NotFound as exc:
@@ -262,8 +258,6 @@ def get_programme(*, programme_id: uuid.UUID, field: str | None = None) -> Progr
 
 
 def _consortium_name(*, consortium_id: uuid.UUID) -> str:
-    from consortium.consortia import service as consortia
-
     try:
         return consortia.get_consortium(consortium_id=consortium_id).name
     except NotFound:

@@ -27,8 +27,7 @@ from sqlalchemy.exc import IntegrityError
 
 from consortium.audit import service as audit
 from consortium.availability import service as availability
-from consortium.calendar import invitations
-from consortium.core import tenancy
+from consortium.core import events, tenancy
 from consortium.core.db import utcnow
 from consortium.core.errors import Conflict, Forbidden, Invalid, NotFound
 from consortium.extensions import db
@@ -45,6 +44,9 @@ from consortium.sessions.models import (
     SessionNote,
 )
 
+# Announced after a session is booked, moved or cancelled (session=, change=), in the same
+# transaction: the calendar domain, which builds on this one, sends the invitations.
+SESSION_CHANGED = "sessions.session_changed"
 MAX_LENGTH = timedelta(hours=8)
 # The statuses that use one of the programme's sessions (a cancelled one gives it back).
 COUNTED = ("scheduled", "held", "no_show")
@@ -161,6 +163,39 @@ def present_one(s: MentoringSession) -> dict[str, Any]:
         "created_at": s.created_at,
         "updated_at": s.updated_at,
     }
+
+
+def held_between(
+    *, profile_ids: list[uuid.UUID], since: datetime, until: datetime
+) -> dict[uuid.UUID, int]:
+    """Per mentor profile: its sessions held that started in [since, until) (coach care)."""
+    rows = db.session.execute(
+        select(MentoringSession.mentor_profile_id, func.count())
+        .where(
+            MentoringSession.mentor_profile_id.in_(profile_ids),
+            MentoringSession.status == "held",
+            MentoringSession.starts_at >= since,
+            MentoringSession.starts_at < until,
+        )
+        .group_by(MentoringSession.mentor_profile_id)
+    )
+    return {profile_id: int(count) for profile_id, count in rows}
+
+
+def booked_times(
+    *, person_ids: list[uuid.UUID], start: datetime, end: datetime
+) -> list[tuple[uuid.UUID, datetime, datetime]]:
+    """(person_id, starts_at, ends_at) of the people's live sessions overlapping [start, end),
+    as mentor or mentee of any pairing: times only (availability's slots leave them out)."""
+    rows = db.session.execute(
+        select(SessionAttendee.person_id, SessionAttendee.starts_at, SessionAttendee.ends_at).where(
+            SessionAttendee.person_id.in_(person_ids),
+            SessionAttendee.live.is_(True),
+            SessionAttendee.starts_at < end,
+            SessionAttendee.ends_at > start,
+        )
+    )
+    return [(person_id, starts_at, ends_at) for person_id, starts_at, ends_at in rows]
 
 
 def counts_for(*, match_ids: list[uuid.UUID]) -> dict[uuid.UUID, dict[str, int]]:
@@ -317,7 +352,7 @@ def book(
     ]
     _write_times(session, attendees, start=start, end=end)
     _audit(session, "session.booked", start=start, end=end, mode=mode)
-    invitations.send(session, change="booked")
+    events.publish(SESSION_CHANGED, session=session, change="booked")
     return session
 
 
@@ -388,7 +423,7 @@ def reschedule(
     session.sequence += 1
     _write_times(session, attendees, start=start, end=end)
     _audit(session, "session.rescheduled", before=before, start=start, end=end, mode=mode)
-    invitations.send(session, change="rescheduled")
+    events.publish(SESSION_CHANGED, session=session, change="rescheduled")
     return session
 
 
@@ -440,7 +475,7 @@ def _call_off(session: MentoringSession, *, reason: str, late: bool) -> None:
         attendee.live = False
     db.session.flush()
     _audit(session, "session.cancelled", reason=reason, late=late)
-    invitations.send(session, change="cancelled")
+    events.publish(SESSION_CHANGED, session=session, change="cancelled")
 
 
 def _require_started(session: MentoringSession, doing: str) -> None:

@@ -77,7 +77,8 @@ MATRIX: dict[tuple[str, str], tuple[int, ...]] = {
     ("DELETE", "/api/v1/consortia/{consortium_id}/coordinators"):      (     401,     403,     403,     403,     204,     403,     204),
     ("GET",    "/api/v1/jobs/{job_id}"):                               (     401,     403,     200,     404,     403,     200,     200),
     # /api/v1/people is "your organisation's staff": admin_b reads and writes tenant_b's own.
-    # A platform admin has no organisation to create staff records in (403).
+    # A platform admin has no organisation to create staff records in (403). {person_id} is
+    # a colleague of staff_a's; their own record they may read (tests/identity/test_me.py).
     ("GET",    "/api/v1/people"):                                      (     401,     403,     200,     200,     403,     200,     200),
     ("POST",   "/api/v1/people"):                                      (     401,     403,     201,     201,     403,     201,     403),
     ("POST",   "/api/v1/people/import"):                               (     401,     403,     202,     202,     403,     202,     403),

@@ -1,5 +1,8 @@
 """The special-category attributes a person may declare, and the values each takes.
 
+Only the vocabulary lives here, below both of its users: the values people declare are held
+(encrypted) by consortium.sensitive, and programmes' positive-action rules name them.
+
 Ethnicity follows the ONS 2021 census's high-level groups for England and Wales.
 """
 
