@@ -76,7 +76,6 @@ def write(run: MatchingRun, programme: Programme, problem: Problem, outcome: Out
     session = db.session
     mentees, mentors = problem.mentees, problem.mentors
     org_ids = problem.organisation_ids
-    rows = np.fromiter((p.row for p in outcome.proposals), dtype=np.int64)
     columns = np.fromiter((p.column for p in outcome.proposals), dtype=np.int64)
     # What differs between proposals; the rest is the same for the whole run.
     varying = [
@@ -108,7 +107,7 @@ def write(run: MatchingRun, programme: Programme, problem: Problem, outcome: Out
         _insert_proposal_rows(session, varying, same)
     care.recount_load(profile_ids=[mentors.profile_ids[j] for j in np.unique(columns).tolist()])
     lenders = {org_ids[o] for o in np.unique(mentors.organisation[columns]).tolist()}
-    _notify(run, programme, len(rows), lenders)
+    _notify(run, programme, len(varying), lenders)
 
 
 # The proposals go in as one JSON document of rows, each match's audit event is inserted from
