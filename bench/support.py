@@ -1,5 +1,10 @@
 """What every bench script needs: a throwaway migrated database, an app on it, and statistics
-after a bulk load. Scripts import it as `bench.support` (the repository root on sys.path)."""
+after a bulk load. Scripts import it as `bench.support` (the repository root on sys.path).
+
+On PostgreSQL the app connects as production's does: as a non-owner role without BYPASSRLS
+(RUNTIME_ROLE, the one tests/conftest.py uses), so every FORCEd row-level security policy
+applies and the planner plans around it. The server's own user (usually a superuser, which
+skips RLS) only creates, migrates, analyses and drops the database."""
 
 from __future__ import annotations
 
@@ -12,17 +17,21 @@ from collections.abc import Iterator
 import numpy as np
 from flask import Flask
 from sqlalchemy import create_engine, make_url, text
+from sqlalchemy.exc import ProgrammingError
 
 from consortium import create_app
 from consortium.cli import alembic_config, grant_runtime_role
 from consortium.config import Settings, normalise_database_url
 from consortium.extensions import db
 
+RUNTIME_ROLE = "consortium_app"
+
 
 @contextlib.contextmanager
 def throwaway_database() -> Iterator[tuple[str, str]]:
     """A migrated database, dropped afterwards: on the PostgreSQL server BENCH_DATABASE_URL
-    names, else a temporary SQLite file. Yields (url, a description to print)."""
+    names (a unique name, so concurrent benches never meet), else a temporary SQLite file.
+    Yields (the app's url, a description to print); on PostgreSQL the url is RUNTIME_ROLE's."""
     from alembic import command
 
     server = os.environ.get("BENCH_DATABASE_URL")
@@ -37,11 +46,24 @@ def throwaway_database() -> Iterator[tuple[str, str]]:
     admin = create_engine(server, isolation_level="AUTOCOMMIT")
     with admin.connect() as c:
         c.execute(text(f'CREATE DATABASE "{name}"'))
-    owner = make_url(server).set(database=name).render_as_string(hide_password=False)
+        if not c.execute(
+            text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": RUNTIME_ROLE}
+        ).first():
+            with contextlib.suppress(ProgrammingError):  # a concurrent test run made it first
+                c.execute(text(f"CREATE ROLE {RUNTIME_ROLE} LOGIN NOSUPERUSER NOBYPASSRLS"))
+    owner = make_url(server).set(database=name)
+    runtime = owner.set(username=RUNTIME_ROLE, password=None).render_as_string(hide_password=False)
+    owner_url = owner.render_as_string(hide_password=False)
     try:
-        command.upgrade(alembic_config(owner), "head")
-        grant_runtime_role(migration_url=owner, runtime_url=owner)
-        yield owner, f"PostgreSQL ({name}, dropped afterwards)"
+        command.upgrade(alembic_config(owner_url), "head")
+        grant_runtime_role(migration_url=owner_url, runtime_url=runtime)
+        yield (
+            runtime,
+            (
+                f"PostgreSQL ({name}, dropped afterwards) as the non-owner role {RUNTIME_ROLE} "
+                "under FORCE ROW LEVEL SECURITY"
+            ),
+        )
     finally:
         with admin.connect() as c:
             c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
@@ -66,8 +88,12 @@ def analyse() -> None:
     """Gather planner statistics, as autovacuum would shortly after a bulk load: a live
     database has them, and without them the first queries on fresh tables plan blind."""
     if db.engine.dialect.name == "postgresql":
-        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
+        # As the owner: ANALYZE skips the tables the runtime role does not own.
+        owner = make_url(normalise_database_url(os.environ["BENCH_DATABASE_URL"]))
+        engine = create_engine(owner.set(database=db.engine.url.database))
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
             c.execute(text("ANALYZE"))
+        engine.dispose()
     else:
         with db.engine.begin() as c:
             c.execute(text("ANALYZE"))

@@ -824,10 +824,13 @@ def _count(violations: list[dict[str, Any]]) -> str:
 # --- for the pool ----------------------------------------------------------------------------
 
 
-def places_taken(*, profile_ids: list[uuid.UUID]) -> Select[uuid.UUID, int]:
-    """(profile_id, load): the pairings holding each mentor's places (pool.care recounts)."""
+def places_taken(*, profile_id: Any) -> Any:
+    """The pairings holding the mentor's places (pool.care recounts): a scalar subquery,
+    correlated when `profile_id` is a column. The status is a FILTER, not a WHERE: as a WHERE
+    it lets the planner AND in the live-pairings partial index, probing all of a run's new rows
+    once per profile."""
     return (
-        select(Match.mentor_profile_id.label("profile_id"), func.count().label("load"))
-        .where(Match.mentor_profile_id.in_(profile_ids), Match.status.in_(LOAD_STATUSES))
-        .group_by(Match.mentor_profile_id)
+        select(func.count(Match.id).filter(Match.status.in_(LOAD_STATUSES)))
+        .where(Match.mentor_profile_id == profile_id)
+        .scalar_subquery()
     )

@@ -12,6 +12,10 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+import numpy as np
+import orjson
+from sqlalchemy import func, select
+
 from consortium.audit.models import AuditEvent
 from consortium.consortia.models import Consortium
 from consortium.core import mail
@@ -63,6 +67,10 @@ def run_matching(*, run_id: str) -> dict[str, Any]:
     programme = session.get(Programme, run.programme_id)
     assert programme is not None
     run.started_at = utcnow()
+    if session.connection().dialect.name == "postgresql":
+        # The row-level security policies' subplans inflate every estimate, so PostgreSQL would
+        # JIT-compile these short statements: seconds of compiling for milliseconds of work.
+        session.execute(select(func.set_config("jit", "off", True)))
     timer = Timer()
     with timer.phase("load"):
         problem = load(programme)
@@ -90,39 +98,106 @@ def write(run: MatchingRun, programme: Programme, problem: Problem, outcome: Out
     if not outcome.proposals:
         return
     session = db.session
-    now = utcnow()
     mentees, mentors = problem.mentees, problem.mentors
     org_ids = problem.organisation_ids
-    matches: list[dict[str, Any]] = []
-    events: list[dict[str, Any]] = []
-    mentor_profiles: set[uuid.UUID] = set()
-    lenders: set[uuid.UUID] = set()
-    for p in outcome.proposals:
+    columns = np.fromiter((p.column for p in outcome.proposals), dtype=np.int64)
+    # What differs between proposals; the rest is the same for the whole run.
+    varying = [
+        {
+            "mentor_profile_id": mentors.profile_ids[p.column],
+            "mentor_person_id": mentors.person_ids[p.column],
+            "mentor_organisation_id": org_ids[mentors.organisation[p.column]],
+            "mentee_id": mentees.person_ids[p.row],
+            "mentee_organisation_id": org_ids[mentees.organisation[p.row]],
+            "application_id": mentees.application_ids[p.row],
+            "score": p.score,
+            "score_parts": p.parts,
+            "reasons": p.reasons,
+        }
+        for p in outcome.proposals
+    ]
+    same = {
+        "created_at": utcnow(),
+        "consortium_id": programme.consortium_id,
+        "programme_id": programme.id,
+        "matching_run_id": run.id,
+        "proposed_by": run.requested_by,
+        # The same for every proposal of the run (sent once); the score is on the match.
+        "event_data": {"to": "proposed", "matching_run_id": str(run.id)},
+    }
+    if session.connection().dialect.name == "postgresql":
+        _insert_proposals(session, varying, same)
+    else:
+        _insert_proposal_rows(session, varying, same)
+    care.recount_load(profile_ids=[mentors.profile_ids[j] for j in np.unique(columns).tolist()])
+    lenders = {org_ids[o] for o in np.unique(mentors.organisation[columns]).tolist()}
+    _notify(run, programme, len(varying), lenders)
+
+
+# The proposals go in as one JSON document of rows, each match's audit event is inserted from
+# the RETURNING rows of the same statement (nothing per row built or sent twice), and the ids
+# are PostgreSQL's own. Row-level security applies as to any INSERT.
+_PROPOSALS_SQL = """
+WITH proposed AS (
+    INSERT INTO matches (
+        id, created_at, updated_at, consortium_id, programme_id, matching_run_id, status, origin,
+        proposed_by, overridden, mentor_profile_id, mentor_person_id, mentor_organisation_id,
+        mentee_id, mentee_organisation_id, application_id, score, score_parts, reasons
+    )
+    SELECT
+        gen_random_uuid(), %(created_at)s, %(created_at)s, %(consortium_id)s, %(programme_id)s,
+        %(matching_run_id)s, 'proposed', 'run', %(proposed_by)s, '[]'::jsonb,
+        u.mentor_profile_id, u.mentor_person_id, u.mentor_organisation_id, u.mentee_id,
+        u.mentee_organisation_id, u.application_id, u.score, u.score_parts, u.reasons
+    FROM jsonb_to_recordset(%(rows)s::jsonb) AS u(
+        mentor_profile_id uuid, mentor_person_id uuid, mentor_organisation_id uuid,
+        mentee_id uuid, mentee_organisation_id uuid, application_id uuid,
+        score double precision, score_parts jsonb, reasons jsonb
+    )
+    RETURNING id, mentor_organisation_id, mentee_organisation_id
+)
+INSERT INTO audit_events (
+    id, created_at, updated_at, consortium_id, organisation_id, other_organisation_id,
+    action, subject_type, subject_id, actor, actor_name, reason, data
+)
+SELECT
+    gen_random_uuid(), %(created_at)s, %(created_at)s, %(consortium_id)s,
+    mentor_organisation_id, mentee_organisation_id, 'match.proposed', 'match', id,
+    %(proposed_by)s, 'matching run', NULL, %(event_data)s::jsonb
+FROM proposed
+"""
+
+
+def _insert_proposals(session: Any, varying: list[dict[str, Any]], same: dict[str, Any]) -> None:
+    parameters = {
+        **same,
+        "event_data": orjson.dumps(same["event_data"]).decode(),
+        "rows": orjson.dumps(varying).decode(),
+    }
+    with session.connection().connection.driver_connection.cursor() as cursor:
+        cursor.execute(_PROPOSALS_SQL, parameters)
+
+
+def _insert_proposal_rows(
+    session: Any, varying: list[dict[str, Any]], same: dict[str, Any]
+) -> None:
+    """The same rows on other databases (SQLite in development), built here."""
+    now = same["created_at"]
+    matches, events = [], []
+    for row in varying:
         match_id = uuid.uuid4()
-        mentor_org = org_ids[int(mentors.organisation[p.column])]
-        mentee_org = org_ids[int(mentees.organisation[p.row])]
-        mentor_profiles.add(mentors.profile_ids[p.column])
-        lenders.add(mentor_org)
         matches.append(
             {
+                **row,
                 "id": match_id,
                 "created_at": now,
                 "updated_at": now,
-                "consortium_id": programme.consortium_id,
-                "programme_id": programme.id,
-                "mentor_profile_id": mentors.profile_ids[p.column],
-                "mentor_person_id": mentors.person_ids[p.column],
-                "mentor_organisation_id": mentor_org,
-                "mentee_id": mentees.person_ids[p.row],
-                "mentee_organisation_id": mentee_org,
-                "application_id": mentees.application_ids[p.row],
-                "matching_run_id": run.id,
+                "consortium_id": same["consortium_id"],
+                "programme_id": same["programme_id"],
+                "matching_run_id": same["matching_run_id"],
                 "status": "proposed",
                 "origin": "run",
-                "score": p.score,
-                "score_parts": p.parts,
-                "reasons": p.reasons,
-                "proposed_by": run.requested_by,
+                "proposed_by": same["proposed_by"],
                 "overridden": [],
             }
         )
@@ -131,23 +206,20 @@ def write(run: MatchingRun, programme: Programme, problem: Problem, outcome: Out
                 "id": uuid.uuid4(),
                 "created_at": now,
                 "updated_at": now,
-                "consortium_id": programme.consortium_id,
-                "organisation_id": mentor_org,
-                "other_organisation_id": mentee_org,
+                "consortium_id": same["consortium_id"],
+                "organisation_id": row["mentor_organisation_id"],
+                "other_organisation_id": row["mentee_organisation_id"],
                 "action": "match.proposed",
                 "subject_type": "match",
                 "subject_id": match_id,
-                "actor": run.requested_by,
+                "actor": same["proposed_by"],
                 "actor_name": "matching run",
                 "reason": None,
-                # The same for every proposal of the run (sent once); the score is on the match.
-                "data": {"to": "proposed", "matching_run_id": str(run.id)},
+                "data": same["event_data"],
             }
         )
     insert_rows(session, Match, matches)
     insert_rows(session, AuditEvent, events)
-    care.recount_load(profile_ids=mentor_profiles)
-    _notify(run, programme, len(matches), lenders)
 
 
 def _notify(run: MatchingRun, programme: Programme, proposed: int, lending: set[uuid.UUID]) -> None:

@@ -10,10 +10,10 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Mapping
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
-from sqlalchemy import exists, func, or_, select
+from sqlalchemy import and_, func, literal, or_, select
 
 from consortium.availability import service as availability
 from consortium.availability.recurrence import DEFAULT_TIMEZONE, zone
@@ -89,8 +89,12 @@ def load(
     `application_ids` / `profile_ids` narrow it (a hand-made proposal checks one pair).
     `places_held` (profile id → places) are held by the pairings being re-checked: they are
     not counted against those mentors, so a pairing at approval does not block itself.
+    Each side is one query joined with the people's staff records, read as plain rows (no ORM
+    objects); line-management chains are followed in SQL.
     """
     today = today or utcnow().date()
+    application_ids = None if application_ids is None else list(application_ids)
+    profile_ids = None if profile_ids is None else list(profile_ids)
     with tenancy.all_tenants():
         session = db.session
         consortium = session.get(Consortium, programme.consortium_id)
@@ -104,20 +108,6 @@ def load(
         )
         applications = _applications(programme, application_ids)
         profiles = _profiles(members, profile_ids)
-        # Who takes part, as subqueries rather than lists of thousands of ids.
-        applicants = (
-            select(Application.person_id).where(Application.id.in_(list(application_ids)))
-            if application_ids is not None
-            else select(Application.person_id).where(
-                Application.programme_id == programme.id, Application.status == "open"
-            )
-        )
-        mentor_people = select(MentorProfile.person_id).where(
-            MentorProfile.id.in_(list(profile_ids))
-            if profile_ids is not None
-            else MentorProfile.organisation_id.in_(members)
-        )
-        people, managers = _people(or_(Person.id.in_(applicants), Person.id.in_(mentor_people)))
         organisations = {
             row.id: row
             for row in session.execute(
@@ -132,18 +122,31 @@ def load(
                 )
             )
         }
-        codes = _Codes(organisations, people)
+        codes = _Codes(organisations, [a.person_id for a in applications], profiles)
         suspended = {o for o, row in organisations.items() if row.status != "active"}
-        mentees = _mentees(programme, applications, people, codes, suspended)
-        mentors = _mentors(programme, profiles, people, codes, today, suspended, places_held or {})
+        mentees = _mentees(programme, applications, codes, suspended)
+        mentors = _mentors(programme, profiles, codes, today, suspended, places_held or {})
         mentees.preferred_cells, mentees.zone, mentees.zones = _free_times(applications)
         mentors.free_hours, mentors.published = _free_hours(profiles, mentees.zones)
+        # Who takes part, as subqueries rather than lists of thousands of ids.
+        applicants = (
+            select(Application.person_id).where(Application.id.in_(application_ids))
+            if application_ids is not None
+            else select(Application.person_id).where(
+                Application.programme_id == programme.id, Application.status == "open"
+            )
+        )
         problem = Problem(
             rules=rules_of(programme),
             mentees=mentees,
             mentors=mentors,
             visible=_visibility(profiles, codes),
-            line_management=_line_management(applications, profiles, managers),
+            line_management=_line_management(
+                applications,
+                profiles,
+                select(Application.person_id).where(*_mentees_wanted(programme, application_ids)),
+                select(MentorProfile.person_id).where(*_mentors_wanted(members, profile_ids)),
+            ),
             refused_before=_refused(applications, profiles, applicants),
             shortlist=np.empty((0, 3), dtype=np.int64),
             shortlist_length=np.zeros(len(applications), dtype=np.int64),
@@ -161,14 +164,20 @@ def load(
 class _Codes:
     """Small integer codes for organisations, sectors, professions and people."""
 
-    def __init__(self, organisations: dict[uuid.UUID, Any], people: dict[uuid.UUID, Any]) -> None:
+    def __init__(
+        self, organisations: dict[uuid.UUID, Any], mentee_people: list[uuid.UUID], profiles: Any
+    ) -> None:
         self.organisation_ids = sorted(organisations)
         self.organisations = {o: k for k, o in enumerate(self.organisation_ids)}
         self.sectors = {
             o: SECTORS.index(row.sector) if row.sector in SECTORS else -1
             for o, row in organisations.items()
         }
-        self.people = {p: k for k, p in enumerate(sorted(people))}
+        # Only equality matters (never pair a person with themself): first seen, first code.
+        self.people = {
+            p: k
+            for k, p in enumerate(dict.fromkeys([*mentee_people, *(p.person_id for p in profiles)]))
+        }
         self.professions: dict[str, int] = {}
 
     def profession(self, name: str | None) -> int:
@@ -181,14 +190,17 @@ class _Codes:
         return list(self.professions)
 
 
-def _applications(
-    programme: Programme, application_ids: Iterable[uuid.UUID] | None
-) -> list[Application]:
-    live = exists().where(
-        Match.programme_id == Application.programme_id,
-        Match.mentee_id == Application.person_id,
-        Match.status.in_(LOAD_STATUSES),
+def _live(programme: Programme) -> Any:
+    """The mentees with a live pairing in the programme. NOT IN this is a hashed lookup,
+    linear however few rows the planner expects under row-level security (a NOT EXISTS can
+    become a nested loop probing every live pairing once per application)."""
+    return select(Match.mentee_id).where(
+        Match.programme_id == programme.id, Match.status.in_(LOAD_STATUSES)
     )
+
+
+def _applications(programme: Programme, application_ids: list[uuid.UUID] | None) -> list[Any]:
+    """The mentees' applications with their staff records (`staff_*`), one row each."""
     # Plain rows, not entities: only these columns, nothing tracked (10,000s of them).
     statement = (
         select(
@@ -199,73 +211,83 @@ def _applications(
             Application.topics,
             Application.preferences,
             Application.shortlist,
+            Person.organisation_id.label("staff_organisation_id"),
+            Person.status.label("staff_status"),
+            Person.profession.label("staff_profession"),
+            Person.seniority.label("staff_seniority"),
         )
-        .where(Application.programme_id == programme.id, Application.status == "open")
+        .join(Person, Person.id == Application.person_id)
+        .where(*_mentees_wanted(programme, application_ids))
         .order_by(Application.id)
     )
+    return list(db.session.execute(statement))
+
+
+def _mentees_wanted(programme: Programme, application_ids: list[uuid.UUID] | None) -> list[Any]:
+    """Which applications are the mentees (criteria on Application)."""
+    wanted = [Application.programme_id == programme.id, Application.status == "open"]
     if application_ids is None:
-        statement = statement.where(~live)
-    else:
-        statement = statement.where(Application.id.in_(list(application_ids)))
-    return list(db.session.execute(statement))  # type: ignore[arg-type]
+        return [*wanted, Application.person_id.not_in(_live(programme))]
+    return [*wanted, Application.id.in_(application_ids)]
 
 
-def _profiles(
-    members: set[uuid.UUID], profile_ids: Iterable[uuid.UUID] | None
-) -> list[MentorProfile]:
+def _mentors_wanted(members: set[uuid.UUID], profile_ids: list[uuid.UUID] | None) -> list[Any]:
+    """Which profiles are the pool (criteria on MentorProfile)."""
+    wanted = [MentorProfile.organisation_id.in_(members)]
+    if profile_ids is None:
+        return wanted
+    return [*wanted, MentorProfile.id.in_(profile_ids)]
+
+
+def _profiles(members: set[uuid.UUID], profile_ids: list[uuid.UUID] | None) -> list[Any]:
+    """The pool's profiles with their mentors' staff records (`staff_*`), one row each."""
     statement = (
-        select(MentorProfile)
-        .where(MentorProfile.organisation_id.in_(members))
+        select(
+            MentorProfile.id,
+            MentorProfile.organisation_id,
+            MentorProfile.person_id,
+            MentorProfile.modalities,
+            MentorProfile.topics,
+            MentorProfile.bio,
+            MentorProfile.accreditation_rank,
+            MentorProfile.capacity,
+            MentorProfile.active_load,
+            MentorProfile.vetting_status,
+            MentorProfile.vetting_expires_on,
+            MentorProfile.sharing_scope,
+            MentorProfile.released_at,
+            MentorProfile.status,
+            Person.status.label("staff_status"),
+            Person.profession.label("staff_profession"),
+            Person.seniority.label("staff_seniority"),
+        )
+        .join(Person, Person.id == MentorProfile.person_id)
+        .where(*_mentors_wanted(members, profile_ids))
         .order_by(MentorProfile.id)
     )
-    if profile_ids is not None:
-        statement = statement.where(MentorProfile.id.in_(list(profile_ids)))
-    return list(db.session.scalars(statement))
+    return list(db.session.execute(statement))
 
 
-def _people(taking_part: Any) -> tuple[dict[uuid.UUID, Any], dict[uuid.UUID, Any]]:
-    """The participants' staff records, and every line manager up their chains (id → manager)."""
-    columns = (
-        Person.id,
-        Person.organisation_id,
-        Person.status,
-        Person.profession,
-        Person.seniority,
-        Person.line_manager_id,
-    )
-    people = {row.id: row for row in db.session.execute(select(*columns).where(taking_part))}
-    managers: dict[uuid.UUID, uuid.UUID | None] = {
-        p: row.line_manager_id for p, row in people.items()
-    }
-    wanted = {m for m in managers.values() if m is not None and m not in managers}
-    for _ in range(MAX_CHAIN):
-        if not wanted:
-            break
-        found = {
-            person: boss
-            for person, boss in db.session.execute(
-                select(Person.id, Person.line_manager_id).where(Person.id.in_(wanted))
-            )
-        }
-        managers.update(found)
-        wanted = {m for m in found.values() if m is not None and m not in managers}
-    return people, managers
+class _Staff(NamedTuple):
+    """The staff record fields eligibility reads (eligibility.refusals' `person`)."""
+
+    organisation_id: uuid.UUID
+    status: str
+    profession: str | None
+    seniority: int | None
 
 
 def _mentees(
-    programme: Programme,
-    applications: list[Application],
-    people: dict[uuid.UUID, Any],
-    codes: _Codes,
-    suspended: set[uuid.UUID],
+    programme: Programme, applications: list[Any], codes: _Codes, suspended: set[uuid.UUID]
 ) -> Mentees:
     n = len(applications)
     avoid = np.zeros((n, len(codes.organisations)), dtype=bool)
     preferred = np.zeros((n, len(SECTORS)), dtype=bool)
     ineligible: list[str | None] = []
     positive_action = bool((programme.eligibility or {}).get("positive_action"))
+    # Without positive action the refusals depend on the staff record alone: asked once each.
+    judged: dict[_Staff, str | None] = {}
     for i, application in enumerate(applications):
-        person = people[application.person_id]
         preferences = application.preferences or {}
         for org in preferences.get("avoid_organisation_ids") or []:
             org_id = _uuid(org)
@@ -275,26 +297,34 @@ def _mentees(
         for sector in preferences.get("sectors") or []:
             if sector in SECTORS:
                 preferred[i, SECTORS.index(sector)] = True
-        declared = (
-            sensitive.consented_attributes(person_id=person.id, programme_id=programme.id)
-            if positive_action
-            else None
+        staff = _Staff(
+            application.staff_organisation_id,
+            application.staff_status,
+            application.staff_profession,
+            application.staff_seniority,
         )
-        reasons = [
-            r.reason for r in refusals(programme=programme, person=person, declared=declared)
-        ]
+        if positive_action:
+            declared = sensitive.consented_attributes(
+                person_id=application.person_id, programme_id=programme.id
+            )
+            reason = _refused_because(programme, staff, declared)
+        else:
+            if staff not in judged:
+                judged[staff] = _refused_because(programme, staff, None)
+            reason = judged[staff]
         if application.organisation_id in suspended:
-            reasons.insert(0, "your organisation's use of the service is suspended")
-        ineligible.append("; ".join(reasons) if reasons else None)
-    persons = [people[a.person_id] for a in applications]
+            reason = "; ".join(
+                r for r in ("your organisation's use of the service is suspended", reason) if r
+            )
+        ineligible.append(reason)
     return Mentees(
         application_ids=[a.id for a in applications],
         person_ids=[a.person_id for a in applications],
         person=_ints(codes.people[a.person_id] for a in applications),
         organisation=_ints(codes.organisations[a.organisation_id] for a in applications),
         sector=_ints(codes.sectors[a.organisation_id] for a in applications),
-        profession=_ints(codes.profession(p.profession) for p in persons),
-        seniority=np.array([_seniority(p.seniority) for p in persons], dtype=np.float64),
+        profession=_ints(codes.profession(a.staff_profession) for a in applications),
+        seniority=np.array([_seniority(a.staff_seniority) for a in applications], dtype=np.float64),
         ineligible=ineligible,
         documents=[_mentee_document(a) for a in applications],
         topics=[list(a.topics or []) for a in applications],
@@ -303,10 +333,16 @@ def _mentees(
     )
 
 
+def _refused_because(
+    programme: Programme, staff: _Staff, declared: dict[str, Any] | None
+) -> str | None:
+    refused = refusals(programme=programme, person=staff, declared=declared)  # type: ignore[arg-type]
+    return "; ".join(r.reason for r in refused) if refused else None
+
+
 def _mentors(
     programme: Programme,
-    profiles: list[MentorProfile],
-    people: dict[uuid.UUID, Any],
+    profiles: list[Any],
     codes: _Codes,
     today: date,
     suspended: set[uuid.UUID],
@@ -314,16 +350,15 @@ def _mentors(
 ) -> Mentors:
     loads = {p.id: max(0, p.active_load - places_held.get(p.id, 0)) for p in profiles}
     cares = care.care_for(profiles, loads=loads)
-    persons = [people[p.person_id] for p in profiles]
     modality = PROGRAMME_MODALITY[programme.type]
 
-    def vetted(p: MentorProfile) -> bool:
+    def vetted(p: Any) -> bool:
         if not programme.vetting_required:
             return True
         expires = p.vetting_expires_on
-        return p.vetting_status == "approved" and (expires is None or expires >= today)
+        return bool(p.vetting_status == "approved" and (expires is None or expires >= today))
 
-    def freshness(p: MentorProfile) -> float:
+    def freshness(p: Any) -> float:
         c = cares[p.id]
         used = max(
             loads[p.id] / max(p.capacity, 1),
@@ -337,16 +372,16 @@ def _mentors(
         person=_ints(codes.people[p.person_id] for p in profiles),
         organisation=_ints(codes.organisations[p.organisation_id] for p in profiles),
         sector=_ints(codes.sectors[p.organisation_id] for p in profiles),
-        profession=_ints(codes.profession(person.profession) for person in persons),
-        seniority=np.array([_seniority(person.seniority) for person in persons], dtype=np.float64),
+        profession=_ints(codes.profession(p.staff_profession) for p in profiles),
+        seniority=np.array([_seniority(p.staff_seniority) for p in profiles], dtype=np.float64),
         offers_modality=_bools(modality in (p.modalities or []) for p in profiles),
         accreditation_rank=_ints(p.accreditation_rank or 0 for p in profiles),
         vetted=_bools(vetted(p) for p in profiles),
         active=_bools(
             p.status == "active"
-            and person.status == "active"
+            and p.staff_status == "active"
             and p.organisation_id not in suspended
-            for p, person in zip(profiles, persons, strict=True)
+            for p in profiles
         ),
         capacity=_ints(p.capacity for p in profiles),
         active_load=_ints(loads[p.id] for p in profiles),
@@ -357,7 +392,7 @@ def _mentors(
     )
 
 
-def _free_times(applications: list[Application]) -> tuple[np.ndarray, np.ndarray, list[str]]:
+def _free_times(applications: list[Any]) -> tuple[np.ndarray, np.ndarray, list[str]]:
     """When each mentee said they are free (n x cells of the week grid), their time zone's code,
     and the zones (Europe/London first; only zones of mentees who stated times)."""
     cells = np.zeros((len(applications), CELLS), dtype=bool)
@@ -383,27 +418,25 @@ def _known_zone(name: str) -> bool:
     return True
 
 
-def _free_hours(profiles: list[MentorProfile], zones: list[str]) -> tuple[np.ndarray, np.ndarray]:
+def _free_hours(profiles: list[Any], zones: list[str]) -> tuple[np.ndarray, np.ndarray]:
     """Each mentor's typical week of free hours (zones x m x cells: each zone's cells), and
     whether they published any availability, from the availability domain in one go."""
     week = availability.weekly_free_hours({p.id: p.person_id for p in profiles}, timezones=zones)
     return np.stack([week.hours[z] for z in zones]), week.published
 
 
-def _visibility(profiles: list[MentorProfile], codes: _Codes) -> np.ndarray:
+def _visibility(profiles: list[Any], codes: _Codes) -> np.ndarray:
     """visible[o, j]: organisation o sees profile j (mirrors MentorProfile.tenant_criteria for
     the members of this consortium: own organisation, or released to the consortium, or
     released to o by name)."""
-    visible = np.zeros((len(codes.organisations), len(profiles)), dtype=bool)
-    column = {p.id: j for j, p in enumerate(profiles)}
-    for j, p in enumerate(profiles):
-        visible[codes.organisations[p.organisation_id], j] = True
-        if p.released_at is not None and p.sharing_scope == "consortium":
-            visible[:, j] = True
-    named = {
-        p.id for p in profiles if p.released_at is not None and p.sharing_scope == "organisations"
-    }
-    if named:
+    m = len(profiles)
+    visible = np.zeros((len(codes.organisations), m), dtype=bool)
+    visible[_ints(codes.organisations[p.organisation_id] for p in profiles), np.arange(m)] = True
+    released = _bools(p.released_at is not None for p in profiles)
+    scope = np.array([p.sharing_scope for p in profiles], dtype=object)
+    visible[:, released & (scope == "consortium")] = True
+    named = released & (scope == "organisations")
+    if named.any():
         # Read across tenants: the shares of released profiles shared by name only (a share
         # left from an earlier scope is not read).
         shares = db.session.execute(
@@ -415,48 +448,73 @@ def _visibility(profiles: list[MentorProfile], codes: _Codes) -> np.ndarray:
                 MentorProfile.sharing_scope == "organisations",
             )
         )
+        column = {p.id: j for j, p in enumerate(profiles)}
+        rows, columns = [], []
         for profile_id, organisation_id in shares:
             code = codes.organisations.get(organisation_id)
-            if code is not None and profile_id in named:
-                visible[code, column[profile_id]] = True
+            j = column.get(profile_id)
+            if code is not None and j is not None:
+                rows.append(code)
+                columns.append(j)
+        hits = _ints(columns)
+        keep = named[hits]
+        visible[_ints(rows)[keep], hits[keep]] = True
     return visible
 
 
 def _line_management(
-    applications: list[Application],
-    profiles: list[MentorProfile],
-    managers: dict[uuid.UUID, uuid.UUID | None],
+    applications: list[Any], profiles: list[Any], mentees: Any, mentors: Any
 ) -> np.ndarray:
-    """(mentee row, mentor column) pairs where either manages the other, at any depth."""
+    """(mentee row, mentor column) pairs where either manages the other, at any depth.
+
+    The chains are followed in SQL (a recursive query up `line_manager_id`, at most MAX_CHAIN
+    steps, never back to where it started); only the links between two participants return.
+    """
     rows_of: dict[uuid.UUID, list[int]] = {}
     for i, a in enumerate(applications):
         rows_of.setdefault(a.person_id, []).append(i)
     columns_of: dict[uuid.UUID, list[int]] = {}
     for j, p in enumerate(profiles):
         columns_of.setdefault(p.person_id, []).append(j)
+    if not rows_of or not columns_of:
+        return pairs([], [])
     found: set[tuple[int, int]] = set()
-    for person, rows in rows_of.items():  # the mentee's managers who are mentors
-        for boss in _chain(person, managers):
-            found.update((i, j) for i in rows for j in columns_of.get(boss, ()))
-    for person, columns in columns_of.items():  # the mentor's managers who are mentees
-        for boss in _chain(person, managers):
-            found.update((i, j) for i in rows_of.get(boss, ()) for j in columns)
+    for person, boss in _chains(mentees, mentors):
+        # The mentee's manager who is a mentor, and the mentor's manager who is a mentee.
+        found.update((i, j) for i in rows_of.get(person, ()) for j in columns_of.get(boss, ()))
+        found.update((i, j) for i in rows_of.get(boss, ()) for j in columns_of.get(person, ()))
     ordered = sorted(found)
     return pairs([i for i, _ in ordered], [j for _, j in ordered])
 
 
-def _chain(person: uuid.UUID, managers: dict[uuid.UUID, uuid.UUID | None]) -> list[uuid.UUID]:
-    out: list[uuid.UUID] = []
-    boss = managers.get(person)
-    while boss is not None and boss != person and boss not in out and len(out) < MAX_CHAIN:
-        out.append(boss)
-        boss = managers.get(boss)
-    return out
+def _chains(mentees: Any, mentors: Any) -> Any:
+    """(person, a manager up their chain) for the participants, both of them participants;
+    `mentees` and `mentors` select the participants' person ids."""
+    boss = Person.line_manager_id
+    up = (
+        select(Person.id.label("person"), boss.label("boss"), literal(1).label("depth"))
+        .where(or_(Person.id.in_(mentees), Person.id.in_(mentors)))
+        .where(boss.is_not(None), boss != Person.id)
+        .cte("up", recursive=True)
+    )
+    up = up.union_all(
+        select(up.c.person, boss, up.c.depth + 1)
+        .join(Person, Person.id == up.c.boss)
+        .where(up.c.depth < MAX_CHAIN, boss.is_not(None), boss != up.c.person)
+    )
+    return db.session.execute(
+        select(up.c.person, up.c.boss)
+        .where(
+            or_(
+                and_(up.c.person.in_(mentees), up.c.boss.in_(mentors)),
+                and_(up.c.person.in_(mentors), up.c.boss.in_(mentees)),
+            )
+        )
+        .distinct()
+    )
 
 
-def _refused(
-    applications: list[Application], profiles: list[MentorProfile], applicants: Any
-) -> np.ndarray:
+def _refused(applications: list[Any], profiles: list[Any], applicants: Any) -> np.ndarray:
     """Pairs declined or rejected before (in any programme): never proposed again."""
     rows_of = {a.person_id: i for i, a in enumerate(applications)}
     column_of = {p.id: j for j, p in enumerate(profiles)}
@@ -488,9 +546,7 @@ def _lending(consortium_id: uuid.UUID, codes: _Codes) -> np.ndarray:
     return lent
 
 
-def _shortlists(
-    applications: list[Application], profiles: list[MentorProfile]
-) -> tuple[np.ndarray, np.ndarray]:
+def _shortlists(applications: list[Any], profiles: list[Any]) -> tuple[np.ndarray, np.ndarray]:
     column_of = {str(p.id): j for j, p in enumerate(profiles)}
     rows, columns, ranks = [], [], []
     lengths = np.zeros(len(applications), dtype=np.int64)
@@ -508,14 +564,14 @@ def _shortlists(
     return out, lengths
 
 
-def _mentee_document(application: Application) -> str:
+def _mentee_document(application: Any) -> str:
     goals = " ".join(
         f"{g.get('statement', '')} {g.get('success_measure', '')}" for g in application.goals or []
     )
     return f"{goals} {_topic_words(application.topics)}"
 
 
-def _mentor_document(profile: MentorProfile) -> str:
+def _mentor_document(profile: Any) -> str:
     return f"{_topic_words(profile.topics)} {profile.bio or ''}"
 
 

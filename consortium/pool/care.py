@@ -22,8 +22,8 @@ from consortium.pool.models import CpdEntry, MentorProfile
 RECENT = timedelta(days=90)
 
 # Pairings and sessions build on the pool, so it asks them (consortium.core.events):
-# PLACES_TAKEN (profile_ids=) is answered by matches with a query of (profile_id, load), the
-# pairings holding each mentor's places; SESSIONS_HELD (profile_ids=, since=, until=) by
+# PLACES_TAKEN (profile_id=, a column or value) is answered by matches with a scalar subquery
+# counting the pairings holding that mentor's places; SESSIONS_HELD (profile_ids=, since=, until=) by
 # sessions with {profile_id: sessions held then}. Both are asked across tenants.
 PLACES_TAKEN = "pool.places_taken"
 SESSIONS_HELD = "pool.sessions_held"
@@ -147,23 +147,15 @@ def recount_load(*, profile_ids: Iterable[uuid.UUID]) -> None:
     ids = list(profile_ids)
     if not ids:
         return
-    # One grouped count joined back (a correlated count per row is far slower at scale).
-    taken = events.ask(PLACES_TAKEN, profile_ids=ids).subquery()
-    counts = (
-        select(
-            MentorProfile.id.label("profile_id"),
-            func.coalesce(taken.c.load, 0).label("load"),
-        )
-        .select_from(MentorProfile)
-        .outerjoin(taken, taken.c.profile_id == MentorProfile.id)
-        .where(MentorProfile.id.in_(ids))
-        .subquery()
-    )
+    # A count per profile, correlated on the profile, through the index on
+    # matches.mentor_profile_id: linear in the profiles' pairings however the planner misjudges
+    # matches just written (as it does under row-level security).
+    load = events.ask(PLACES_TAKEN, profile_id=MentorProfile.id)
     with tenancy.all_tenants():
         db.session.execute(
             update(MentorProfile)
-            .where(MentorProfile.id == counts.c.profile_id)
-            .values(active_load=counts.c.load)
+            .where(MentorProfile.id.in_(ids))
+            .values(active_load=load)
             .execution_options(synchronize_session=False)
         )
         # Profiles already loaded in this session show the new count when next read.

@@ -47,4 +47,4 @@ def test_a_question_has_one_answerer_and_an_unanswered_one_fails_loudly() -> Non
 def test_the_app_answers_the_questions_lower_domains_ask(app: Flask) -> None:
     with app.app_context():
         assert events.ask(matches.SESSION_COUNTS, match_ids=[]) == {}
-        assert events.ask(care.PLACES_TAKEN, profile_ids=[]) is not None
+        assert events.ask(care.PLACES_TAKEN, profile_id=None) is not None

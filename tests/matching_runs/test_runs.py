@@ -142,6 +142,26 @@ def test_line_management_chains_are_never_paired_in_either_direction(
     )
 
 
+def test_a_line_management_cycle_in_the_data_still_excludes_its_members(
+    world: MatchingWorld,
+) -> None:
+    programme = world.programme(rules={"cross_organisation_required": False})
+    _, mentee = world.apply(world.alpha, "Ann", programme)
+    manager = world.staff(world.alpha, "Max", seniority=6, line_manager_id=mentee["id"])
+    world.mentor(world.alpha, "Max", person=manager)
+    outsider = world.mentor(world.alpha, "Zed")
+    # An HR feed's loop (Ann -> Max -> Ann): the chain is followed until it comes round.
+    with world.owner.begin() as c:
+        c.execute(
+            text("UPDATE people SET line_manager_id = :boss WHERE id = :id"),
+            {"boss": manager["id"], "id": mentee["id"]},
+        )
+
+    run = get_run(world.coordinator, programme, start_run(world.coordinator, programme))
+    assert run["counts"]["candidate_pairs"] == 1
+    assert [str(m["mentor_profile_id"]) for m in world.proposals(programme)] == [outsider]
+
+
 def test_a_pair_declined_before_is_not_proposed_again(world: MatchingWorld) -> None:
     programme = world.programme()
     mentor = world.mentor(world.beta, "Priya")
