@@ -21,7 +21,9 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import cProfile
 import json
+import pstats
 import resource
 import sys
 import time
@@ -111,6 +113,11 @@ def main() -> None:
         action="store_true",
         help="skip the `matching` package reference (minutes at 10k)",
     )
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="print the job's 30 costliest functions (cProfile, cumulative; slows the run)",
+    )
     arguments = parser.parse_args()
     size = arguments.size
     n, m = SIZES[size]
@@ -127,9 +134,13 @@ def main() -> None:
             )
             run_id, job_id = queue_run(programme_id)
         _reset_peak_rss()
+        profiler = cProfile.Profile() if arguments.profile else None
         started, cpu = time.perf_counter(), time.process_time()
-        status = execute(app, job_id)
+        with profiler or contextlib.nullcontext():
+            status = execute(app, job_id)
         end_to_end = time.perf_counter() - started
+        if profiler is not None:
+            pstats.Stats(profiler).sort_stats("cumulative").print_stats(30)
         job_cpu = time.process_time() - cpu
         job_peak_mb = _peak_rss_mb()
         assert status == "succeeded", status

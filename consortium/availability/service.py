@@ -36,7 +36,7 @@ from consortium.availability.models import (
 )
 from consortium.availability.recurrence import DEFAULT_TIMEZONE, RuleSpec, validate, zone
 from consortium.core import events, jobs, security, tenancy
-from consortium.core.db import insert_rows, utcnow
+from consortium.core.db import AnyOf, insert_rows, utcnow
 from consortium.core.errors import Forbidden, Invalid, NotFound
 from consortium.extensions import db
 from consortium.pool import service as pool
@@ -457,7 +457,7 @@ def _rule_specs(profile_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, list[RuleSp
             AvailabilityRule.duration_minutes,
             AvailabilityRule.rrule,
             AvailabilityRule.timezone,
-        ).where(AvailabilityRule.profile_id.in_(list(profile_ids)))
+        ).where(AnyOf(AvailabilityRule.profile_id, profile_ids))
     )
     for profile_id, dtstart, minutes, rrule, timezone in rows:
         out.setdefault(profile_id, []).append(RuleSpec(dtstart, minutes, rrule, timezone))
@@ -479,7 +479,7 @@ def _days_off(
             AvailabilityException.ends_on,
             AvailabilityException.timezone,
         ).where(
-            AvailabilityException.profile_id.in_(profile_ids),
+            AnyOf(AvailabilityException.profile_id, profile_ids),
             AvailabilityException.starts_on <= last,
             AvailabilityException.ends_on >= first,
         )
@@ -497,7 +497,7 @@ def _busy(
         return out
     rows = db.session.execute(
         select(BusyBlock.profile_id, BusyBlock.starts_at, BusyBlock.ends_at).where(
-            BusyBlock.profile_id.in_(profile_ids),
+            AnyOf(BusyBlock.profile_id, profile_ids),
             BusyBlock.starts_at < end,
             BusyBlock.ends_at > start,
         )

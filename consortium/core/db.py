@@ -19,11 +19,12 @@ from sqlalchemy import (
     Table,
     TypeDecorator,
     Uuid,
+    bindparam,
     create_engine,
     insert,
     literal,
 )
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.compiler import compiles
@@ -175,6 +176,38 @@ def _contains_sqlite(element: JsonArrayContains, compiler: Any, **kw: Any) -> st
     column, value = compiler.process(element.column, **kw), compiler.process(element.value, **kw)
     # Both parts are compiled SQL (a column and a bound parameter), not client text.
     return f"EXISTS (SELECT 1 FROM json_each({column}) WHERE json_each.value = {value})"  # noqa: S608
+
+
+class AnyOf(ColumnElement[bool]):
+    """`column` is one of `values`. On PostgreSQL one array parameter (`= ANY(...)`): a list of
+    thousands of ids costs the driver one value, not thousands of placeholders to parse (a
+    matching run's load spent half a second there); IN elsewhere."""
+
+    inherit_cache = True
+    type = Boolean()
+    _traverse_internals = [
+        ("column", InternalTraversal.dp_clauseelement),
+        ("array", InternalTraversal.dp_clauseelement),
+        ("listed", InternalTraversal.dp_clauseelement),
+    ]
+
+    def __init__(self, column: ColumnElement[Any] | InstrumentedAttribute[Any], values: Any) -> None:
+        values = list(values)
+        self.column = column
+        self.array = bindparam(None, values, type_=ARRAY(column.type))
+        self.listed = bindparam(None, values, type_=column.type, expanding=True)
+
+
+@compiles(AnyOf, "postgresql")
+def _any_of_postgresql(element: AnyOf, compiler: Any, **kw: Any) -> str:
+    column, values = compiler.process(element.column, **kw), compiler.process(element.array, **kw)
+    return f"({column} = ANY({values}))"
+
+
+@compiles(AnyOf)
+def _any_of_other(element: AnyOf, compiler: Any, **kw: Any) -> str:
+    column, values = compiler.process(element.column, **kw), compiler.process(element.listed, **kw)
+    return f"({column} IN {values})"
 
 
 class Base(DeclarativeBase):

@@ -15,7 +15,7 @@ from sqlalchemy import func, select, update
 
 from consortium.consortia.models import Consortium, ConsortiumMembership
 from consortium.core import events, tenancy
-from consortium.core.db import utcnow
+from consortium.core.db import AnyOf, utcnow
 from consortium.extensions import db
 from consortium.pool.models import CpdEntry, MentorProfile
 
@@ -107,7 +107,7 @@ def care_for(
         supervised = dict(
             db.session.execute(
                 select(CpdEntry.profile_id, func.max(CpdEntry.held_on))
-                .where(CpdEntry.profile_id.in_(ids), CpdEntry.kind == "supervision")
+                .where(AnyOf(CpdEntry.profile_id, ids), CpdEntry.kind == "supervision")
                 .group_by(CpdEntry.profile_id)
             ).all()
         )
@@ -154,7 +154,7 @@ def recount_load(*, profile_ids: Iterable[uuid.UUID]) -> None:
     with tenancy.all_tenants():
         db.session.execute(
             update(MentorProfile)
-            .where(MentorProfile.id.in_(ids))
+            .where(AnyOf(MentorProfile.id, ids))
             .values(active_load=load)
             .execution_options(synchronize_session=False)
         )

@@ -28,7 +28,7 @@ from sqlalchemy.exc import IntegrityError
 from consortium.audit import service as audit
 from consortium.availability import service as availability
 from consortium.core import events, tenancy
-from consortium.core.db import utcnow
+from consortium.core.db import AnyOf, utcnow
 from consortium.core.errors import Conflict, Forbidden, Invalid, NotFound
 from consortium.extensions import db
 from consortium.matches import service as matches
@@ -172,7 +172,7 @@ def held_between(
     rows = db.session.execute(
         select(MentoringSession.mentor_profile_id, func.count())
         .where(
-            MentoringSession.mentor_profile_id.in_(profile_ids),
+            AnyOf(MentoringSession.mentor_profile_id, profile_ids),
             MentoringSession.status == "held",
             MentoringSession.starts_at >= since,
             MentoringSession.starts_at < until,
@@ -189,7 +189,7 @@ def booked_times(
     as mentor or mentee of any pairing: times only (availability's slots leave them out)."""
     rows = db.session.execute(
         select(SessionAttendee.person_id, SessionAttendee.starts_at, SessionAttendee.ends_at).where(
-            SessionAttendee.person_id.in_(person_ids),
+            AnyOf(SessionAttendee.person_id, person_ids),
             SessionAttendee.live.is_(True),
             SessionAttendee.starts_at < end,
             SessionAttendee.ends_at > start,
