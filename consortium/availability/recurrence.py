@@ -71,6 +71,15 @@ def zone(name: str) -> ZoneInfo:
         ) from None
 
 
+def is_zone(name: str) -> bool:
+    """Whether `name` is an IANA time zone this service knows."""
+    try:
+        zone(name)
+    except Invalid:
+        return False
+    return True
+
+
 def latest() -> datetime:
     """The last moment (naive, UTC) the service accepts: YEARS_AHEAD years from now."""
     now = datetime.now(UTC).replace(tzinfo=None)

@@ -509,7 +509,8 @@ def _recheck(match: Match, p: Pairing, *, parts: frozenset[str], action: str) ->
                     Application.person_id == match.mentee_id,
                 )
             )
-            .order_by(Application.created_at.desc())
+            # An open one first: a later withdrawn application is not the pairing's.
+            .order_by((Application.status == "open").desc(), Application.created_at.desc())
             .limit(1)
         )
     assert programme is not None and profile is not None  # the pairing's rows cascade

@@ -36,8 +36,6 @@ from consortium.programmes.models import Programme
 
 def tell_coordinators_of_failure(job: Job) -> None:
     """The coordinators hear that the run failed for good, why, and what to do next."""
-    from consortium.identity import roles
-
     run = db.session.get(MatchingRun, uuid.UUID(job.arguments["run_id"]))
     programme = db.session.get(Programme, run.programme_id) if run else None
     if run is None or programme is None:

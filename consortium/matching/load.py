@@ -16,12 +16,11 @@ import numpy as np
 from sqlalchemy import and_, func, literal, or_, select
 
 from consortium.availability import service as availability
-from consortium.availability.recurrence import DEFAULT_TIMEZONE, zone
+from consortium.availability.recurrence import DEFAULT_TIMEZONE, is_zone
 from consortium.availability.week import CELLS, DAYS, PART_NAMES, cell
 from consortium.consortia.models import Consortium, ConsortiumMembership
 from consortium.core import tenancy
 from consortium.core.db import utcnow
-from consortium.core.errors import Invalid
 from consortium.extensions import db
 from consortium.matches.models import LOAD_STATUSES, REFUSED_STATUSES, Match
 from consortium.matching.problem import Mentees, Mentors, Problem, Rules, pairs
@@ -405,17 +404,9 @@ def _free_times(applications: list[Any]) -> tuple[np.ndarray, np.ndarray, list[s
                 if day in DAYS and part in PART_NAMES:
                     cells[i, cell(day, part)] = True
         timezone = preferences.get("timezone") or DEFAULT_TIMEZONE
-        if cells[i].any() and _known_zone(timezone):
+        if cells[i].any() and is_zone(timezone):
             zone_codes[i] = zones.setdefault(timezone, len(zones))
     return cells, zone_codes, list(zones)
-
-
-def _known_zone(name: str) -> bool:
-    try:
-        zone(name)
-    except Invalid:
-        return False
-    return True
 
 
 def _free_hours(profiles: list[Any], zones: list[str]) -> tuple[np.ndarray, np.ndarray]:
