@@ -427,6 +427,15 @@ class TimeInputs:
     busy: dict[uuid.UUID, list[engine.Interval]]
     booked: dict[uuid.UUID, list[engine.Interval]]
 
+    def of(self, profile_id: uuid.UUID) -> dict[str, Any]:
+        """One profile's inputs, as the engine's keyword arguments."""
+        return {
+            "rules": self.rules.get(profile_id, []),
+            "days_off": self.days_off.get(profile_id, []),
+            "busy": self.busy.get(profile_id, []),
+            "booked": self.booked.get(profile_id, []),
+        }
+
 
 def _time_inputs(
     profiles: dict[uuid.UUID, uuid.UUID], start: datetime, end: datetime, *, booked: bool = True
@@ -552,10 +561,7 @@ def slots_of(
     inputs = _time_inputs(profiles, start - engine.LOOKBEHIND, end)
     return {
         profile_id: engine.free_slots(
-            rules=inputs.rules.get(profile_id, []),
-            days_off=inputs.days_off.get(profile_id, []),
-            busy=inputs.busy.get(profile_id, []),
-            booked=inputs.booked.get(profile_id, []),
+            **inputs.of(profile_id),
             start=start,
             end=end,
             duration=duration,
@@ -619,10 +625,7 @@ def weekly_free_hours(
     inputs = _time_inputs(profiles, start, end)
     free = [
         engine.free_time(
-            rules=inputs.rules.get(profile_id, []),
-            days_off=inputs.days_off.get(profile_id, []),
-            busy=inputs.busy.get(profile_id, []),
-            booked=inputs.booked.get(profile_id, []),
+            **inputs.of(profile_id),
             start=start,
             end=end,
         )

@@ -41,15 +41,24 @@ def tell_coordinators_of_failure(job: Job) -> None:
     if run is None or programme is None:
         return  # deleted since: nobody left to tell about it
     runs = f"/api/v1/programmes/{programme.id}/matching-runs"
+    _tell_coordinators(
+        programme,
+        subject=f"Matching run failed: {programme.name}",
+        body=(
+            f"The matching run for {programme.name} did not finish and proposed nothing.\n\n"
+            f"{job.error}\n\nThe run: {runs}/{run.id}\nTo try again, start a new run: "
+            f"POST {runs}"
+        ),
+    )
+
+
+def _tell_coordinators(programme: Programme, *, subject: str, body: str) -> None:
+    """Mail each coordinator of the programme's consortium (through the job queue)."""
     for coordinator in roles.list_coordinators(consortium_id=programme.consortium_id):
         mail.queue(
             to=coordinator.email,
-            subject=f"Matching run failed: {programme.name}",
-            body=(
-                f"The matching run for {programme.name} did not finish and proposed nothing.\n\n"
-                f"{job.error}\n\nThe run: {runs}/{run.id}\nTo try again, start a new run: "
-                f"POST {runs}"
-            ),
+            subject=subject,
+            body=body,
             organisation_id=coordinator.organisation_id,
         )
 
@@ -225,17 +234,15 @@ def _notify(run: MatchingRun, programme: Programme, proposed: int, lending: set[
     organisation's admins hear that proposals await their consent."""
     consortium = db.session.get(Consortium, programme.consortium_id)
     assert consortium is not None
-    for coordinator in roles.list_coordinators(consortium_id=consortium.id):
-        mail.queue(
-            to=coordinator.email,
-            subject=f"Matching run finished: {programme.name}",
-            body=(
-                f"The matching run for {programme.name} proposed {proposed} pairing"
-                f"{'s' if proposed != 1 else ''}. Review them at /api/v1/matches"
-                f"?programme_id={programme.id}&status=proposed"
-            ),
-            organisation_id=coordinator.organisation_id,
-        )
+    _tell_coordinators(
+        programme,
+        subject=f"Matching run finished: {programme.name}",
+        body=(
+            f"The matching run for {programme.name} proposed {proposed} pairing"
+            f"{'s' if proposed != 1 else ''}. Review them at /api/v1/matches"
+            f"?programme_id={programme.id}&status=proposed"
+        ),
+    )
     if consortium.approval_policy != TWO_KEY:
         return
     for organisation_id in sorted(lending):

@@ -29,6 +29,7 @@ from consortium.organisations.models import SECTORS, Organisation
 from consortium.people.models import Person
 from consortium.pool import care
 from consortium.pool.models import ICF_RANKS, LEVEL_RANKS, MentorProfile, MentorProfileShare
+from consortium.programmes import service as programmes
 from consortium.programmes.eligibility import refusals
 from consortium.programmes.models import Application, Programme
 from consortium.sensitive import service as sensitive
@@ -131,9 +132,7 @@ def load(
         applicants = (
             select(Application.person_id).where(Application.id.in_(application_ids))
             if application_ids is not None
-            else select(Application.person_id).where(
-                Application.programme_id == programme.id, Application.status == "open"
-            )
+            else programmes.open_applicant_ids(programme_id=programme.id)
         )
         problem = Problem(
             rules=rules_of(programme),
