@@ -24,8 +24,8 @@ from werkzeug.exceptions import HTTPException, UnsupportedMediaType
 
 from consortium.core.db import unstorable
 from consortium.core.errors import DomainError
-from consortium.core.idempotency import PARAMETER as IDEMPOTENCY_PARAMETER
-from consortium.core.idempotency import idempotent
+from consortium.core.idempotency import SHOWN_ONCE, idempotent
+from consortium.core.idempotency import parameter as idempotency_parameter
 from consortium.core.security import requires
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
@@ -269,8 +269,15 @@ class Blueprint(flask_smorest.Blueprint):
         return decorator
 
     def idempotent(self, func: Any) -> Any:
-        """Accept an Idempotency-Key on a creating POST (see core.idempotency)."""
-        return self.doc(parameters=[IDEMPOTENCY_PARAMETER])(idempotent(func))
+        """Accept an Idempotency-Key on a creating POST (see core.idempotency).
+
+        Fields of the success response marked SHOWN_ONCE in their metadata are never stored
+        or replayed; so that they are seen, this decorator goes above @response.
+        """
+        withheld = _shown_once_fields(func)
+        return self.doc(parameters=[idempotency_parameter(withheld)])(
+            idempotent(func, withheld=withheld)
+        )
 
     def accepts(
         self, media_type: str, *, description: str, example: str, max_bytes: int | None = None
@@ -328,6 +335,24 @@ class Blueprint(flask_smorest.Blueprint):
             return self.paginate(SQLPage, page_size=20, max_page_size=100)
         page = type("PresentedPage", (PresentedSQLPage,), {"present": staticmethod(present)})
         return self.paginate(page, page_size=20, max_page_size=100)
+
+
+def _shown_once_fields(func: Any) -> frozenset[str]:
+    """Names of the success responses' fields whose metadata marks them SHOWN_ONCE."""
+    responses = getattr(func, "_apidoc", {}).get("response", {}).get("responses")
+    if responses is None:
+        raise TypeError(f"{func.__qualname__}: put @idempotent above @response.")
+    names: set[str] = set()
+    for status, declared in responses.items():
+        if not 200 <= int(status) < 300:
+            continue
+        for response in declared if isinstance(declared, list) else [declared]:
+            schema = response.get("schema") if isinstance(response, dict) else None
+            if schema is None:
+                continue
+            fields = resolve_schema_instance(schema).fields
+            names.update(name for name, f in fields.items() if f.metadata.get(SHOWN_ONCE))
+    return frozenset(names)
 
 
 def _accepted_body() -> AcceptedBody | None:

@@ -7,7 +7,7 @@ from typing import Any
 import marshmallow as ma
 from marshmallow import validate
 
-from consortium.core.api import Schema
+from consortium.core.api import SHOWN_ONCE, Schema
 from consortium.core.security import SCOPES
 from consortium.organisations.schemas import DOMAIN, PublicOrganisationSchema
 
@@ -39,7 +39,12 @@ class ApiClientSchema(Schema):
 class IssuedClientSchema(ApiClientSchema):
     client_secret = ma.fields.String(
         dump_only=True,
-        metadata={"description": "Shown once; store it now. Only a hash is kept."},
+        metadata={
+            "description": "Shown once, in this response only; store it now. Only a hash is "
+            "kept, and a repeat of the request with the same Idempotency-Key is refused rather "
+            "than replayed.",
+            SHOWN_ONCE: True,
+        },
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -340,3 +341,36 @@ def test_sqlite_refuses_overlapping_sessions_of_a_person_too(tmp_path: Path) -> 
             c.execute(text("UPDATE session_attendees SET live = 1 WHERE id = 'a5'"))
     finally:
         engine.dispose()
+
+
+def test_stored_responses_lose_the_client_secrets_written_before_c4a1f9e2d7b3(
+    database_owned_by_a_plain_role: str,
+) -> None:
+    """c4a1f9e2d7b3 takes client_secret out of Idempotency-Key records stored before the app
+    stopped storing it, under forced row-level security; the records and other bodies stay."""
+    url = database_owned_by_a_plain_role
+    config = alembic_config(url)
+    command.upgrade(config, "b7e2c41d9a05")
+    issued = '{"client_id": "cli_0a1b", "client_secret": "plaintext-secret-123", "id": "c1"}'
+    person = '{"email": "ada@example.org", "id": "p1"}'
+    row = (
+        "INSERT INTO idempotency_keys (id, organisation_id, principal_key, key, request_hash, "
+        "status_code, response_body, response_headers, created_at, updated_at) VALUES (:id, "
+        "NULL, 'client:ops', :key, 'h', 201, :body, '{}', now(), now())"
+    )
+    owner = create_engine(url)
+    try:
+        with owner.begin() as c:
+            c.execute(text("SELECT set_config('app.all_tenants', 'on', true)"))
+            c.execute(text(row), {"id": "00000000-0000-0000-0000-000000000001", "key": "a", "body": issued})
+            c.execute(text(row), {"id": "00000000-0000-0000-0000-000000000002", "key": "b", "body": person})
+        owner.dispose()
+        command.upgrade(config, "head")
+        with owner.begin() as c:
+            c.execute(text("SELECT set_config('app.all_tenants', 'on', true)"))
+            bodies = dict(c.execute(text("SELECT key, response_body FROM idempotency_keys")).all())
+    finally:
+        owner.dispose()
+    assert "plaintext-secret-123" not in bodies["a"]
+    assert json.loads(bodies["a"]) == {"client_id": "cli_0a1b", "id": "c1"}
+    assert bodies["b"] == person
