@@ -5,10 +5,10 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from flask import Response, json, url_for
+from flask import Response, url_for
 from flask.views import MethodView
 
-from consortium.core.api import PROBLEM_MEDIA_TYPE, Blueprint
+from consortium.core.api import Blueprint
 from consortium.identity import keys, me, roles, service, sso
 from consortium.identity.models import SsoConfiguration
 from consortium.identity.schemas import (
@@ -16,6 +16,7 @@ from consortium.identity.schemas import (
     ApiClientSchema,
     IssuedClientSchema,
     MeSchema,
+    OAuthErrorSchema,
     RoleHolderCreateSchema,
     RoleHolderSchema,
     SsoConfigurationSchema,
@@ -47,23 +48,35 @@ class Token(MethodView):
         },
     )
     @oauth.response(200, TokenSchema)
-    @oauth.errors(400, 401)
+    @oauth.alt_response(
+        400,
+        schema=OAuthErrorSchema,
+        content_type="application/json",
+        description="Refused: invalid_request, unsupported_grant_type, unauthorized_client, "
+        "or invalid_scope (a scope the client does not hold).",
+        example={
+            "error": "invalid_scope",
+            "error_description": "This client does not hold platform:admin; it may ask for: "
+            "people:read people:write.",
+        },
+    )
+    @oauth.alt_response(
+        401,
+        schema=OAuthErrorSchema,
+        content_type="application/json",
+        description="invalid_client: unknown, wrong or missing client credentials, or a "
+        "revoked client or suspended organisation.",
+        example={"error": "invalid_client"},
+    )
     def post(self) -> Response:
         """Exchange client credentials (HTTP Basic) for an access token.
 
-        Errors carry RFC 6749's `error` and `error_description` alongside the problem fields.
+        Ask for some of the client's scopes with `scope` (space-separated), or for all of them
+        by leaving it out; a scope the client does not hold is refused with `invalid_scope`.
+        Errors are RFC 6749's `{"error", "error_description"}` as `application/json`, which
+        OAuth client libraries expect, not problem+json.
         """
         response: Response = authorization_server().create_token_response()
-        if response.status_code >= 400:
-            body: dict[str, Any] = response.get_json(silent=True) or {}
-            body.update(
-                type="about:blank",
-                title="Token request refused",
-                status=response.status_code,
-                detail=body.get("error_description") or body.get("error", "invalid_request"),
-            )
-            response.set_data(json.dumps(body))
-            response.mimetype = PROBLEM_MEDIA_TYPE
         return response
 
 

@@ -154,6 +154,31 @@ class TokenSchema(Schema):
     scope = ma.fields.String(metadata={"example": "people:read"})
 
 
+OAUTH_ERRORS = (
+    "invalid_request",
+    "invalid_client",
+    "invalid_grant",
+    "unauthorized_client",
+    "unsupported_grant_type",
+    "invalid_scope",
+)
+
+
+class OAuthErrorSchema(Schema):
+    """A token request refused, in RFC 6749 section 5.2's shape (application/json), which
+    OAuth client libraries parse; the rest of the API answers application/problem+json."""
+
+    error = ma.fields.String(
+        required=True, validate=validate.OneOf(OAUTH_ERRORS), metadata={"example": "invalid_scope"}
+    )
+    error_description = ma.fields.String(
+        metadata={
+            "description": "What was wrong, for the client's developer (plain ASCII).",
+            "example": "This client does not hold platform:admin; it may ask for: people:read.",
+        }
+    )
+
+
 class SsoConfigurationSchema(Schema):
     """An organisation's OpenID Connect provider. The client secret is write-only."""
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from authlib.integrations.flask_oauth2 import AuthorizationServer
-from authlib.oauth2.rfc6749 import ClientMixin, grants
+from authlib.oauth2.rfc6749 import ClientMixin, InvalidScopeError, grants
+from authlib.oauth2.rfc6749.util import scope_to_list
 from authlib.oauth2.rfc9068 import JWTBearerTokenGenerator, JWTBearerTokenValidator
 from flask import Flask, current_app
 from joserfc.jwk import KeySet
@@ -13,6 +14,7 @@ from sqlalchemy import or_, select
 
 from consortium.core import tenancy
 from consortium.core.db import unstorable
+from consortium.core.security import SCOPES
 from consortium.extensions import db
 from consortium.identity import keys
 from consortium.identity.models import ApiClient
@@ -57,6 +59,25 @@ class OAuthClient(ClientMixin):
 
 class ClientCredentialsGrant(grants.ClientCredentialsGrant):
     TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic", "client_secret_post"]
+
+    def validate_requested_scope(self) -> None:
+        """A scope the client does not hold is RFC 6749's invalid_scope (400), not a token
+        with that scope silently left out; no scope asked for means all the client holds."""
+        requested = set(scope_to_list(self.request.payload.scope) or ())
+        held = set(self.request.client.row.scopes)
+        missing = requested - held
+        if not missing:
+            return
+        # Only known scope names are echoed: RFC 6749 limits error_description to plain ASCII.
+        named = sorted(missing & set(SCOPES))
+        unknown = len(missing) - len(named)
+        parts = ([f"does not hold {' '.join(named)}"] if named else []) + (
+            [f"asked for {unknown} unknown scope(s)"] if unknown else []
+        )
+        raise InvalidScopeError(
+            description=f"This client {' and '.join(parts)}; it may ask for: "
+            f"{' '.join(sorted(held))}."
+        )
 
 
 class AccessTokenGenerator(JWTBearerTokenGenerator):
