@@ -3,16 +3,89 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
+from apispec import BasePlugin
 from flask import Flask
 
 from consortium.core.security import SCOPES
 
 SPEC_PATH = Path(__file__).resolve().parent.parent / "openapi" / "openapi.json"
 
+# Path segments that name the API or its version, not a resource.
+NOT_RESOURCES = re.compile(r"api|v\d+")
+# What each method does to an item (a path ending in a parameter) or a singleton resource.
+ITEM_VERBS = {"get": "get", "put": "replace", "patch": "update", "delete": "delete", "post": "post"}
+
+
+def _words(segment: str) -> str:
+    """A path segment as snake_case: "mentor-profiles" -> "mentor_profiles",
+    "ServiceProviderConfig" -> "service_provider_config", "jwks.json" -> "jwks"."""
+    segment = segment.lstrip(".").removesuffix(".json")
+    segment = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", segment)
+    return re.sub(r"[^0-9a-zA-Z]+", "_", segment).strip("_").lower()
+
+
+def operation_id(
+    method: str, path: str, operation: dict[str, Any], *, has_items: bool = False
+) -> str:
+    """The operation's id: its resource path in snake_case, then a verb.
+
+    GET /api/v1/people -> people_list, POST -> people_create, GET /api/v1/people/{person_id}
+    -> people_get, PATCH -> people_update; an action (a POST to a path that lists and creates
+    nothing) is named by its last segment: POST /api/v1/matches/{match_id}/approve ->
+    matches_approve, POST /oauth/token -> oauth_token. `has_items` says the path has an item
+    route below it (`{path}/{id}`), so it is a collection.
+    """
+    segments = [s for s in path.strip("/").split("/") if s and not NOT_RESOURCES.fullmatch(s)]
+    nouns = [_words(s) for s in segments if not s.startswith("{")]
+    if not segments or segments[-1].startswith("{"):
+        verb = ITEM_VERBS[method]
+    else:
+        responses = {str(status): value for status, value in operation.get("responses", {}).items()}
+        if method == "get":
+            verb = "list" if has_items or _returns_array(responses.get("200")) else "get"
+        elif method == "post":
+            collection = has_items or "201" in responses
+            verb = "create" if collection else nouns.pop()
+        else:
+            verb = ITEM_VERBS[method]
+    return "_".join([*nouns, verb])
+
+
+def _returns_array(response: Any) -> bool:
+    if not isinstance(response, dict):
+        return False
+    return any(
+        isinstance(media.get("schema"), dict) and media["schema"].get("type") == "array"
+        for media in response.get("content", {}).values()
+    )
+
+
+class OperationIds(BasePlugin):
+    """Give every operation a readable, unique operationId (see operation_id), so generated
+    clients get names such as people_list; an operation's own @blp.doc(operationId=...) wins.
+    """
+
+    def operation_helper(
+        self, path: str | None = None, operations: dict[str, Any] | None = None, **kwargs: Any
+    ) -> None:
+        rule = kwargs.get("rule")
+        has_items = rule is not None and any(
+            other.rule.startswith(rule.rule + "/<") and "/" not in other.rule[len(rule.rule) + 1 :]
+            for other in rule.map.iter_rules()
+        )
+        for method, operation in (operations or {}).items():
+            if method in ITEM_VERBS and isinstance(operation, dict):
+                operation.setdefault(
+                    "operationId", operation_id(method, path or "", operation, has_items=has_items)
+                )
+
+
 SPEC_KWARGS: dict[str, Any] = {
+    "extra_plugins": [OperationIds()],
     "info": {
         "description": (
             "Pool mentors and coaches across public-sector employers, share availability and "
@@ -22,11 +95,14 @@ SPEC_KWARGS: dict[str, Any] = {
             "employer's identity provider at `/auth/sso/{org_slug}/login`, which sets a session "
             "cookie; cookie-authenticated POST, PUT, PATCH and DELETE requests must send "
             "`X-CSRF-Token` (from `GET /auth/session`). Errors are "
-            "`application/problem+json` (RFC 9457). Collections page with `page` and "
+            "`application/problem+json` (RFC 9457), except at `/oauth/token` (RFC 6749's "
+            "`error` and `error_description`, as OAuth libraries expect) and under `/scim/v2` "
+            "(RFC 7644). Collections page with `page` and "
             "`page_size` (at most 100); the `X-Pagination` header carries the totals. Changes "
             "to a resource need `If-Match` with its `ETag` (428 without, 412 when stale). "
-            "Creating requests accept an `Idempotency-Key`. Another organisation's resources "
-            "answer 404, exactly like missing ones."
+            "Creating requests accept an `Idempotency-Key`; a response that shows a secret "
+            "once (`x-shown-once`) is not replayed, the repeat is refused (422). Another "
+            "organisation's resources answer 404, exactly like missing ones."
         ),
         "contact": {"name": "Consortium platform team"},
     },

@@ -292,7 +292,13 @@ class Blueprint(flask_smorest.Blueprint):
             body = {
                 "required": True,
                 "description": description,
-                "content": {media_type: {"schema": {"type": "string"}, "example": example}},
+                # The raw bytes: generators map such a body to a file upload.
+                "content": {
+                    media_type: {
+                        "schema": {"type": "string", "format": "binary"},
+                        "example": example,
+                    }
+                },
             }
             return self.doc(requestBody=body)(self.errors(415)(func))
 

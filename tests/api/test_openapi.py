@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pytest
@@ -109,8 +110,34 @@ def test_error_responses_are_documented_as_problem_json(spec: dict[str, Any], su
                     assert list(content) == ["application/scim+json"]
                     assert content["application/scim+json"]["schema"] == {"$ref": "#/components/schemas/ScimError"}
                     continue
+                if path == "/oauth/token" and status != "default":
+                    # RFC 6749 §5.2: the token endpoint's refusals are OAuth's JSON error shape
+                    # (test_oauth.py checks each refusal's body against this schema).
+                    assert list(content) == ["application/json"]
+                    assert content["application/json"]["schema"] == {"$ref": "#/components/schemas/OAuthError"}
+                    continue
                 assert list(content) == [PROBLEM]
                 assert content[PROBLEM]["schema"] == {"$ref": "#/components/schemas/Problem"}
+
+
+def test_every_operation_has_a_unique_readable_operation_id(spec: dict[str, Any]) -> None:
+    ids = {(method, path): op.get("operationId") for method, path, op in _operations(spec)}
+    assert len(ids) > 100
+    missing = sorted(f"{m.upper()} {p}" for (m, p), i in ids.items() if not i)
+    assert not missing, missing
+    duplicates = sorted({i for i in ids.values() if list(ids.values()).count(i) > 1})
+    assert not duplicates, duplicates
+    # snake_case identifiers, so every generator can use them as function names.
+    assert all(re.fullmatch(r"[a-z][a-z0-9]*(_[a-z0-9]+)*", i) for i in ids.values()), ids
+    assert ids[("get", "/api/v1/people")] == "people_list"
+    assert ids[("post", "/api/v1/people")] == "people_create"
+    assert ids[("get", "/api/v1/people/{person_id}")] == "people_get"
+    assert ids[("patch", "/api/v1/people/{person_id}")] == "people_update"
+    assert ids[("post", "/api/v1/people/import")] == "people_import"
+    assert ids[("post", "/api/v1/matches/{match_id}/approve")] == "matches_approve"
+    assert ids[("put", "/api/v1/organisations/{organisation_id}/sso")] == "organisations_sso_replace"
+    assert ids[("get", "/scim/v2/Users")] == "scim_users_list"
+    assert ids[("post", "/oauth/token")] == "oauth_token"
 
 
 def test_served_spec_matches_the_generated_one(client: Any, spec: dict[str, Any]) -> None:
