@@ -47,7 +47,7 @@ def encrypted_columns() -> list[EncryptedColumn]:
     )
 
 
-class UnreadableSecret(RuntimeError):
+class MissingKey(RuntimeError):
     """A stored value decrypts under none of the configured keys."""
 
     def __init__(self, column: EncryptedColumn, row_id: Any) -> None:
@@ -82,7 +82,7 @@ def reencrypt_batch(
             try:
                 moved = security.reencrypt(value)
             except security.SecretUnreadable as exc:
-                raise UnreadableSecret(target, row_id) from exc
+                raise MissingKey(target, row_id) from exc
             if moved is None:
                 already_current += 1
                 continue

@@ -97,7 +97,8 @@ class SecretUnreadable(DomainError):
     def __init__(self) -> None:
         super().__init__(
             "This service cannot read a secret it stored: its encryption key was changed "
-            "without keeping the previous one. The operators have been told; try again later."
+            "without keeping the previous one. This has been logged for the operators; try "
+            "again later."
         )
 
 
@@ -176,7 +177,7 @@ def key_of(ciphertext: str) -> int | None:
 
 
 def _unreadable() -> SecretUnreadable:
-    # The operators' side of the message; the client's says only that they must act.
+    # The operators' half of the message: which settings mend it (the client's says they must).
     log.error(
         "A secret stored at rest decrypts under none of the %d configured keys (SECRET_KEY "
         "and SECRET_KEY_PREVIOUS): put the key it was written under back in "
