@@ -35,6 +35,8 @@ def _configure(app: Flask, settings: Settings) -> None:
         ENV_NAME=settings.env,
         TESTING=settings.env == "test",
         SECRET_KEY=settings.secret_key,
+        # Flask's name for the keys that still verify and decrypt (core.security reads it too).
+        SECRET_KEY_FALLBACKS=list(settings.secret_key_previous),
         MAX_CONTENT_LENGTH=settings.max_content_length,
         JOBS_INLINE=settings.jobs_inline,
         JOB_STALE_AFTER=settings.job_stale_after,
@@ -91,6 +93,7 @@ def _register_jobs() -> None:
     import consortium.availability.jobs
     import consortium.calendar.jobs
     import consortium.core.mail
+    import consortium.core.rotation
     import consortium.matching.jobs
     import consortium.organisations.jobs
     import consortium.people.jobs
@@ -200,10 +203,10 @@ def _register_request_lifecycle(app: Flask) -> None:
 
 
 def _register_cli(app: Flask) -> None:
-    from consortium.cli import db_cli, jobs_cli, seed_cli
+    from consortium.cli import db_cli, jobs_cli, secrets_cli, seed_cli
     from consortium.identity.cli import platform
 
-    for group in (platform, db_cli, seed_cli):
+    for group in (platform, db_cli, seed_cli, secrets_cli):
         app.cli.add_command(group)
     for command in jobs_cli:
         app.cli.add_command(command)

@@ -1,4 +1,4 @@
-"""Server commands: `flask --app wsgi db|worker|scheduler|jobs|seed|openapi ...`."""
+"""Server commands: `flask --app wsgi db|worker|scheduler|jobs|secrets|seed|openapi ...`."""
 
 from __future__ import annotations
 
@@ -12,11 +12,15 @@ from flask.cli import AppGroup
 from sqlalchemy import create_engine, make_url, text
 
 from consortium.config import Settings
+from consortium.core.rotation import BATCH_SIZE
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
 db_cli = AppGroup("db", help="Database schema (Alembic).")
 seed_cli = AppGroup("seed", help="Demo data for development.")
+secrets_cli = AppGroup(
+    "secrets", help="Secrets at rest after a SECRET_KEY rotation (README: rotating SECRET_KEY)."
+)
 
 
 def alembic_config(url: str) -> Config:
@@ -119,6 +123,58 @@ def sweep() -> None:
     from consortium.core.jobs import sweep as sweep_jobs
 
     click.echo(f"Re-sent {sweep_jobs(current_app._get_current_object())} job(s).")  # type: ignore[attr-defined]
+
+
+@secrets_cli.command("reencrypt")
+@click.option(
+    "--batch-size",
+    default=BATCH_SIZE,
+    show_default=True,
+    type=click.IntRange(1, 10_000),
+    help="Values re-encrypted per job (one transaction each).",
+)
+def reencrypt(batch_size: int) -> None:
+    """Queue the re-encryption of every stored secret under the current SECRET_KEY."""
+    from consortium.core import rotation, tenancy
+    from consortium.extensions import db
+
+    with tenancy.all_tenants():
+        job = rotation.start(batch_size=batch_size)
+        db.session.commit()  # with JOBS_INLINE the whole chain has run when this returns
+    click.echo(
+        f"Queued job {job.id}: re-encrypts {batch_size} values per batch, each batch queueing "
+        "the next. `flask --app wsgi secrets check` shows what is left."
+    )
+
+
+@secrets_cli.command("check")
+def check() -> None:
+    """Count stored secrets by key; exit 1 while any needs a previous key (or none opens it)."""
+    from consortium.core import rotation, tenancy
+    from consortium.extensions import db
+
+    with tenancy.all_tenants():
+        columns = rotation.census()
+        db.session.rollback()
+    width = max(len(c.column) for c in columns)
+    for c in columns:
+        click.echo(
+            f"{c.column:<{width}}  {c.current} under SECRET_KEY, {c.previous} under a previous "
+            f"key, {c.unreadable} under no configured key"
+        )
+    previous = sum(c.previous for c in columns)
+    unreadable = sum(c.unreadable for c in columns)
+    if unreadable:
+        raise click.ClickException(
+            f"{unreadable} value(s) open under no configured key: put the key they were written "
+            "under in SECRET_KEY_PREVIOUS, then run `flask --app wsgi secrets reencrypt`."
+        )
+    if previous:
+        raise click.ClickException(
+            f"{previous} value(s) still need a previous key: run `flask --app wsgi secrets "
+            "reencrypt` (or wait for it to finish) before dropping SECRET_KEY_PREVIOUS."
+        )
+    click.echo("Every stored secret is under SECRET_KEY: SECRET_KEY_PREVIOUS may go.")
 
 
 @click.command("openapi")

@@ -35,6 +35,9 @@ class Settings:
     migration_database_url: str = ""
     redis_url: str = "redis://127.0.0.1:6379/0"
     secret_key: str = DEVELOPMENT_SECRET_KEY
+    # Keys SECRET_KEY replaced, newest first: what they encrypted or signed still reads until
+    # `flask secrets reencrypt` has moved it (README: rotating SECRET_KEY).
+    secret_key_previous: tuple[str, ...] = ()
     public_base_url: str = "http://127.0.0.1:5000"
     # Jobs run in-process after commit unless a worker is expected (production default).
     jobs_inline: bool = True
@@ -118,6 +121,10 @@ class Settings:
         ):
             if key in e:
                 values[name] = int(e[key])
+        if "SECRET_KEY_PREVIOUS" in e:
+            values["secret_key_previous"] = tuple(
+                key.strip() for key in e["SECRET_KEY_PREVIOUS"].split(",") if key.strip()
+            )
         if "JOB_RETRY_INTERVALS" in e:
             values["job_retry_intervals"] = _seconds_list(e["JOB_RETRY_INTERVALS"])
         if "BUSY_FEED_TIMEOUT" in e:

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from consortium.availability.recurrence import DEFAULT_TIMEZONE
 from consortium.core.db import Base, Entity
+from consortium.core.security import ENCRYPTED
 from consortium.core.tenancy import OrganisationOwned
 
 FEED_STATUSES = ("pending", "ok", "failed")
@@ -67,7 +68,7 @@ class BusyFeed(Entity, _ProfileOwned, Base):
         Index("uq_busy_feeds_profile_id", "profile_id", unique=True),
     )
 
-    url_encrypted: Mapped[str] = mapped_column(String(4000))
+    url_encrypted: Mapped[str] = mapped_column(String(4000), info={ENCRYPTED: True})
     url_host: Mapped[str] = mapped_column(String(255))
     status: Mapped[str] = mapped_column(String(16), default="pending")
     fetched_at: Mapped[datetime | None]

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.sql.elements import ColumnElement
 
 from consortium.core.db import Base, Entity
+from consortium.core.security import ENCRYPTED
 from consortium.core.tenancy import OrganisationOwned, Principal
 
 
@@ -26,7 +27,7 @@ class CalendarFeed(Entity, OrganisationOwned, Base):
 
     person_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
     token_hash: Mapped[str] = mapped_column(String(64))
-    token_encrypted: Mapped[str] = mapped_column(String(500))
+    token_encrypted: Mapped[str] = mapped_column(String(500), info={ENCRYPTED: True})
     rotated_at: Mapped[datetime | None]
 
     # The person's own, like the RLS policy (person_id = app_person_id()): not even an admin

@@ -35,6 +35,7 @@ from rq.exceptions import NoSuchJobError
 from rq.job import Job as RQJob
 from rq.job import JobStatus as RQStatus
 from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, Text, event, select
+from sqlalchemy import func as sql
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -434,6 +435,42 @@ def _rq_holds(app: Flask, job_id: uuid.UUID) -> bool:
 def sweep_outbox() -> int:
     """RQ entry point for the scheduler's periodic sweep."""
     return sweep(_worker_app())
+
+
+# --- figures for /metrics ------------------------------------------------------------------
+
+# What /metrics counts: every status but `succeeded` (that one only grows; counting it would
+# scan the table at every scrape).
+COUNTED = (*UNFINISHED, "failed")
+
+
+@dataclass(frozen=True)
+class Backlog:
+    """How many jobs of one type are in one status, and since when the longest-waiting one is."""
+
+    name: str
+    status: str
+    count: int
+    # The oldest `updated_at` among them: every change of status writes it.
+    since: datetime
+
+
+def backlog() -> list[Backlog]:
+    """Jobs not yet succeeded, by type and status (all tenants: an operator's figures)."""
+    from consortium.extensions import db
+
+    with tenancy.all_tenants():
+        rows = db.session.execute(
+            select(Job.name, Job.status, sql.count(), sql.min(Job.updated_at))
+            .where(Job.status.in_(COUNTED))
+            .group_by(Job.name, Job.status)
+        ).all()
+    return [Backlog(name, status, count, since) for name, status, count, since in rows]
+
+
+def job_names() -> list[str]:
+    """Every registered job type."""
+    return sorted(_registry)
 
 
 # --- worker and scheduler processes ---------------------------------------------------------

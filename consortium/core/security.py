@@ -1,16 +1,22 @@
-"""Scopes and the checks routes declare; hashing of client secrets; encryption of secrets at rest."""
+"""Scopes and the checks routes declare; hashing of client secrets; encryption of secrets at rest.
+
+Every key is derived from SECRET_KEY. While a new key rolls out, the previous ones
+(SECRET_KEY_FALLBACKS, set from SECRET_KEY_PREVIOUS) still decrypt and verify what they wrote;
+new ciphertext is always written under SECRET_KEY (`consortium.core.rotation` moves the rest).
+"""
 
 from __future__ import annotations
 
 import base64
 import hashlib
 import hmac
+import logging
 import secrets
 from collections.abc import Callable
-from functools import wraps
+from functools import lru_cache, wraps
 from typing import Any, TypeVar
 
-from cryptography.fernet import Fernet, InvalidToken
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import current_app
@@ -18,6 +24,9 @@ from werkzeug.datastructures import WWWAuthenticate
 from werkzeug.exceptions import Forbidden, Unauthorized
 
 from consortium.core import tenancy
+from consortium.core.errors import DomainError
+
+log = logging.getLogger(__name__)
 
 SCOPES: dict[str, str] = {
     "platform:admin": "Operate the platform: create consortia, organisations and their clients.",
@@ -73,14 +82,62 @@ def secret_matches(secret: str, digest: str) -> bool:
     return hmac.compare_digest(hash_secret(secret), digest)
 
 
+# Column.info key marking a column that holds `encrypt()` ciphertext: the re-encryption job and
+# `flask secrets check` find every such column by it (mapped_column(..., info={ENCRYPTED: True})).
+ENCRYPTED = "encrypted_at_rest"
+AT_REST = b"consortium secrets at rest v1"
+
+
+class SecretUnreadable(DomainError):
+    """A stored secret decrypts under none of the configured keys (an operator must act)."""
+
+    status = 503
+    title = "Service Unavailable"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "This service cannot read a secret it stored: its encryption key was changed "
+            "without keeping the previous one. This has been logged for the operators; try "
+            "again later."
+        )
+
+
+def secret_keys() -> list[str]:
+    """SECRET_KEY, then the previous keys still accepted (newest first)."""
+    config = current_app.config
+    return [config["SECRET_KEY"], *config.get("SECRET_KEY_FALLBACKS", ())]
+
+
 def derived_key(purpose: bytes) -> bytes:
-    key = current_app.config["SECRET_KEY"].encode()
-    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=purpose).derive(key)
+    """The key for one purpose under SECRET_KEY (what new values are written with)."""
+    return _derive(current_app.config["SECRET_KEY"], purpose)
 
 
-def fernet(purpose: bytes = b"consortium secrets at rest v1") -> Fernet:
-    """A cipher derived from SECRET_KEY for one purpose (default: secrets at rest)."""
-    return Fernet(base64.urlsafe_b64encode(derived_key(purpose)))
+def derived_keys(purpose: bytes) -> list[bytes]:
+    """The key for one purpose under SECRET_KEY and each previous key (to verify with)."""
+    return [_derive(key, purpose) for key in secret_keys()]
+
+
+@lru_cache(maxsize=64)
+def _derive(secret_key: str, purpose: bytes) -> bytes:
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=purpose).derive(
+        secret_key.encode()
+    )
+
+
+def fernet(purpose: bytes = AT_REST) -> MultiFernet:
+    """A cipher for one purpose: encrypts under SECRET_KEY, decrypts under it or a previous key."""
+    return _multi_fernet(tuple(secret_keys()), purpose)
+
+
+@lru_cache(maxsize=64)
+def _multi_fernet(keys: tuple[str, ...], purpose: bytes) -> MultiFernet:
+    return MultiFernet(_fernet(key, purpose) for key in keys)
+
+
+@lru_cache(maxsize=64)
+def _fernet(secret_key: str, purpose: bytes) -> Fernet:
+    return Fernet(base64.urlsafe_b64encode(_derive(secret_key, purpose)))
 
 
 def encrypt(plaintext: str) -> str:
@@ -90,5 +147,41 @@ def encrypt(plaintext: str) -> str:
 def decrypt(ciphertext: str) -> str:
     try:
         return fernet().decrypt(ciphertext.encode()).decode()
-    except InvalidToken as exc:  # SECRET_KEY changed, or the value was tampered with
-        raise RuntimeError("A secret stored at rest could not be decrypted.") from exc
+    except InvalidToken as exc:
+        raise _unreadable() from exc
+
+
+def reencrypt(ciphertext: str) -> str | None:
+    """`ciphertext` under SECRET_KEY (its original timestamp kept); None if already so."""
+    try:
+        _fernet(current_app.config["SECRET_KEY"], AT_REST).decrypt(ciphertext.encode())
+        return None
+    except InvalidToken:
+        pass
+    try:
+        return fernet().rotate(ciphertext.encode()).decode()
+    except InvalidToken as exc:
+        raise _unreadable() from exc
+
+
+def key_of(ciphertext: str) -> int | None:
+    """Which key `ciphertext` decrypts under: 0 for SECRET_KEY, 1.. for the previous keys in
+    order, None for none of them."""
+    for index, key in enumerate(secret_keys()):
+        try:
+            _fernet(key, AT_REST).decrypt(ciphertext.encode())
+        except InvalidToken:
+            continue
+        return index
+    return None
+
+
+def _unreadable() -> SecretUnreadable:
+    # The operators' half of the message: which settings mend it (the client's says they must).
+    log.error(
+        "A secret stored at rest decrypts under none of the %d configured keys (SECRET_KEY "
+        "and SECRET_KEY_PREVIOUS): put the key it was written under back in "
+        "SECRET_KEY_PREVIOUS, then run `flask --app wsgi secrets reencrypt`.",
+        len(secret_keys()),
+    )
+    return SecretUnreadable()

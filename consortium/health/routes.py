@@ -59,5 +59,5 @@ class Metrics(MethodView):
     @blp.response(200, description="Prometheus text exposition format.")
     @blp.errors(500)
     def get(self) -> Response:
-        """Expose request counts and latencies in Prometheus format."""
+        """Expose request counts, latencies and the job backlog in Prometheus format."""
         return render_metrics()

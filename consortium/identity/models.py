@@ -10,6 +10,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstra
 from sqlalchemy.orm import Mapped, mapped_column
 
 from consortium.core.db import Base, Entity
+from consortium.core.security import ENCRYPTED
 from consortium.core.tenancy import OrganisationOwned
 
 ROLES = ("org_admin", "coordinator")
@@ -40,7 +41,7 @@ class SigningKey(Entity, Base):
 
     kid: Mapped[str] = mapped_column(String(64), unique=True)
     algorithm: Mapped[str] = mapped_column(String(16))
-    private_key_encrypted: Mapped[str] = mapped_column(String(8000))
+    private_key_encrypted: Mapped[str] = mapped_column(String(8000), info={ENCRYPTED: True})
     public_jwk: Mapped[dict[str, Any]]
     status: Mapped[str] = mapped_column(String(16), default="active")
 
@@ -82,7 +83,7 @@ class SsoConfiguration(Entity, OrganisationOwned, Base):
 
     issuer: Mapped[str] = mapped_column(String(500))
     client_id: Mapped[str] = mapped_column(String(255))
-    client_secret_encrypted: Mapped[str] = mapped_column(String(2000))
+    client_secret_encrypted: Mapped[str] = mapped_column(String(2000), info={ENCRYPTED: True})
     # Empty: the organisation's own email domains apply.
     email_domains: Mapped[list[str]] = mapped_column(default=list)
     version: Mapped[int] = mapped_column(default=1)

@@ -21,7 +21,7 @@ from werkzeug.wrappers import Response
 
 from consortium.core import tenancy
 from consortium.core.db import utcnow
-from consortium.core.security import derived_key, hash_secret, new_secret
+from consortium.core.security import derived_key, derived_keys, hash_secret, new_secret, secret_keys
 from consortium.extensions import db
 from consortium.identity.models import LoginSession
 from consortium.people.models import Person
@@ -40,7 +40,9 @@ def cookie_name() -> str:
 
 
 def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="consortium.session")
+    # Signs with SECRET_KEY and still accepts cookies signed with a previous key (itsdangerous
+    # takes the newest last), so a key rotation signs nobody out.
+    return URLSafeTimedSerializer(list(reversed(secret_keys())), salt="consortium.session")
 
 
 @dataclass(frozen=True)
@@ -55,12 +57,20 @@ class ActiveSession:
         return csrf_token_for(self.token)
 
 
-def csrf_token_for(token: str) -> str:
-    return hmac.new(derived_key(b"consortium csrf v1"), token.encode(), hashlib.sha256).hexdigest()
+CSRF_PURPOSE = b"consortium csrf v1"
+
+
+def csrf_token_for(token: str, key: bytes | None = None) -> str:
+    key = key or derived_key(CSRF_PURPOSE)
+    return hmac.new(key, token.encode(), hashlib.sha256).hexdigest()
 
 
 def csrf_matches(active: ActiveSession, supplied: str | None) -> bool:
-    return bool(supplied) and hmac.compare_digest(active.csrf_token, supplied or "")
+    """Whether `supplied` is the session's CSRF token under SECRET_KEY or a previous key."""
+    return bool(supplied) and any(
+        hmac.compare_digest(csrf_token_for(active.token, key), supplied or "")
+        for key in derived_keys(CSRF_PURPOSE)
+    )
 
 
 def start_session(*, person_id: uuid.UUID, organisation_id: uuid.UUID) -> tuple[LoginSession, str]:

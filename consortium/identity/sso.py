@@ -19,7 +19,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from authlib.common.errors import AuthlibBaseError
-from cryptography.fernet import Fernet, InvalidToken
+from cryptography.fernet import InvalidToken, MultiFernet
 from flask import current_app
 from joserfc.errors import JoseError
 from sqlalchemy import select
@@ -415,7 +415,7 @@ def _client(config: SsoConfiguration) -> oidc.OidcClient:
     )
 
 
-def _login_cipher() -> Fernet:
+def _login_cipher() -> MultiFernet:
     return fernet(b"consortium sso login state v1")
 
 

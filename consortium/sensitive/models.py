@@ -15,6 +15,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.sql.elements import ColumnElement
 
 from consortium.core.db import Base, Entity
+from consortium.core.security import ENCRYPTED
 from consortium.core.tenancy import Principal, TenantAware
 
 CONSENT_PURPOSES = ("positive_action_eligibility",)
@@ -43,7 +44,7 @@ class SensitiveAttributes(Entity, _PersonPrivate, Base):
 
     __tablename__ = "sensitive_attributes"
 
-    ciphertext: Mapped[str] = mapped_column(Text)
+    ciphertext: Mapped[str] = mapped_column(Text, info={ENCRYPTED: True})
 
 
 class Consent(Entity, _PersonPrivate, Base):

@@ -51,6 +51,17 @@ def test_production_with_a_long_secret_key_is_accepted() -> None:
     assert settings.jobs_inline is False
 
 
+def test_previous_secret_keys_are_read_newest_first_and_reach_flask(runtime_url: str) -> None:
+    env = {"SECRET_KEY": LONG_SECRET, "SECRET_KEY_PREVIOUS": " older-key-one , older-key-two,"}
+    settings = Settings.from_env(env)
+    assert settings.secret_key_previous == ("older-key-one", "older-key-two")
+    assert Settings.from_env({}).secret_key_previous == ()
+    app = create_app(make_settings(runtime_url, secret_key_previous=settings.secret_key_previous))
+    # Flask's own name for them: its signed session (and ours, and the ciphers) accept them.
+    assert app.config["SECRET_KEY_FALLBACKS"] == ["older-key-one", "older-key-two"]
+    app.extensions["consortium.db"].dispose()
+
+
 def test_development_may_use_the_default_secret_key() -> None:
     settings = Settings.from_env({})
     assert settings.env == "development"
