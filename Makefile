@@ -24,10 +24,14 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP) ## Create the virtualenv and install the package with dev tools
 
-run: $(STAMP) ## Serve the seeded demo on http://127.0.0.1:5000 (SQLite, in-process jobs)
-	CONSORTIUM_ENV=development $(BIN)/flask db upgrade
-	CONSORTIUM_ENV=development $(BIN)/flask seed demo
-	CONSORTIUM_ENV=development $(BIN)/flask run --host 127.0.0.1 --port 5000
+# `make run PORT=5300`; PUBLIC_BASE_URL follows unless given (the address browsers use).
+PORT ?= 5000
+PUBLIC_BASE_URL ?= http://127.0.0.1:$(PORT)
+
+run: $(STAMP) ## Serve the seeded demo on http://127.0.0.1:$PORT (5000; SQLite, in-process jobs)
+	CONSORTIUM_ENV=development PUBLIC_BASE_URL=$(PUBLIC_BASE_URL) $(BIN)/flask db upgrade
+	CONSORTIUM_ENV=development PUBLIC_BASE_URL=$(PUBLIC_BASE_URL) $(BIN)/flask seed demo
+	CONSORTIUM_ENV=development PUBLIC_BASE_URL=$(PUBLIC_BASE_URL) $(BIN)/flask run --host 127.0.0.1 --port $(PORT)
 
 services: ## Make sure PostgreSQL and Redis are up (start the local services if not)
 	@bash .ci/services
