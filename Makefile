@@ -11,7 +11,7 @@ TEST_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 export TEST_DATABASE_URL TEST_REDIS_URL
 
-.PHONY: help install run test lint format openapi services worker clean
+.PHONY: help install run test lint format openapi lock services worker clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -39,10 +39,11 @@ services: ## Make sure PostgreSQL and Redis are up (start the local services if 
 test: $(STAMP) services lint ## Run the whole suite against PostgreSQL and Redis
 	$(BIN)/pytest -n auto -q
 
-lint: $(STAMP) ## ruff, mypy and the domains' layering (import-linter)
+lint: $(STAMP) ## ruff, mypy, the domains' layering (import-linter) and the Dockerfile (hadolint)
 	$(BIN)/ruff check consortium tests migrations bench
 	$(BIN)/mypy
 	$(BIN)/lint-imports
+	$(BIN)/hadolint Dockerfile
 
 format: $(STAMP) ## Format the code
 	$(BIN)/ruff format consortium tests migrations bench
@@ -50,6 +51,12 @@ format: $(STAMP) ## Format the code
 
 openapi: $(STAMP) ## Regenerate openapi/openapi.json from the code
 	CONSORTIUM_ENV=test $(BIN)/flask openapi
+
+# The image's exact dependencies with their hashes, for its Python and platform (wheels only).
+lock: $(STAMP) ## Recompile requirements.lock (the Docker image's pins) from pyproject.toml
+	$(BIN)/uv pip compile pyproject.toml --quiet --generate-hashes --only-binary :all: \
+		--python-version 3.11 --python-platform x86_64-manylinux_2_36 \
+		--custom-compile-command "make lock" --output-file requirements.lock
 
 worker: $(STAMP) ## Run a job worker against REDIS_URL
 	$(BIN)/flask worker
