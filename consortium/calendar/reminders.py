@@ -205,8 +205,8 @@ def _nudge(p: Pairing, *, cadence_days: int) -> None:
                 f"{p.programme_name} suggests the pair meets at least every {cadence_days} "
                 f"days, and you and {other.display_name} have not met in that time and have "
                 "nothing booked.\n\n"
-                "Book your next session in Consortium (the mentor's free times are listed "
-                f"there): {links.pairing_page(p.match.id, links.SESSIONS)}\n\n"
+                "The mentor's free times, and how to book your next session: "
+                f"{links.pairing_page(p.match.id, links.SESSIONS)}\n\n"
                 "If the pairing has run its course, either of you can close it."
             )
             + SIGN_OFF.format(consortium=p.consortium_name),

@@ -107,7 +107,7 @@ def proposed(p: Pairing) -> None:
             f"{p.consortium_name} proposes that {_who(p.mentor)} mentors {_who(p.mentee)} in "
             f"{p.programme_name}. The consortium asks the mentor's organisation to consent to "
             f"each pairing as well as its coordinator.\n\n"
-            f"Approve or reject it on its page: {_link(p)}"
+            f"The pairing, and how to approve or reject it: {_link(p)}"
         ),
         consortium=p.consortium_name,
     )
@@ -121,7 +121,7 @@ def approved(p: Pairing) -> None:
             subject=f"Your mentoring pairing in {p.programme_name}: please accept or decline",
             body=(
                 f"You have been paired as the {role} of {_who(other)} in {p.programme_name}.\n\n"
-                f"Accept or decline it on its page: {_link(p)}\n\nOnce you have both "
+                f"The pairing, and how to accept or decline it: {_link(p)}\n\nOnce you have both "
                 "accepted, you will each be sent the other's email address."
             ),
             consortium=p.consortium_name,
@@ -136,7 +136,7 @@ def accepted(p: Pairing, *, by_mentor: bool) -> None:
         subject=f"{me.display_name} accepted your pairing in {p.programme_name}",
         body=(
             f"{_who(me)} has accepted your pairing in {p.programme_name}. It becomes active "
-            f"once you accept too; accept or decline it on its page: {_link(p)}"
+            f"once you accept too. The pairing, and how to accept or decline it: {_link(p)}"
         ),
         consortium=p.consortium_name,
     )
@@ -151,8 +151,8 @@ def activated(p: Pairing) -> None:
             body=(
                 f"You and {_who(other)} have both accepted: your pairing in "
                 f"{p.programme_name} is active.\n\nYou can reach {other.display_name} at "
-                f"{other.email}. Arrange your first session together and book it on the "
-                f"pairing's page: {links.pairing_page(p.match.id, links.SESSIONS)}"
+                f"{other.email}. Arrange your first session together; the mentor's free times "
+                f"and how to book: {links.pairing_page(p.match.id, links.SESSIONS)}"
             ),
             consortium=p.consortium_name,
             to_actor=True,

@@ -30,6 +30,8 @@ from tests.pages.support import assert_opens, page, urls_in
 from tests.pool.conftest import Person, mail_jobs
 from tests.sessions.conftest import at, give_availability, sessions_url, virtual
 
+FREE_TIMES = "The mentor\u2019s next free times"
+
 
 def _messages(owner_engine: Engine, person: Person) -> list[dict[str, Any]]:
     return [job["arguments"] for job in mail_jobs(owner_engine, person.email)]
@@ -135,3 +137,23 @@ def test_a_pairing_page_is_not_found_for_someone_who_may_not_see_it(
     shown = page(world.colleague.get(f"/pairings/{match['id']}"), 404)
     assert shown.headings[0] == (1, "This page is not here")
     assert str(match["id"]) in shown.words
+
+
+def test_an_active_pairings_page_shows_its_people_the_mentors_next_free_times(
+    world: MatchWorld,  # noqa: F811 - the fixture imported above
+) -> None:
+    give_availability(world.mentor, world.profile_id)
+    match = world.proposal()
+    act_ok(world.coordinator, match, "approve")
+    act_ok(world.mentor, match, "accept")
+    act_ok(world.mentee, match, "accept")
+    path = f"/pairings/{match['id']}"
+    for person in (world.mentor, world.mentee):
+        shown = page(person.get(path))
+        assert (3, FREE_TIMES) in shown.headings
+        assert "You can close this pairing." in shown.words
+    # Both emails are shown to the two people once active; the coordinator sees no free times.
+    shown = page(world.mentee.get(path))
+    assert world.mentor.email in shown.words
+    coordinator = page(world.coordinator.get(path))
+    assert (3, FREE_TIMES) not in coordinator.headings
