@@ -11,7 +11,7 @@ TEST_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 export TEST_DATABASE_URL TEST_REDIS_URL
 
-.PHONY: help install run test lint format openapi services worker clean
+.PHONY: help install run test lint format openapi lock services worker clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -24,10 +24,14 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP) ## Create the virtualenv and install the package with dev tools
 
-run: $(STAMP) ## Serve the seeded demo on http://127.0.0.1:5000 (SQLite, in-process jobs)
-	CONSORTIUM_ENV=development $(BIN)/flask db upgrade
-	CONSORTIUM_ENV=development $(BIN)/flask seed demo
-	CONSORTIUM_ENV=development $(BIN)/flask run --host 127.0.0.1 --port 5000
+# `make run PORT=5300`; PUBLIC_BASE_URL follows unless given (the address browsers use).
+PORT ?= 5000
+PUBLIC_BASE_URL ?= http://127.0.0.1:$(PORT)
+
+run: $(STAMP) ## Serve the seeded demo on http://127.0.0.1:$PORT (5000; SQLite, in-process jobs)
+	CONSORTIUM_ENV=development PUBLIC_BASE_URL=$(PUBLIC_BASE_URL) $(BIN)/flask db upgrade
+	CONSORTIUM_ENV=development PUBLIC_BASE_URL=$(PUBLIC_BASE_URL) $(BIN)/flask seed demo
+	CONSORTIUM_ENV=development PUBLIC_BASE_URL=$(PUBLIC_BASE_URL) $(BIN)/flask run --host 127.0.0.1 --port $(PORT)
 
 services: ## Make sure PostgreSQL and Redis are up (start the local services if not)
 	@bash .ci/services
@@ -35,10 +39,11 @@ services: ## Make sure PostgreSQL and Redis are up (start the local services if 
 test: $(STAMP) services lint ## Run the whole suite against PostgreSQL and Redis
 	$(BIN)/pytest -n auto -q
 
-lint: $(STAMP) ## ruff, mypy and the domains' layering (import-linter)
+lint: $(STAMP) ## ruff, mypy, the domains' layering (import-linter) and the Dockerfile (hadolint)
 	$(BIN)/ruff check consortium tests migrations bench
 	$(BIN)/mypy
 	$(BIN)/lint-imports
+	$(BIN)/hadolint Dockerfile
 
 format: $(STAMP) ## Format the code
 	$(BIN)/ruff format consortium tests migrations bench
@@ -46,6 +51,12 @@ format: $(STAMP) ## Format the code
 
 openapi: $(STAMP) ## Regenerate openapi/openapi.json from the code
 	CONSORTIUM_ENV=test $(BIN)/flask openapi
+
+# The image's exact dependencies with their hashes, for its Python and platform (wheels only).
+lock: $(STAMP) ## Recompile requirements.lock (the Docker image's pins) from pyproject.toml
+	$(BIN)/uv pip compile pyproject.toml --quiet --generate-hashes --only-binary :all: \
+		--python-version 3.11 --python-platform x86_64-manylinux_2_36 \
+		--custom-compile-command "make lock" --output-file requirements.lock
 
 worker: $(STAMP) ## Run a job worker against REDIS_URL
 	$(BIN)/flask worker

@@ -128,6 +128,7 @@ def _register_blueprints(app: Flask) -> None:
     from consortium.matches.routes import blp as matches
     from consortium.matching.routes import blp as matching_runs
     from consortium.organisations.routes import blp as organisations
+    from consortium.pages.routes import blp as pages
     from consortium.people.routes import blp as people
     from consortium.pool.routes import blp as pool
     from consortium.programmes.routes import blp as programmes
@@ -158,6 +159,8 @@ def _register_blueprints(app: Flask) -> None:
         health,
     ):
         api.register_blueprint(blueprint)
+    # Pages for people's browsers: HTML, outside the API and its OpenAPI document.
+    app.register_blueprint(pages)
     if app.config["ENV_NAME"] == "development":
         # Only here, never in production: sign in as any demo person (see consortium.devidp).
         from consortium.devidp import demo

@@ -18,7 +18,7 @@ from flask import current_app
 from icalendar import STATUS, Calendar, Event, vCalAddress
 from sqlalchemy import select
 
-from consortium.core import tenancy
+from consortium.core import links, tenancy
 from consortium.extensions import db
 from consortium.matches import service as matches
 from consortium.matches.models import Match
@@ -71,9 +71,8 @@ def uid(session: MentoringSession) -> str:
 
 
 def session_url(session: MentoringSession) -> str:
-    """Where the session lives in the API."""
-    base = current_app.config["SETTINGS"].public_base_url.rstrip("/")
-    return f"{base}/api/v1/matches/{session.match_id}/sessions/{session.id}"
+    """The page a person opens to see the session (on its pairing's page)."""
+    return links.session_page(session.match_id, session.id)
 
 
 def summary(pairing: Pairing) -> str:

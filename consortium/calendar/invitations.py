@@ -97,6 +97,6 @@ def _body(session: MentoringSession, change: str, other: Party, programme: str) 
         f"When: {when(session)}\n"
         f"Where: {place}\n\n"
         f"The attached calendar file {'adds it to' if change == 'booked' else 'updates it in'} "
-        "your calendar. To change or cancel it, use the session in Consortium: "
+        "your calendar. The session, and how to move or cancel it: "
         f"{ics.session_url(session)}"
     )

@@ -27,7 +27,7 @@ from sqlalchemy import func, select
 
 from consortium.calendar import ics
 from consortium.calendar.invitations import SIGN_OFF, when
-from consortium.core import mail, tenancy
+from consortium.core import links, mail, tenancy
 from consortium.core.db import utcnow
 from consortium.extensions import db
 from consortium.matches import service as matches
@@ -205,15 +205,10 @@ def _nudge(p: Pairing, *, cadence_days: int) -> None:
                 f"{p.programme_name} suggests the pair meets at least every {cadence_days} "
                 f"days, and you and {other.display_name} have not met in that time and have "
                 "nothing booked.\n\n"
-                "Book your next session in Consortium (the mentor's free times are listed "
-                f"there): {_sessions_url(p.match)}\n\n"
+                "The mentor's free times, and how to book your next session: "
+                f"{links.pairing_page(p.match.id, links.SESSIONS)}\n\n"
                 "If the pairing has run its course, either of you can close it."
             )
             + SIGN_OFF.format(consortium=p.consortium_name),
             organisation_id=me.organisation_id,
         )
-
-
-def _sessions_url(match: Match) -> str:
-    base = current_app.config["SETTINGS"].public_base_url.rstrip("/")
-    return f"{base}/api/v1/matches/{match.id}/sessions"

@@ -1,6 +1,8 @@
 """The demo consortium `make run` serves: two consortia, five employers, their staff.
 
-Idempotent: found by slug, email or client id, anything already there is left as it is.
+Idempotent: found by slug, email or client id, anything already there is left as it is,
+except the organisations' SSO settings, which follow PUBLIC_BASE_URL and SECRET_KEY (the
+development identity provider's issuer, redirect URIs and client secrets derive from them).
 """
 
 from __future__ import annotations
@@ -15,11 +17,11 @@ from sqlalchemy import select
 from consortium.consortia import service as consortia
 from consortium.consortia.models import Consortium
 from consortium.core import tenancy
-from consortium.core.security import hash_secret
+from consortium.core.security import hash_secret, secret_matches
 from consortium.demo.pool import seed_pool
 from consortium.extensions import db
 from consortium.identity import sso
-from consortium.identity.models import ApiClient, RoleAssignment, SsoConfiguration
+from consortium.identity.models import ApiClient, RoleAssignment
 from consortium.organisations import service as organisations
 from consortium.organisations.models import Organisation
 from consortium.people import service as people
@@ -125,7 +127,8 @@ def seed() -> str:
                 _seed_sso(org)
         _seed_roles(by_slug)
         pool = seed_pool(by_slug["west-yorkshire-ics"])
-        if db.session.scalar(select(ApiClient).where(ApiClient.client_id == DEV_CLIENT_ID)) is None:
+        client = db.session.scalar(select(ApiClient).where(ApiClient.client_id == DEV_CLIENT_ID))
+        if client is None:
             db.session.add(
                 ApiClient(
                     organisation_id=None,
@@ -135,6 +138,8 @@ def seed() -> str:
                     scopes=["platform:admin"],
                 )
             )
+        elif not secret_matches(dev_client_secret(), client.secret_hash):
+            client.secret_hash = hash_secret(dev_client_secret())  # SECRET_KEY changed
         db.session.commit()
         counts = {
             "consortia": len(by_slug),
@@ -145,24 +150,24 @@ def seed() -> str:
         f"Demo data: {counts['consortia']} consortia, {counts['organisations']} organisations, "
         f"{counts['people']} people, {pool['profiles']} mentor profiles, "
         f"{pool['programmes']} programmes, {pool['applications']} applications.\n"
-        f"Sign in as any demo person: {current_app.config['ISSUER']}/auth/sso/<org slug>/login "
-        f"(e.g. /auth/sso/{ORGANISATIONS[0]['slug']}/login).\n"
+        f"Sign in as any demo person at {current_app.config['ISSUER']}/ (or go straight to "
+        f"{current_app.config['ISSUER']}/auth/sso/{ORGANISATIONS[0]['slug']}/login).\n"
         f"Development platform client (paste into /docs → Authorize):\n"
         f"  client_id:     {DEV_CLIENT_ID}\n  client_secret: {dev_client_secret()}"
     )
 
 
 def _seed_sso(org: Organisation) -> None:
-    """Point the organisation at the development identity provider (mounted by `make run`)."""
+    """Point the organisation at the development identity provider (mounted by `make run`).
+
+    Stored again whenever what it should say changed (PUBLIC_BASE_URL, hence the issuer and
+    redirect URI, or SECRET_KEY, hence the client secret), so `make run PORT=5300` after a
+    run on another port signs in on the new one."""
     from consortium.devidp import demo
     from consortium.devidp.provider import Provider
 
-    if db.session.scalar(
-        select(SsoConfiguration).where(SsoConfiguration.organisation_id == org.id)
-    ):
-        return
     client_id = demo.CLIENT_PREFIX + org.slug
-    sso.store_configuration(
+    sso.store_configuration_if_changed(
         organisation_id=org.id,
         issuer=demo.issuer(),
         client_id=client_id,

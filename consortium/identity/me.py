@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import url_for
 from sqlalchemy import select
 
 from consortium.core import tenancy
@@ -48,3 +49,22 @@ def describe_caller() -> dict[str, Any]:
     elif principal.kind == "client":
         view["client"] = db.session.scalar(select(ApiClient).where(ApiClient.id == principal.id))
     return view
+
+
+def own_links(caller: dict[str, Any]) -> dict[str, Any]:
+    """The API paths of a person's own records (url_for: only routes that exist)."""
+    return {
+        "staff_record": url_for("people.PersonItem", person_id=caller["person"].id),
+        "mentor_profiles": [
+            url_for("pool.MentorProfileItem", profile_id=profile.id)
+            for profile in caller["mentor_profiles"]
+        ],
+        "applications": [
+            url_for(
+                "programmes.ApplicationItem",
+                programme_id=application.programme_id,
+                application_id=application.id,
+            )
+            for application in caller["applications"]
+        ],
+    }

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from flask import Response, url_for
+from flask import Response
 from flask.views import MethodView
 
 from consortium.core.api import Blueprint
@@ -100,26 +100,7 @@ class Me(MethodView):
         staff record, mentor profiles and applications; an API client gets `client`.
         """
         caller = me.describe_caller()
-        return {**caller, "links": _own_links(caller) if caller["person"] else None}
-
-
-def _own_links(caller: dict[str, Any]) -> dict[str, Any]:
-    """The API paths of a person's own records (url_for: only routes that exist)."""
-    return {
-        "staff_record": url_for("people.PersonItem", person_id=caller["person"].id),
-        "mentor_profiles": [
-            url_for("pool.MentorProfileItem", profile_id=profile.id)
-            for profile in caller["mentor_profiles"]
-        ],
-        "applications": [
-            url_for(
-                "programmes.ApplicationItem",
-                programme_id=application.programme_id,
-                application_id=application.id,
-            )
-            for application in caller["applications"]
-        ],
-    }
+        return {**caller, "links": me.own_links(caller) if caller["person"] else None}
 
 
 @api.route("/organisations/<uuid:organisation_id>/api-clients")

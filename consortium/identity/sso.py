@@ -100,6 +100,84 @@ def store_configuration(
     return config
 
 
+def store_configuration_if_changed(
+    *,
+    organisation_id: uuid.UUID,
+    issuer: str,
+    client_id: str,
+    client_secret: str,
+    email_domains: list[str],
+    metadata: dict[str, Any],
+) -> bool:
+    """Store the configuration unless the saved one already says exactly this; returns
+    whether it was stored (a re-run seed whose base URL or SECRET_KEY moved stores anew)."""
+    with tenancy.acting_for(organisation_id, name="sso"):
+        config = _configuration(organisation_id)
+        if config is not None and _says(
+            config,
+            issuer=issuer,
+            client_id=client_id,
+            client_secret=client_secret,
+            email_domains=email_domains,
+            metadata=metadata,
+        ):
+            return False
+    store_configuration(
+        organisation_id=organisation_id,
+        issuer=issuer,
+        client_id=client_id,
+        client_secret=client_secret,
+        email_domains=email_domains,
+        metadata=metadata,
+    )
+    return True
+
+
+def _says(
+    config: SsoConfiguration,
+    *,
+    issuer: str,
+    client_id: str,
+    client_secret: str,
+    email_domains: list[str],
+    metadata: dict[str, Any],
+) -> bool:
+    try:
+        secret = decrypt(config.client_secret_encrypted)
+    except RuntimeError:  # stored under another SECRET_KEY: it must be stored again
+        return False
+    return (
+        config.issuer == issuer
+        and config.client_id == client_id
+        and secret == client_secret
+        and list(config.email_domains) == sorted({d.strip().lower() for d in email_domains})
+        and dict(config.provider_metadata) == metadata
+    )
+
+
+def sign_in_choices() -> list[tuple[str, str]]:
+    """(name, slug) of every active organisation whose staff can sign in here, by name.
+
+    Lists tenants to anyone: for the development sign-in page only, never in production."""
+    with tenancy.all_tenants():
+        rows = db.session.execute(
+            select(Organisation.name, Organisation.slug)
+            .join(SsoConfiguration, SsoConfiguration.organisation_id == Organisation.id)
+            .where(Organisation.status == "active")
+            .order_by(Organisation.name)
+        )
+        return [(name, slug) for name, slug in rows]
+
+
+def offers_sign_in(slug: str) -> bool:
+    """Whether an active organisation with this slug has SSO configured here."""
+    try:
+        _organisation_and_configuration(slug)
+    except NotFound:
+        return False
+    return True
+
+
 def get_sso(*, organisation_id: uuid.UUID) -> SsoConfiguration:
     """The organisation's SSO configuration (its secret is never shown)."""
     require_admin_of(organisation_id)

@@ -23,7 +23,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from consortium.core import mail, tenancy
+from consortium.core import links, mail, tenancy
 from consortium.identity import roles
 
 if TYPE_CHECKING:
@@ -88,7 +88,8 @@ def _who(party: Party) -> str:
 
 
 def _link(p: Pairing) -> str:
-    return f"/api/v1/matches/{p.match.id}"
+    """The pairing's page: what it is, who is in it, and what the reader may do next."""
+    return links.pairing_page(p.match.id)
 
 
 # --- the notices ---------------------------------------------------------------------------
@@ -106,7 +107,7 @@ def proposed(p: Pairing) -> None:
             f"{p.consortium_name} proposes that {_who(p.mentor)} mentors {_who(p.mentee)} in "
             f"{p.programme_name}. The consortium asks the mentor's organisation to consent to "
             f"each pairing as well as its coordinator.\n\n"
-            f"Approve or reject it: POST {_link(p)}/approve or {_link(p)}/reject."
+            f"The pairing, and how to approve or reject it: {_link(p)}"
         ),
         consortium=p.consortium_name,
     )
@@ -120,8 +121,8 @@ def approved(p: Pairing) -> None:
             subject=f"Your mentoring pairing in {p.programme_name}: please accept or decline",
             body=(
                 f"You have been paired as the {role} of {_who(other)} in {p.programme_name}.\n\n"
-                f"Accept or decline it: POST {_link(p)}/accept or {_link(p)}/decline. Once you "
-                "have both accepted, you will each be sent the other's email address."
+                f"The pairing, and how to accept or decline it: {_link(p)}\n\nOnce you have both "
+                "accepted, you will each be sent the other's email address."
             ),
             consortium=p.consortium_name,
         )
@@ -135,7 +136,7 @@ def accepted(p: Pairing, *, by_mentor: bool) -> None:
         subject=f"{me.display_name} accepted your pairing in {p.programme_name}",
         body=(
             f"{_who(me)} has accepted your pairing in {p.programme_name}. It becomes active "
-            f"once you accept too: POST {_link(p)}/accept (or {_link(p)}/decline)."
+            f"once you accept too. The pairing, and how to accept or decline it: {_link(p)}"
         ),
         consortium=p.consortium_name,
     )
@@ -150,7 +151,8 @@ def activated(p: Pairing) -> None:
             body=(
                 f"You and {_who(other)} have both accepted: your pairing in "
                 f"{p.programme_name} is active.\n\nYou can reach {other.display_name} at "
-                f"{other.email}. Arrange your first session together."
+                f"{other.email}. Arrange your first session together; the mentor's free times "
+                f"and how to book: {links.pairing_page(p.match.id, links.SESSIONS)}"
             ),
             consortium=p.consortium_name,
             to_actor=True,
@@ -183,7 +185,7 @@ def ended(p: Pairing, *, action: str, reason: str, people_told: bool) -> None:
             f"{by} {action} the pairing of {_who(p.mentor)} (mentor) and {_who(p.mentee)} "
             f'(mentee) in {p.programme_name}.\n\nThe reason given: "{reason}"\n\n'
             f"The mentee has no live pairing in the programme now, so the next matching run "
-            f"considers them again: {_link(p)}"
+            f"considers them again. The pairing: {_link(p)}"
         ),
         consortium=p.consortium_name,
     )
@@ -197,7 +199,7 @@ def rejected(p: Pairing, *, reason: str, by_home_organisation: bool) -> None:
     by = tenancy.current().name or "Someone"
     body = (
         f"{by} rejected the proposal that {_who(p.mentor)} mentors {_who(p.mentee)} in "
-        f'{p.programme_name}.\n\nThe reason given: "{reason}"'
+        f'{p.programme_name}.\n\nThe reason given: "{reason}"\n\nThe pairing: {_link(p)}'
     )
     subject = f"A proposed pairing in {p.programme_name} was rejected"
     recipients = admins(p.mentor.organisation_id)

@@ -92,9 +92,15 @@ def list_matches(
     programme_id: uuid.UUID | None = None,
     status: str | None = None,
     organisation_id: uuid.UUID | None = None,
+    person_id: uuid.UUID | None = None,
 ) -> Select[Match]:
-    """The pairings the caller may see matching every filter, oldest first."""
+    """The pairings the caller may see matching every filter, oldest first (`person_id`:
+    those the person is the mentor or the mentee of)."""
     statement = select(Match).order_by(Match.created_at, Match.id)
+    if person_id is not None:
+        statement = statement.where(
+            or_(Match.mentee_id == person_id, Match.mentor_person_id == person_id)
+        )
     if programme_id is not None:
         statement = statement.where(Match.programme_id == programme_id)
     if status:
@@ -107,6 +113,16 @@ def list_matches(
             )
         )
     return statement
+
+
+def count_by_status(*, programme_id: uuid.UUID) -> dict[str, int]:
+    """How many of the programme's pairings the caller may see are in each status."""
+    rows = db.session.execute(
+        select(Match.status, func.count())
+        .where(Match.programme_id == programme_id)
+        .group_by(Match.status)
+    )
+    return {status: count for status, count in rows}
 
 
 def get_match(*, match_id: uuid.UUID, for_update: bool = False) -> Match:
@@ -353,6 +369,16 @@ def parts_of(match: Match, *, two_key: bool) -> frozenset[str]:
     if principal.administers(match.mentee_organisation_id):
         parts.add(MENTEE_ORG_ADMIN)
     return frozenset(parts)
+
+
+def actions_for_caller(p: Pairing) -> list[str]:
+    """The actions the caller may take on the pairing in its current status, in order."""
+    parts = parts_of(p.match, two_key=p.two_key)
+    return [
+        action
+        for action in transitions.allowed_actions(p.match.status)
+        if (found := transitions.find(p.match.status, action)) and found.by & parts
+    ]
 
 
 def require_part(match: Match, action: str) -> Pairing:

@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 
 from consortium.audit.models import AuditEvent
 from consortium.consortia.models import Consortium
-from consortium.core import mail
+from consortium.core import links, mail
 from consortium.core.db import insert_rows, utcnow
 from consortium.core.jobs import Job, job
 from consortium.extensions import db
@@ -40,14 +40,13 @@ def tell_coordinators_of_failure(job: Job) -> None:
     programme = db.session.get(Programme, run.programme_id) if run else None
     if run is None or programme is None:
         return  # deleted since: nobody left to tell about it
-    runs = f"/api/v1/programmes/{programme.id}/matching-runs"
     _tell_coordinators(
         programme,
         subject=f"Matching run failed: {programme.name}",
         body=(
             f"The matching run for {programme.name} did not finish and proposed nothing.\n\n"
-            f"{job.error}\n\nThe run: {runs}/{run.id}\nTo try again, start a new run: "
-            f"POST {runs}"
+            f"{job.error}\n\nThe run, and how to start a new one: "
+            f"{links.programme_page(programme.id, links.run_anchor(run.id))}"
         ),
     )
 
@@ -239,8 +238,8 @@ def _notify(run: MatchingRun, programme: Programme, proposed: int, lending: set[
         subject=f"Matching run finished: {programme.name}",
         body=(
             f"The matching run for {programme.name} proposed {proposed} pairing"
-            f"{'s' if proposed != 1 else ''}. Review them at /api/v1/matches"
-            f"?programme_id={programme.id}&status=proposed"
+            f"{'s' if proposed != 1 else ''}. Review them: "
+            f"{links.programme_page(programme.id, links.PROPOSALS)}"
         ),
     )
     if consortium.approval_policy != TWO_KEY:
@@ -253,7 +252,8 @@ def _notify(run: MatchingRun, programme: Programme, proposed: int, lending: set[
                 body=(
                     f"The matching run for {programme.name} proposed pairings with your staff as "
                     "mentors. Each needs your organisation's consent as well as the "
-                    "coordinator's: see /api/v1/matches?status=proposed"
+                    "coordinator's. Review them: "
+                    f"{links.programme_page(programme.id, links.CONSENT)}"
                 ),
                 organisation_id=organisation_id,
             )

@@ -79,8 +79,9 @@ def test_the_feed_needs_no_sign_in_and_lists_the_persons_sessions(
     assert event.start == start and event.end == start + timedelta(hours=1)
     assert "Leading Across Boundaries" in event["DESCRIPTION"]
     assert "In person" in event["DESCRIPTION"]
-    session_link = f"/api/v1/matches/{pair.match['id']}/sessions/{session_id}"
+    session_link = f"http://localhost/pairings/{pair.match['id']}#session-{session_id}"
     assert session_link in event["DESCRIPTION"]
+    assert str(event["URL"]) == session_link
     # The pairing is active: each person's address is shown to the other.
     assert str(event["ORGANIZER"]) == f"mailto:{pair.mentor.email}"
     attendees = {str(a) for a in event["ATTENDEE"]}

@@ -149,7 +149,7 @@ def test_a_pair_that_has_not_met_within_the_cadence_is_nudged_once(
         (message,) = _nudges(owner_engine, me)
         assert other.name in message["subject"]
         assert "every 30 days" in message["body"]
-        assert f"/api/v1/matches/{pair.match['id']}/sessions" in message["body"]
+        assert f"/pairings/{pair.match['id']}#sessions" in message["body"]
     # Not again within the cadence of that nudge; again once another cadence has passed.
     assert nudge(pair.app, now() + CADENCE + timedelta(days=2)) == 0
     assert nudge(pair.app, now() + 2 * CADENCE) == 0

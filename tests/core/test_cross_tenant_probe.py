@@ -1,4 +1,5 @@
-"""A generic probe: every /api/ route that names a resource, called by another tenant.
+"""A generic probe: every /api/ route (and HTML page) that names a resource, called by another
+tenant.
 
 It walks the app's URL map, so a new route is probed as soon as it exists; a route whose path
 argument the probe does not know fails the test until it is added to TENANT_B_IDS below.
@@ -368,8 +369,9 @@ def _pair_at_work(
 
 
 def _view_method(app: Flask, endpoint: str, method: str) -> Any:
-    view_class = app.view_functions[endpoint].view_class  # type: ignore[attr-defined]
-    return getattr(view_class, method.lower())
+    view = app.view_functions[endpoint]
+    view_class = getattr(view, "view_class", None)  # the pages are plain view functions
+    return getattr(view_class, method.lower()) if view_class else view
 
 
 def _required_scopes(app: Flask, endpoint: str, method: str) -> set[str]:
@@ -387,7 +389,11 @@ def _reads_json(app: Flask, endpoint: str, method: str) -> bool:
 
 def _probed_rules(app: Flask) -> list[Any]:
     return sorted(
-        (r for r in app.url_map.iter_rules() if r.rule.startswith("/api/") and r.arguments),
+        (
+            r
+            for r in app.url_map.iter_rules()
+            if (r.rule.startswith("/api/") or r.endpoint.startswith("pages.")) and r.arguments
+        ),
         key=lambda r: r.rule,
     )
 

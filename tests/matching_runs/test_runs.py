@@ -320,7 +320,7 @@ def test_a_run_that_keeps_failing_reads_failed_with_a_reason_and_the_coordinator
     (told,) = mail_jobs(world.owner, "cora.coordinator@alpha-trust.example.org")
     assert told["arguments"]["subject"] == "Matching run failed: Reverse mentoring 2027"
     assert shown["error"] in told["arguments"]["body"]
-    assert f"/matching-runs/{run['id']}" in told["arguments"]["body"]
+    assert f"/programmes/{programme['id']}#run-{run['id']}" in told["arguments"]["body"]
     # Over: the coordinator may start another run.
     assert world.coordinator.post(runs_url(programme)).status_code == 202
 
