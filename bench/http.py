@@ -6,8 +6,8 @@
 Builds two tenants in a throwaway PostgreSQL database (bench/support.py: created, migrated and
 dropped by the server's user; served as the non-owner runtime role under FORCEd row-level
 security): one of 1,000 staff records and one of 100,000, members of one consortium, each with
-an API client holding `people:read`. Then serves, one after the other, with gunicorn (2 sync
-workers each, production settings, logs at WARNING):
+an API client holding `people:read`. Then serves both of these with gunicorn (2 sync workers
+each, production settings, logs at WARNING) and measures them one after the other:
 
 - the project (`wsgi:app`): `GET /api/v1/people` with the tenant's client-credentials bearer;
 - a bare endpoint (bench/bare_people.py): SQLAlchemy Core and marshmallow reading the same
@@ -17,9 +17,10 @@ and loads each with the same generator (bench/load.py: 16 concurrent clients), o
 page and on a deep one (the middle of the tenant: page 25 of 1k, page 2,500 of 100k), after
 checking that both answer with the same 20 rows. The rounds alternate which goes first.
 
-Prints, for each tenant and page: requests per second, p50 and p99 latency of each, and the
-project's throughput as a share of the bare endpoint's; then the project's 100k tenant as a
-share of its 1k tenant at each depth. Targets (issue 18): the project ≥ 0.9 times the bare
+Prints, for each tenant and page: requests per second, p50 and p99 latency of each, the CPU a
+request costs the server's workers and their PostgreSQL backends (read from /proc: steadier
+than latency on a busy machine), and the project's throughput as a share of the bare
+endpoint's; then the project's 100k tenant as a share of its 1k tenant at each depth. Targets (issue 18): the project ≥ 0.9 times the bare
 endpoint with p99 < 25 ms, and the 100k tenant ≥ 0.8 times the 1k tenant. The last line is JSON.
 
 The machine's 2 cores are shared by the server, PostgreSQL and this client (its CPU share is
@@ -50,14 +51,16 @@ import urllib.error  # noqa: E402
 import urllib.parse  # noqa: E402
 import urllib.request  # noqa: E402
 from collections.abc import Iterator  # noqa: E402
+from dataclasses import dataclass  # noqa: E402
 from datetime import UTC, datetime, timedelta  # noqa: E402
 from typing import Any  # noqa: E402
 
 import numpy as np  # noqa: E402
-from sqlalchemy import make_url, select  # noqa: E402
+from sqlalchemy import create_engine, make_url, select, text  # noqa: E402
 
 from bench import load  # noqa: E402
 from bench.support import (  # noqa: E402
+    RUNTIME_ROLE,
     add_rows,
     analyse,
     bench_app,
@@ -65,6 +68,7 @@ from bench.support import (  # noqa: E402
     seeded_uuid,
     throwaway_database,
 )
+from consortium.config import normalise_database_url  # noqa: E402
 from consortium.core import tenancy  # noqa: E402
 from consortium.extensions import db  # noqa: E402
 from consortium.identity import service as identity  # noqa: E402
@@ -116,7 +120,8 @@ def main() -> None:
                 "bench.bare_people:app", {"BARE_DATABASE_URL": runtime}, arguments.workers
             ) as bare,
         ):
-            figures = measure(project, bare, tenants, arguments)
+            servers = {"project": project, "bare": bare}
+            figures = measure(servers, make_url(url).database or "", tenants, arguments)
     report(figures, arguments)
 
 
@@ -129,12 +134,17 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+@dataclass(frozen=True)
+class Server:
+    base: str  # its URL
+    pid: int  # gunicorn's master: its children are the workers
+
+
 @contextlib.contextmanager
 def serve(
     target: str, environment: dict[str, str], workers: int, root: Path = ROOT
-) -> Iterator[str]:
-    """Run `target` from `root` under gunicorn (sync workers) on a loopback port; yields its
-    base URL."""
+) -> Iterator[Server]:
+    """Run `target` from `root` under gunicorn (sync workers) on a loopback port."""
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
     env = {
@@ -160,10 +170,52 @@ def serve(
             if time.monotonic() > deadline:
                 raise RuntimeError(f"gunicorn {target} did not start listening")
             time.sleep(0.2)
-        yield base
+        yield Server(base, server.pid)
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+def _cpu_seconds(pids: set[int]) -> dict[int, float]:
+    """User + system CPU of each live process in `pids` (Linux /proc)."""
+    out = {}
+    for pid in pids:
+        with contextlib.suppress(OSError):
+            fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+            out[pid] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return out
+
+
+class CpuMeter:
+    """The CPU a server's workers and their PostgreSQL backends spend, read from /proc: what
+    a request costs, whatever else the machine is doing (unlike its latency)."""
+
+    def __init__(self, server: Server, database: str) -> None:
+        self.server, self.database = server, database
+        self.admin = create_engine(normalise_database_url(os.environ["BENCH_DATABASE_URL"]))
+
+    def _processes(self) -> tuple[set[int], set[int]]:
+        children = Path(f"/proc/{self.server.pid}/task/{self.server.pid}/children")
+        workers = {int(p) for p in children.read_text().split()}
+        with self.admin.connect() as c:
+            backends = set(
+                c.execute(
+                    text(
+                        "SELECT pid FROM pg_stat_activity WHERE datname = :d AND usename = :u"
+                        " AND client_port IS NOT NULL"
+                    ),
+                    {"d": self.database, "u": RUNTIME_ROLE},
+                ).scalars()
+            )
+        return workers, backends
+
+    def read(self) -> tuple[dict[int, float], dict[int, float]]:
+        workers, backends = self._processes()
+        return _cpu_seconds(workers), _cpu_seconds(backends)
+
+    @staticmethod
+    def spent(before: dict[int, float], after: dict[int, float]) -> float:
+        return sum(cpu - before.get(pid, 0.0) for pid, cpu in after.items())
 
 
 def _get(url: str, headers: dict[str, str] | None = None) -> tuple[Any, Any]:
@@ -225,8 +277,12 @@ def project_url(project: str, bearer: dict[str, str], offset: int, expected: lis
 
 
 def measure(
-    project: str, bare: str, tenants: dict[str, dict[str, Any]], arguments: Any
+    servers: dict[str, Server],
+    database: str,
+    tenants: dict[str, dict[str, Any]],
+    arguments: Any,
 ) -> list[dict[str, Any]]:
+    project, bare = servers["project"].base, servers["bare"].base
     scenarios = []
     for name, tenant in tenants.items():
         bearer = {
@@ -251,16 +307,17 @@ def measure(
                     "targets": {"project": (project_page, bearer), "bare": (bare_page, {})},
                 }
             )
+    meters = {target: CpuMeter(server, database) for target, server in servers.items()}
     figures = []
     for scenario in scenarios:
         results: dict[str, list[load.Result]] = {"project": [], "bare": []}
-        cpu: dict[str, float] = {"project": 0.0, "bare": 0.0}
+        cpu = {t: {"client": 0.0, "app": 0.0, "database": 0.0} for t in results}
         for round_ in range(arguments.rounds):
             order = ("project", "bare") if round_ % 2 == 0 else ("bare", "project")
             for target in order:
                 url, headers = scenario["targets"][target]
                 load.run(url, connections=arguments.connections, seconds=1.0, headers=headers)
-                used = time.process_time()
+                client, (app_before, db_before) = time.process_time(), meters[target].read()
                 results[target].append(
                     load.run(
                         url,
@@ -269,7 +326,10 @@ def measure(
                         headers=headers,
                     )
                 )
-                cpu[target] += time.process_time() - used
+                app_after, db_after = meters[target].read()
+                cpu[target]["client"] += time.process_time() - client
+                cpu[target]["app"] += CpuMeter.spent(app_before, app_after)
+                cpu[target]["database"] += CpuMeter.spent(db_before, db_after)
         row: dict[str, Any] = {k: scenario[k] for k in ("tenant", "depth", "page")}
         for target, runs in results.items():
             pooled = load.Result(
@@ -279,6 +339,7 @@ def measure(
             for r in runs:
                 for kind, count in r.errors.items():
                     pooled.errors[kind] = pooled.errors.get(kind, 0) + count
+            done = max(len(pooled.latencies), 1)
             row[target] = {
                 "rps": round(pooled.rps, 1),
                 "rps_rounds": [round(r.rps, 1) for r in runs],
@@ -286,22 +347,31 @@ def measure(
                 "p99_ms": round(pooled.percentile_ms(99), 2),
                 "requests": len(pooled.latencies),
                 "errors": pooled.errors,
-                "client_cpu_share": round(cpu[target] / pooled.elapsed, 2),
+                "app_cpu_ms": round(cpu[target]["app"] * 1000 / done, 2),
+                "database_cpu_ms": round(cpu[target]["database"] * 1000 / done, 2),
+                "client_cpu_share": round(cpu[target]["client"] / pooled.elapsed, 2),
             }
         row["ratio"] = round(row["project"]["rps"] / max(row["bare"]["rps"], 1e-9), 2)
         figures.append(row)
         print(_line(row), flush=True)
+    for meter in meters.values():
+        meter.admin.dispose()
     return figures
 
 
 def _line(row: dict[str, Any]) -> str:
     p, b = row["project"], row["bare"]
     errors = {k: v for k, v in (p["errors"] | b["errors"]).items()}
+
+    def side(f: dict[str, Any]) -> str:
+        return (
+            f"{f['rps']:7.1f} rps  p50 {f['p50_ms']:6.1f}  p99 {f['p99_ms']:6.1f} ms  "
+            f"CPU/req {f['app_cpu_ms']:5.2f} + db {f['database_cpu_ms']:5.2f} ms"
+        )
+
     return (
-        f"  {row['tenant']:>4} tenant, {row['depth']:5} page {row['page']:>5}:  "
-        f"project {p['rps']:7.1f} rps  p50 {p['p50_ms']:6.1f} ms  p99 {p['p99_ms']:6.1f} ms   "
-        f"bare {b['rps']:7.1f} rps  p50 {b['p50_ms']:6.1f} ms  p99 {b['p99_ms']:6.1f} ms   "
-        f"ratio {row['ratio']:.2f}x" + (f"  ERRORS {errors}" if errors else "")
+        f"  {row['tenant']:>4} {row['depth']:5} p{row['page']:<5} project {side(p)} | "
+        f"bare {side(b)} | ratio {row['ratio']:.2f}x" + (f"  ERRORS {errors}" if errors else "")
     )
 
 
