@@ -1,16 +1,19 @@
 """Benchmark the matching engine end to end on a synthetic consortium, with references.
 
     .venv/bin/python bench/matching.py --size 1k|10k|50k [--no-matching-package]
+    BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/postgres .venv/bin/python bench/matching.py ...
 
 Builds a consortium (fixed seed; 1k/400, 10k/4k or 50k/20k mentees/mentors, capacities 1-3,
 about 50 eligible mentors per mentee after the hard constraints) in a throwaway database:
 PostgreSQL when BENCH_DATABASE_URL names a server where it may create one (migrated, then
-dropped), else a temporary SQLite file. On PostgreSQL the app connects as production's does,
-as the non-owner runtime role under FORCE ROW LEVEL SECURITY (bench/support.py). Runs the real
-matching job through the job executor (job start to proposals committed) and prints each
-phase's time and the peak memory. On the same candidate graph it times OR-Tools' min-cost flow
-called directly, our stable mode, and (up to 10k, unless --no-matching-package: it takes
-minutes) the `matching` package's hospital/residents solver, as references.
+dropped), else a temporary SQLite file. On PostgreSQL the user BENCH_DATABASE_URL names only
+creates, migrates, analyses and drops that database; the app connects as production's does, as
+the non-owner runtime role under FORCE ROW LEVEL SECURITY (bench/support.py; the script prints
+the role and refuses one that would skip the policies), so their cost is in the figures. Runs
+the real matching job through the job executor (job start to proposals committed) and prints
+each phase's time and the peak memory. On the same candidate graph it times OR-Tools'
+min-cost flow called directly, our stable mode, and (up to 10k, unless --no-matching-package:
+it takes minutes) the `matching` package's hospital/residents solver, as references.
 
 The last line is one JSON object: size, database, end_to_end_s, phases_s, job_cpu_s,
 solve_s, ortools_solve_s, end_to_end_over_ortools, stable_s, matching_pkg_s, peak_mb
@@ -41,7 +44,13 @@ HERE = Path(__file__).resolve().parent
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
 sys.path.insert(0, str(HERE.parent))
 
-from bench.support import analyse, bench_app, seeded_uuid, throwaway_database  # noqa: E402
+from bench.support import (  # noqa: E402
+    analyse,
+    bench_app,
+    measured_role,
+    seeded_uuid,
+    throwaway_database,
+)
 from consortium.core import tenancy  # noqa: E402
 from consortium.core.jobs import execute  # noqa: E402
 from consortium.extensions import db  # noqa: E402
@@ -125,6 +134,7 @@ def main() -> None:
         app = bench_app(url)
         print(f"database: {kind}; size {size}: {n} mentees, {m} mentors")
         with app.app_context():
+            print(f"measured as {measured_role()}")
             started = time.perf_counter()
             programme_id = build(n, m)
             analyse()

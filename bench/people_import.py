@@ -8,19 +8,28 @@ same file (every row unchanged). Needs PostgreSQL at TEST_DATABASE_URL (as for `
 
 from __future__ import annotations
 
-import argparse
-import base64
-import os
-import time
+import sys
+from pathlib import Path
 
-from sqlalchemy import create_engine, make_url, text
+# Drop this script's folder from the path: bench/http.py would stand in for the standard
+# library's `http`, which nearly everything imports.
+HERE = Path(__file__).resolve().parent
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
+sys.path.insert(0, str(HERE.parent))
 
-from consortium import create_app
-from consortium.cli import alembic_config, grant_runtime_role
-from consortium.config import Settings
-from consortium.core import tenancy
-from consortium.extensions import db
-from consortium.identity import service
+import argparse  # noqa: E402
+import base64  # noqa: E402
+import os  # noqa: E402
+import time  # noqa: E402
+
+from sqlalchemy import create_engine, make_url, text  # noqa: E402
+
+from consortium import create_app  # noqa: E402
+from consortium.cli import alembic_config, grant_runtime_role  # noqa: E402
+from consortium.config import Settings  # noqa: E402
+from consortium.core import tenancy  # noqa: E402
+from consortium.extensions import db  # noqa: E402
+from consortium.identity import service  # noqa: E402
 
 ADMIN_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 DATABASE = "consortium_bench"

@@ -1,5 +1,6 @@
 """Benchmark free-slot computation for a consortium's whole pool of mentors.
 
+    .venv/bin/python bench/slots.py                # a temporary SQLite file
     BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/postgres .venv/bin/python bench/slots.py
 
 Builds 1,000 mentor profiles (fixed seed) released to one consortium of 20 employers, each with
@@ -7,7 +8,11 @@ Builds 1,000 mentor profiles (fixed seed) released to one consortium of 20 emplo
 interval or an end), days off for about half of them, booked sessions with a mentee for most,
 and a calendar feed's busy blocks for a third, in a throwaway database: PostgreSQL when
 BENCH_DATABASE_URL names a server where it may create one (migrated, then dropped), else a
-temporary SQLite file. Then times computing every mentor's free 60-minute slots over 30 days:
+temporary SQLite file. On PostgreSQL the user BENCH_DATABASE_URL names only creates, migrates
+and drops that database: everything timed runs as the non-owner runtime role under FORCEd
+row-level security, as production does (bench/support.py; the script prints the role and
+refuses one that would skip the policies). Then times computing every mentor's free 60-minute
+slots over 30 days:
 
 - the engine alone (rules expanded, days off, busy blocks and bookings subtracted, slots cut),
   on inputs already in memory, with its caches cold and then warm;
@@ -20,33 +25,45 @@ Target: under 1 s each on the 2-core machine. The last line is one JSON object o
 
 from __future__ import annotations
 
-import json
 import sys
-import time
-import uuid
-from collections.abc import Callable
-from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
-import numpy as np
-from sqlalchemy import text
+# Drop this script's folder from the path: bench/http.py would stand in for the standard
+# library's `http`, which nearly everything imports.
+HERE = Path(__file__).resolve().parent
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
+sys.path.insert(0, str(HERE.parent))
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+import argparse  # noqa: E402
+import json  # noqa: E402
+import time  # noqa: E402
+import uuid  # noqa: E402
+from collections.abc import Callable  # noqa: E402
+from datetime import UTC, date, datetime, timedelta  # noqa: E402
+from typing import Any  # noqa: E402
 
-from bench.support import analyse, bench_app, seeded_uuid, throwaway_database
-from consortium.availability import recurrence, service
-from consortium.availability import slots as engine
-from consortium.availability.models import (
+import numpy as np  # noqa: E402
+from sqlalchemy import select  # noqa: E402
+
+from bench.support import (  # noqa: E402
+    add_rows,
+    analyse,
+    bench_app,
+    measured_role,
+    seeded_uuid,
+    throwaway_database,
+)
+from consortium.availability import recurrence, service  # noqa: E402
+from consortium.availability import slots as engine  # noqa: E402
+from consortium.availability.models import (  # noqa: E402
     AvailabilityException,
     AvailabilityRule,
     BusyBlock,
     BusyFeed,
 )
-from consortium.core import tenancy
-from consortium.core.db import Base, insert_rows
-from consortium.extensions import db
-from consortium.models import (
+from consortium.core import tenancy  # noqa: E402
+from consortium.extensions import db  # noqa: E402
+from consortium.models import (  # noqa: E402
     Consortium,
     ConsortiumMembership,
     Match,
@@ -55,7 +72,7 @@ from consortium.models import (
     Person,
     Programme,
 )
-from consortium.sessions.models import MentoringSession, SessionAttendee
+from consortium.sessions.models import MentoringSession, SessionAttendee  # noqa: E402
 
 MENTORS = 1_000
 ORGANISATIONS = 20
@@ -70,10 +87,15 @@ WEEKDAYS = ("MO", "TU", "WE", "TH", "FR")
 
 
 def main() -> None:
+    argparse.ArgumentParser(
+        description=__doc__.split("\n")[0],
+        epilog="BENCH_DATABASE_URL names a PostgreSQL server to use; else a temporary SQLite file.",
+    ).parse_args()
     with throwaway_database() as (url, kind):
         app = bench_app(url)
         print(f"database: {kind}; {MENTORS} mentors, {DAYS} days of 60-minute slots")
         with app.app_context():
+            print(f"measured as {measured_role()}")
             started = time.perf_counter()
             consortium_id, member_id, member_org = build()
             analyse()
@@ -91,7 +113,8 @@ def measure(
     consortium_id: uuid.UUID, member_id: uuid.UUID, member_org: uuid.UUID
 ) -> dict[str, Any]:
     with tenancy.all_tenants():
-        profiles = dict(db.session.execute(text("SELECT id, person_id FROM mentor_profiles")).all())
+        # Typed columns: SQLite hands raw SQL's UUIDs back as text.
+        profiles = dict(db.session.execute(select(MentorProfile.id, MentorProfile.person_id)).all())
         # The engine's inputs, read once (what the service's loaders return).
         inputs = service._time_inputs(profiles, START - engine.LOOKBEHIND, END)
         rules, days_off, busy, booked = inputs.rules, inputs.days_off, inputs.busy, inputs.booked
@@ -195,21 +218,21 @@ def build() -> tuple[uuid.UUID, uuid.UUID, uuid.UUID]:
     mentee_org = (mentor_org + rng.integers(1, ORGANISATIONS, MENTORS)) % ORGANISATIONS
     member_id = seeded_uuid(rng)
     with tenancy.all_tenants():
-        add(Organisation, [
+        add_rows(Organisation, [
             {"id": o, "name": f"Employer {k}", "slug": f"employer-{k}", "sector": "health",
              "email_domains": [f"employer-{k}.example.org"]}
             for k, o in enumerate(org_ids)
         ])  # fmt: skip
-        add(Consortium, [{"id": consortium_id, "name": "Bench ICS", "slug": "bench-ics"}])
-        add(ConsortiumMembership, [
+        add_rows(Consortium, [{"id": consortium_id, "name": "Bench ICS", "slug": "bench-ics"}])
+        add_rows(ConsortiumMembership, [
             {"id": seeded_uuid(rng), "consortium_id": consortium_id, "organisation_id": o}
             for o in org_ids
         ])  # fmt: skip
         people = [
             _person(p, org_ids[mentor_org[j]], f"m{j}") for j, p in enumerate(mentor_people)
         ] + [_person(p, org_ids[mentee_org[j]], f"e{j}") for j, p in enumerate(mentee_people)]
-        add(Person, [*people, _person(member_id, org_ids[0], "member")])
-        add(MentorProfile, [
+        add_rows(Person, [*people, _person(member_id, org_ids[0], "member")])
+        add_rows(MentorProfile, [
             {"id": profile_ids[j], "organisation_id": org_ids[mentor_org[j]],
              "person_id": mentor_people[j], "modalities": ["mentoring"],
              "topics": ["leadership"], "capacity": 3, "active_load": 1,
@@ -218,7 +241,7 @@ def build() -> tuple[uuid.UUID, uuid.UUID, uuid.UUID]:
              "status": "active"}
             for j in range(MENTORS)
         ])  # fmt: skip
-        add(Programme, [
+        add_rows(Programme, [
             {"id": programme_id, "consortium_id": consortium_id, "name": "Bench", "type":
              "mentoring", "status": "open", "opens_at": NOW - timedelta(days=10),
              "closes_at": NOW + timedelta(days=10), "created_by": "bench"}
@@ -229,7 +252,7 @@ def build() -> tuple[uuid.UUID, uuid.UUID, uuid.UUID]:
             for j in range(MENTORS)
         ]  # fmt: skip
         match_ids = ids(MENTORS)
-        add(Match, [
+        add_rows(Match, [
             {"id": match_ids[j], **pair[j], "programme_id": programme_id,
              "mentor_profile_id": profile_ids[j], "mentor_person_id": mentor_people[j],
              "mentee_id": mentee_people[j], "status": "active", "origin": "manual"}
@@ -281,7 +304,7 @@ def build() -> tuple[uuid.UUID, uuid.UUID, uuid.UUID]:
             (BusyFeed, feeds),
             (BusyBlock, blocks),
         ):
-            add(model, rows)
+            add_rows(model, rows)
         db.session.commit()
     return consortium_id, member_id, org_ids[0]
 
@@ -309,27 +332,6 @@ def _rule(rng: np.random.Generator) -> dict[str, Any]:
 def _person(person_id: uuid.UUID, org: uuid.UUID, local: str) -> dict[str, Any]:
     return {"id": person_id, "organisation_id": org, "given_name": "Bench", "family_name": local,
             "email": f"{local}@bench.example.org", "status": "active"}  # fmt: skip
-
-
-def add(model: type[Base], rows: list[dict[str, Any]]) -> None:
-    """Insert rows in bulk (insert_rows), completed with the columns' defaults."""
-    stamp = {"created_at": NOW, "updated_at": NOW}
-    columns = [c for c in model.__table__.columns if c.key not in stamp]
-    complete = []
-    for row in rows:
-        full = {**stamp, **row}
-        for column in columns:
-            if column.key in full:
-                continue
-            default = column.default
-            if default is None:
-                full[column.key] = None
-            elif default.is_callable:
-                full[column.key] = default.arg(None)  # type: ignore[attr-defined]
-            else:
-                full[column.key] = default.arg  # type: ignore[attr-defined]
-        complete.append(full)
-    insert_rows(db.session, model, complete)
 
 
 if __name__ == "__main__":

@@ -1,10 +1,12 @@
-"""What every bench script needs: a throwaway migrated database, an app on it, and statistics
-after a bulk load. Scripts import it as `bench.support` (the repository root on sys.path).
+"""What every bench script needs: a throwaway migrated database, an app on it, bulk rows, and
+statistics after a bulk load. Scripts import it as `bench.support` (the repository root on
+sys.path).
 
 On PostgreSQL the app connects as production's does: as a non-owner role without BYPASSRLS
 (RUNTIME_ROLE, the one tests/conftest.py uses), so every FORCEd row-level security policy
-applies and the planner plans around it. The server's own user (usually a superuser, which
-skips RLS) only creates, migrates, analyses and drops the database."""
+applies and the planner plans around it; `measured_role` says so and refuses anything else.
+The user BENCH_DATABASE_URL names (the server's own, usually a superuser, which would skip
+RLS) only creates, migrates, analyses and drops the database."""
 
 from __future__ import annotations
 
@@ -13,6 +15,8 @@ import os
 import tempfile
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
 
 import numpy as np
 from flask import Flask
@@ -22,6 +26,7 @@ from sqlalchemy.exc import ProgrammingError
 from consortium import create_app
 from consortium.cli import alembic_config, grant_runtime_role
 from consortium.config import Settings, normalise_database_url
+from consortium.core.db import Base, insert_rows
 from consortium.extensions import db
 
 RUNTIME_ROLE = "consortium_app"
@@ -102,3 +107,46 @@ def analyse() -> None:
 def seeded_uuid(rng: np.random.Generator) -> uuid.UUID:
     """A random UUID from a seeded generator: the same data every run."""
     return uuid.UUID(bytes=rng.bytes(16), version=4)
+
+
+def measured_role() -> str:
+    """Who the app's connection is, in words; refuses a role that would skip row-level
+    security (a superuser, BYPASSRLS, or the tables' owner), which would hide its cost."""
+    if db.engine.dialect.name != "postgresql":
+        return "SQLite (no row-level security)"
+    with db.engine.connect() as c:
+        role, superuser, bypass, owns = c.execute(
+            text(
+                "SELECT rolname, rolsuper, rolbypassrls, EXISTS (SELECT 1 FROM pg_tables"
+                " WHERE schemaname = 'public' AND tableowner = rolname)"
+                " FROM pg_roles WHERE rolname = current_user"
+            )
+        ).one()
+    if superuser or bypass or owns:
+        raise SystemExit(
+            f"the app connects as {role}, which skips row-level security (superuser: "
+            f"{superuser}, BYPASSRLS: {bypass}, owns tables: {owns}); measure as {RUNTIME_ROLE}"
+        )
+    return f"{role} (not superuser, no BYPASSRLS, owns no table: row-level security applies)"
+
+
+def add_rows(model: type[Base], rows: list[dict[str, Any]]) -> None:
+    """Insert rows in bulk (insert_rows), completed with the columns' defaults and now."""
+    now = datetime.now(UTC)
+    stamp = {"created_at": now, "updated_at": now}
+    columns = [c for c in model.__table__.columns if c.key not in stamp]
+    complete = []
+    for row in rows:
+        full = {**stamp, **row}
+        for column in columns:
+            if column.key in full:
+                continue
+            default = column.default
+            if default is None:
+                full[column.key] = None
+            elif default.is_callable:
+                full[column.key] = default.arg(None)  # type: ignore[attr-defined]
+            else:
+                full[column.key] = default.arg  # type: ignore[attr-defined]
+        complete.append(full)
+    insert_rows(db.session, model, complete)

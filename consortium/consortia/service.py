@@ -89,6 +89,15 @@ def consortium_ids_of(organisation_id: uuid.UUID) -> frozenset[uuid.UUID]:
         )
 
 
+def with_consortium_ids(statement: Select[Any], organisation_id: Any) -> Select[Any]:
+    """`statement` with one more column, a consortium `organisation_id` (a column of it)
+    belongs to: a row for each, or one with None when it belongs to none. For reading a
+    caller's memberships in the query that reads the caller."""
+    return statement.add_columns(ConsortiumMembership.consortium_id).outerjoin(
+        ConsortiumMembership, ConsortiumMembership.organisation_id == organisation_id
+    )
+
+
 def fellow_members_of(organisation_id: uuid.UUID) -> frozenset[uuid.UUID]:
     """Organisations sharing at least one consortium with `organisation_id` (itself included)."""
     mine = select(ConsortiumMembership.consortium_id).where(

@@ -3,7 +3,8 @@
 1. An ORM hook adds each tenant-aware model's criteria to every SELECT, UPDATE and DELETE, and a
    flush hook refuses to write a row the principal does not own.
 2. On PostgreSQL, every transaction starts with `set_config(..., is_local => true)` (SET LOCAL)
-   so row-level security policies filter the same rows even if (1) is bypassed.
+   so row-level security policies filter the same rows even if (1) is bypassed: every
+   setting in one statement, sent again only when a change of principal changes them.
 
 Code that must see across tenants (the token endpoint, the job sweeper, platform admins) runs
 under `all_tenants()`, which is explicit in the code and in the RLS setting `app.all_tenants`.
@@ -203,7 +204,14 @@ _SET_LOCAL = text(
 )
 
 
+# The settings a session's transaction last received (Session.info): a switch of principal
+# that leaves them as they were sends nothing. Dropped whenever a transaction or savepoint
+# ends, since a rolled-back savepoint takes its settings with it.
+_APPLIED = "consortium.rls_settings"
+
+
 def apply_rls(connection: Connection, principal: Principal) -> None:
+    """Send `principal`'s settings to the open transaction on `connection`, in one statement."""
     if connection.dialect.name != "postgresql":
         return
     values = rls_settings(principal)
@@ -219,6 +227,14 @@ def apply_rls(connection: Connection, principal: Principal) -> None:
     )
 
 
+def _apply_if_changed(session: Session, connection: Connection, principal: Principal) -> None:
+    values = rls_settings(principal)
+    if session.info.get(_APPLIED) == values:
+        return
+    apply_rls(connection, principal)
+    session.info[_APPLIED] = values
+
+
 def _reapply() -> None:
     from flask import has_app_context
 
@@ -229,9 +245,10 @@ def _reapply() -> None:
     session = db.session()
     transaction = session.get_transaction()
     # A transaction a failed flush left for rollback takes no statements; the next begins
-    # with the settings anyway (after_begin).
+    # with the settings anyway (after_begin). One not yet connected gets them when it
+    # connects (after_begin again), so asking for its connection sends them once.
     if transaction is not None and transaction.is_active:
-        apply_rls(session.connection(), current())
+        _apply_if_changed(session, session.connection(), current())
 
 
 def _tenant_models() -> list[type[TenantAware]]:
@@ -263,7 +280,15 @@ def _criteria_options(
 def _set_local_on_begin(
     session: Session, transaction: SessionTransaction, connection: Connection
 ) -> None:
-    apply_rls(connection, current())
+    # A new transaction starts with no settings; a savepoint inherits its transaction's.
+    if not transaction.nested:
+        session.info.pop(_APPLIED, None)
+    _apply_if_changed(session, connection, current())
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_settings(session: Session, transaction: SessionTransaction) -> None:
+    session.info.pop(_APPLIED, None)
 
 
 @event.listens_for(Session, "do_orm_execute")

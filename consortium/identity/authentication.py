@@ -7,11 +7,13 @@ CSRF token in X-CSRF-Token: a cookie is sent by the browser on its own, a header
 
 from __future__ import annotations
 
+import uuid
+from typing import Any
+
 from authlib.oauth2.rfc6750.errors import InvalidTokenError
 from flask import Flask, g, request
 from werkzeug.exceptions import Forbidden, Unauthorized
 
-from consortium.consortia import service as consortia
 from consortium.core import tenancy
 from consortium.core.tenancy import ANONYMOUS, Principal
 from consortium.extensions import db
@@ -44,25 +46,55 @@ class InvalidToken(Unauthorized):
         ]
 
 
+# The consortia each organisation was last seen to belong to, in this process: the guess
+# that lets a bearer request send its tenant settings once (principal_from_bearer). Only a
+# guess: what a request runs as is always read in its own transaction.
+_consortia_seen: dict[uuid.UUID, frozenset[uuid.UUID]] = {}
+
+
+def _expected_principal(claims: Any) -> Principal:
+    """Who a verified token says its client is: its organisation and that organisation's
+    consortia as last seen; a token naming no organisation is a platform client's, read across
+    tenants (its row has no organisation to be seen through)."""
+    try:
+        organisation_id = uuid.UUID(str(claims.get("organisation_id")))
+    except ValueError:
+        return Principal(kind="client", all_tenants=True, name="platform client")
+    return Principal(
+        kind="client",
+        organisation_id=organisation_id,
+        consortium_ids=_consortia_seen.get(organisation_id, frozenset()),
+        name="client of its token",
+    )
+
+
 def principal_from_bearer(token: str) -> Principal:
-    """Validate an RFC 9068 access token and load the (still active) client behind it."""
+    """Validate an RFC 9068 access token and load the (still active) client behind it.
+
+    The keys come from the process's copy; the client, its organisation's status and its
+    consortia are one query, read as the principal the token says the client is. That is
+    almost always the principal it turns out to be, so the request's transaction receives its
+    tenant settings once (another consortium since, or a platform client without
+    `platform:admin`, costs one more). Whatever the guess, the client is read afresh: a
+    revoked client, a removed scope or a suspended organisation counts at once.
+    """
     v = validator()
     try:
         claims = v.authenticate_token(token)
         v.validate_token(claims, scopes=None, request=None)
     except (InvalidTokenError, ValueError) as exc:
         raise InvalidToken() from exc
+    tenancy.set_principal(_expected_principal(claims))
     # A suspended organisation's clients stop at once, like a deactivated client.
-    client = tokens.active_client(str(claims.get("client_id") or ""))
-    if client is None:
+    found = tokens.active_client_and_consortia(str(claims.get("client_id") or ""))
+    if found is None:
+        tenancy.set_principal(ANONYMOUS)
         raise InvalidToken()
+    client, consortium_ids = found
+    if client.organisation_id:
+        _consortia_seen[client.organisation_id] = consortium_ids
     # A scope removed from the client stops working at once, not at token expiry.
     scopes = frozenset(str(claims.get("scope") or "").split()) & frozenset(client.scopes)
-    consortium_ids = (
-        consortia.consortium_ids_of(client.organisation_id)
-        if client.organisation_id
-        else frozenset()
-    )
     return Principal(
         kind="client",
         id=client.id,

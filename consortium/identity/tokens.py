@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Callable
 from typing import Any
 
 from authlib.integrations.flask_oauth2 import AuthorizationServer
@@ -9,9 +11,10 @@ from authlib.oauth2.rfc6749 import ClientMixin, InvalidScopeError, grants
 from authlib.oauth2.rfc6749.util import scope_to_list
 from authlib.oauth2.rfc9068 import JWTBearerTokenGenerator, JWTBearerTokenValidator
 from flask import Flask, current_app
-from joserfc.jwk import KeySet
-from sqlalchemy import or_, select
+from joserfc.jwk import GuestProtocol, KeySet
+from sqlalchemy import Select, or_, select
 
+from consortium.consortia import service as consortia
 from consortium.core import tenancy
 from consortium.core.db import unstorable
 from consortium.core.security import SCOPES
@@ -95,8 +98,23 @@ class AccessTokenGenerator(JWTBearerTokenGenerator):
 
 
 class AccessTokenValidator(JWTBearerTokenValidator):
-    def get_jwks(self) -> KeySet:
-        return keys.verification_keys()
+    def get_jwks(self) -> Callable[[GuestProtocol], KeySet]:
+        # joserfc hands the token to this resolver, so the process's copy of the keys serves
+        # unless the token names a key the copy lacks.
+        copy: keys.VerificationKeys = current_app.extensions["consortium.verification_keys"]
+        return lambda token: copy.for_kid(token.headers().get("kid"))
+
+
+def _active_client_query(client_id: str) -> Select[ApiClient]:
+    return (
+        select(ApiClient)
+        .outerjoin(Organisation, Organisation.id == ApiClient.organisation_id)
+        .where(
+            ApiClient.client_id == client_id,
+            ApiClient.status == "active",
+            or_(ApiClient.organisation_id.is_(None), Organisation.status == "active"),
+        )
+    )
 
 
 def active_client(client_id: str) -> ApiClient | None:
@@ -107,15 +125,25 @@ def active_client(client_id: str) -> ApiClient | None:
     if unstorable(client_id):  # no client id holds such text (and the query would fail)
         return None
     with tenancy.all_tenants():
-        return db.session.scalar(
-            select(ApiClient)
-            .outerjoin(Organisation, Organisation.id == ApiClient.organisation_id)
-            .where(
-                ApiClient.client_id == client_id,
-                ApiClient.status == "active",
-                or_(ApiClient.organisation_id.is_(None), Organisation.status == "active"),
-            )
-        )
+        return db.session.scalar(_active_client_query(client_id))
+
+
+def active_client_and_consortia(
+    client_id: str,
+) -> tuple[ApiClient, frozenset[uuid.UUID]] | None:
+    """The active client (as `active_client`) and its organisation's consortia, in one query.
+
+    Read as the current principal: authentication makes that the one the client's signed
+    token says it is, which sees the client's own rows (a platform client's: every tenant's).
+    """
+    if unstorable(client_id):
+        return None
+    rows = db.session.execute(
+        consortia.with_consortium_ids(_active_client_query(client_id), ApiClient.organisation_id)
+    ).all()
+    if not rows:
+        return None
+    return rows[0][0], frozenset(row[1] for row in rows if row[1] is not None)
 
 
 def find_client(client_id: str) -> OAuthClient | None:
@@ -140,6 +168,7 @@ def init_app(app: Flask) -> None:
         ),
     )
     app.extensions["consortium.oauth"] = server
+    app.extensions["consortium.verification_keys"] = keys.VerificationKeys()
     app.extensions["consortium.token_validator"] = AccessTokenValidator(
         issuer=app.config["ISSUER"], resource_server=app.config["API_AUDIENCE"]
     )
