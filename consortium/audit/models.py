@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import ForeignKey, String, Text, false, or_
+from sqlalchemy import ForeignKey, Index, String, Text, false, or_
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -21,12 +21,18 @@ class AuditEvent(Entity, TenantAware, Base):
     """
 
     __tablename__ = "audit_events"
+    __table_args__ = (
+        # An organisation's events newest first (keyset pagination); serves organisation_id.
+        Index(
+            "ix_audit_events_organisation_id_created_at_id", "organisation_id", "created_at", "id"
+        ),
+    )
 
     consortium_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("consortia.id", ondelete="CASCADE"), index=True
     )
     organisation_id: Mapped[uuid.UUID | None] = mapped_column(
-        ForeignKey("organisations.id", ondelete="CASCADE"), index=True
+        ForeignKey("organisations.id", ondelete="CASCADE")
     )
     other_organisation_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("organisations.id", ondelete="CASCADE"), index=True

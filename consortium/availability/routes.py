@@ -26,7 +26,7 @@ from consortium.availability.schemas import (
     SlotSearchQuerySchema,
 )
 from consortium.availability.slots import Slot
-from consortium.core.api import Blueprint, ListPage
+from consortium.core.api import Blueprint
 
 blp = Blueprint(
     "availability",
@@ -192,7 +192,7 @@ class ProfileSlots(MethodView):
     @blp.auth("pool:read", "platform:admin")
     @blp.arguments(SlotQuerySchema, location="query")
     @blp.response(200, SlotSchema(many=True))
-    @blp.paginate(ListPage, page_size=100, max_page_size=500)
+    @blp.paginate_list(key=lambda slot: (slot.start,), page_size=100, max_page_size=500)
     @blp.errors(404)
     def get(self, args: dict[str, Any], profile_id: uuid.UUID) -> list[Slot]:
         """List a mentor's free slots between start and end (at most 92 days), earliest first.
@@ -209,20 +209,16 @@ class ProfileSlots(MethodView):
         )
 
 
-class _MentorSlotsPage(ListPage):
-    """Presents only the page's mentors (their profiles' visible fields)."""
-
-    @property
-    def items(self) -> list[Any]:
-        return service.present_search(super().items)
-
-
 @search.route("")
 class SlotSearch(MethodView):
     @search.auth("pool:read", "consortium:coordinate", "platform:admin")
     @search.arguments(SlotSearchQuerySchema, location="query")
     @search.response(200, MentorSlotsSchema(many=True))
-    @search.paginate(_MentorSlotsPage, page_size=20, max_page_size=100)
+    @search.paginate_list(
+        # The page's mentors only are presented (their profiles' visible fields).
+        key=lambda found: (found.slots[0].start, found.profile.id),
+        present=service.present_search,
+    )
     @search.errors(404)
     def get(self, args: dict[str, Any]) -> list[service.MentorSlots]:
         """Find mentors of a consortium's pool with free time, each with their earliest slots.

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint, false, or_
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint, false, or_
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -19,6 +19,8 @@ class Consortium(Entity, TenantAware, Base):
     __tablename__ = "consortia"
     __table_args__ = (
         CheckConstraint(f"approval_policy IN {APPROVAL_POLICIES!r}", name="approval_policy"),
+        # The list's order (keyset pagination).
+        Index("ix_consortia_name_id", "name", "id"),
     )
 
     name: Mapped[str] = mapped_column(String(200))

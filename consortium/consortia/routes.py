@@ -15,7 +15,7 @@ from consortium.consortia.schemas import (
     MemberSchema,
     MembershipCreateSchema,
 )
-from consortium.core.api import Blueprint, ListPage
+from consortium.core.api import Blueprint
 
 blp = Blueprint(
     "consortia",
@@ -70,7 +70,7 @@ class ConsortiumItem(MethodView):
 class Members(MethodView):
     @blp.auth("platform:admin", "organisation:read")
     @blp.response(200, MemberSchema(many=True))
-    @blp.paginate(ListPage, page_size=20, max_page_size=100)
+    @blp.paginate_list(key=lambda member: (member["organisation"].name, member["organisation"].id))
     @blp.errors(404)
     def get(self, consortium_id: uuid.UUID) -> list[dict[str, Any]]:
         """List the member organisations (their public profile: name, slug, sector)."""

@@ -1,14 +1,17 @@
 """Our layer over flask-smorest: every domain imports Api pieces from here, never from smorest.
 
 It owns the API conventions: problem+json errors (RFC 9457) for every status, the Blueprint
-helpers (documented errors, SQL pagination), strict schemas, and the JSON-only request rule.
+helpers (documented errors, keyset pagination from core.pagination), strict schemas, and the
+JSON-only request rule.
 """
 
 from __future__ import annotations
 
 import http
 from collections.abc import Callable, Iterable, Mapping
+from copy import deepcopy
 from dataclasses import dataclass
+from functools import wraps
 from json import JSONDecodeError
 from typing import Any
 
@@ -16,12 +19,12 @@ import flask_smorest
 import marshmallow as ma
 from flask import Flask, Request, Response, current_app, g, json, request
 from flask_smorest.exceptions import PreconditionFailed, PreconditionRequired
-from flask_smorest.pagination import Page
-from flask_smorest.utils import resolve_schema_instance
-from sqlalchemy import Select, func, select
+from flask_smorest.utils import resolve_schema_instance, unpack_tuple_response
 from webargs.flaskparser import FlaskParser
+from werkzeug.datastructures import Headers
 from werkzeug.exceptions import HTTPException, UnsupportedMediaType
 
+from consortium.core import pagination
 from consortium.core.db import unstorable
 from consortium.core.errors import DomainError
 from consortium.core.idempotency import SHOWN_ONCE, idempotent
@@ -29,7 +32,7 @@ from consortium.core.idempotency import parameter as idempotency_parameter
 from consortium.core.security import requires
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
-MAX_SQL_OFFSET = 2**63 - 1  # the largest OFFSET PostgreSQL and SQLite accept (BIGINT)
+MAX_SQL_OFFSET = pagination.MAX_SQL_OFFSET
 
 
 class Schema(ma.Schema):
@@ -181,45 +184,14 @@ class Api(flask_smorest.Api):
         finally:
             del self.DEFAULT_RESPONSE_CONTENT_TYPE
 
+    def _register_pagination_header(self) -> None:
+        """The X-Pagination header as core.pagination fills it, and the Link header."""
+        self.spec.components.header("PAGINATION", pagination.METADATA_HEADER, lazy=True)
+        self.spec.components.header("LINK", pagination.LINK_HEADER, lazy=True)
+
     def _register_error_handlers(self) -> None:
         super()._register_error_handlers()
         self._app.register_error_handler(DomainError, self.handle_domain_error)
-
-
-class SQLPage(Page):
-    """Paginate a SQLAlchemy Select: the view returns the statement, ordered stably."""
-
-    @property
-    def items(self) -> list[Any]:
-        from consortium.extensions import db
-
-        statement: Select[Any] = self.collection
-        params = self.page_params
-        if params.first_item > MAX_SQL_OFFSET:  # past any row; SQL would overflow (500)
-            return []
-        return list(db.session.scalars(statement.offset(params.first_item).limit(params.page_size)))
-
-    @property
-    def item_count(self) -> int:
-        from consortium.extensions import db
-
-        statement: Select[Any] = self.collection
-        count = select(func.count()).select_from(statement.order_by(None).subquery())
-        return int(db.session.scalar(count) or 0)
-
-
-class ListPage(Page):
-    """Paginate a list a service has already built."""
-
-
-class PresentedSQLPage(SQLPage):
-    """SQLPage whose rows pass through the view's presenter (e.g. per-caller field visibility)."""
-
-    present: Callable[[list[Any]], list[Any]] = staticmethod(lambda rows: rows)
-
-    @property
-    def items(self) -> list[Any]:
-        return self.present(super().items)
 
 
 ACCEPTED_BODY = "_consortium_accepted_body"
@@ -331,16 +303,80 @@ class Blueprint(flask_smorest.Blueprint):
             )
 
     def paginate_sql(
-        self, present: Callable[[list[Any]], list[Any]] | None = None
+        self,
+        present: Callable[[list[Any]], list[Any]] | None = None,
+        *,
+        page_size: int = 20,
+        max_page_size: int = 100,
     ) -> Callable[[Any], Any]:
-        """Page a Select with ?page=&page_size= (max 100); metadata in X-Pagination.
+        """Page the Select the view returns by keyset (see core.pagination): ?cursor=,
+        ?page_size= (max 100), ?count=exact, the deprecated ?page=; X-Pagination and Link.
 
+        The Select's ORDER BY is the cursor: columns ending with the primary key, one direction.
         `present`, if given, turns each page's rows into what the response schema dumps.
         """
-        if present is None:
-            return self.paginate(SQLPage, page_size=20, max_page_size=100)
-        page = type("PresentedPage", (PresentedSQLPage,), {"present": staticmethod(present)})
-        return self.paginate(page, page_size=20, max_page_size=100)
+        return self._paginated(
+            lambda result, page: pagination.page_select(result, page, present=present),
+            page_size=page_size,
+            max_page_size=max_page_size,
+        )
+
+    def paginate_list(
+        self,
+        key: Callable[[Any], tuple[Any, ...]],
+        present: Callable[[list[Any]], list[Any]] | None = None,
+        *,
+        page_size: int = 20,
+        max_page_size: int = 100,
+    ) -> Callable[[Any], Any]:
+        """Page the list the view returns, as paginate_sql does, in the order of `key` (a
+        tuple unique per item: the cursor holds the last one's)."""
+        return self._paginated(
+            lambda result, page: pagination.page_list(result, page, key=key, present=present),
+            page_size=page_size,
+            max_page_size=max_page_size,
+        )
+
+    def _paginated(
+        self,
+        pager: Callable[[Any, pagination.PageRequest], pagination.Paged],
+        *,
+        page_size: int,
+        max_page_size: int,
+    ) -> Callable[[Any], Any]:
+        schema = pagination.arguments_schema(page_size, max_page_size)
+        invalid = self.PAGINATION_ARGUMENTS_PARSER.DEFAULT_VALIDATION_STATUS
+
+        def decorator(func: Any) -> Any:
+            @wraps(func)
+            def wrapper(*args: Any, **kwargs: Any) -> Any:
+                arguments = self.PAGINATION_ARGUMENTS_PARSER.parse(
+                    schema, request, location="query"
+                )
+                page = pagination.PageRequest.of(arguments)
+                result, status, headers = unpack_tuple_response(func(*args, **kwargs))
+                paged = pager(result, page)
+                headers = Headers(headers)
+                headers[self.PAGINATION_HEADER_NAME] = json.dumps(paged.metadata)
+                if paged.link is not None:
+                    headers["Link"] = paged.link
+                return paged.items, status, headers
+
+            # Documented as flask-smorest documents its own pagination (parameters, 422, the
+            # headers through _document_pagination_metadata), plus the bad cursor's 400.
+            wrapper._apidoc = deepcopy(getattr(wrapper, "_apidoc", {}))  # type: ignore[attr-defined]
+            wrapper._apidoc["pagination"] = {  # type: ignore[attr-defined]
+                "parameters": {"in": "query", "schema": schema},
+                "response": {invalid: http.HTTPStatus(invalid).name},
+            }
+            return self.errors(400, examples={400: pagination.BAD_CURSOR_EXAMPLE})(wrapper)
+
+        return decorator
+
+    def _document_pagination_metadata(self, spec: Any, resp_doc: dict[str, Any]) -> None:
+        resp_doc.setdefault("headers", {}).update(
+            {self.PAGINATION_HEADER_NAME: "PAGINATION", "Link": "LINK"}
+        )
 
 
 def _shown_once_fields(func: Any) -> frozenset[str]:

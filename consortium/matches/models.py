@@ -114,11 +114,11 @@ class Match(Entity, PairVisible, Base):
             postgresql_where=text(f"status IN {LOAD_STATUSES!r}"),
             sqlite_where=text(f"status IN {LOAD_STATUSES!r}"),
         ),
+        # A programme's pairings in the list's order (keyset pagination); serves programme_id.
+        Index("ix_matches_programme_id_created_at_id", "programme_id", "created_at", "id"),
     )
 
-    programme_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("programmes.id", ondelete="CASCADE"), index=True
-    )
+    programme_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("programmes.id", ondelete="CASCADE"))
     mentor_profile_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("mentor_profiles.id", ondelete="CASCADE"), index=True
     )

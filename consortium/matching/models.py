@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, false
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -23,14 +23,16 @@ class MatchingRun(Entity, TenantAware, Base):
     """
 
     __tablename__ = "matching_runs"
-    __table_args__ = (CheckConstraint(f"mode IN {MATCHING_MODES!r}", name="mode"),)
+    __table_args__ = (
+        CheckConstraint(f"mode IN {MATCHING_MODES!r}", name="mode"),
+        # A programme's runs newest first (keyset pagination); serves programme_id.
+        Index("ix_matching_runs_programme_id_created_at_id", "programme_id", "created_at", "id"),
+    )
 
     consortium_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("consortia.id", ondelete="CASCADE"), index=True
     )
-    programme_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("programmes.id", ondelete="CASCADE"), index=True
-    )
+    programme_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("programmes.id", ondelete="CASCADE"))
     job_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("jobs.id", ondelete="SET NULL"), index=True
     )

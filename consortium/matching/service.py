@@ -96,7 +96,7 @@ def list_runs(*, programme_id: uuid.UUID) -> Select[Any]:
     return (
         select(MatchingRun)
         .where(MatchingRun.programme_id == programme_id)
-        .order_by(MatchingRun.created_at.desc(), MatchingRun.id)
+        .order_by(MatchingRun.created_at.desc(), MatchingRun.id.desc())
     )
 
 

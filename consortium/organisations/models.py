@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import CheckConstraint, String, false
+from sqlalchemy import CheckConstraint, Index, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -18,6 +18,8 @@ class Organisation(Entity, TenantAware, Base):
     __table_args__ = (
         CheckConstraint(f"sector IN {SECTORS!r}", name="sector"),
         CheckConstraint(f"status IN {STATUSES!r}", name="status"),
+        # The list's order (keyset pagination).
+        Index("ix_organisations_name_id", "name", "id"),
     )
 
     name: Mapped[str] = mapped_column(String(200))

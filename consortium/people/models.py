@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
 from consortium.core.db import Base, Entity
@@ -21,6 +21,8 @@ class Person(Entity, OrganisationOwned, Base):
         UniqueConstraint("organisation_id", "external_id"),
         CheckConstraint("seniority BETWEEN 1 AND 9", name="seniority"),
         CheckConstraint(f"status IN {PERSON_STATUSES!r}", name="status"),
+        # The staff list's order within an organisation (keyset pagination, core.pagination).
+        Index("ix_people_organisation_id_created_at_id", "organisation_id", "created_at", "id"),
     )
 
     # No plain index: the unique (organisation_id, email) one serves organisation lookups, and a

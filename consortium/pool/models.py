@@ -10,6 +10,7 @@ from sqlalchemy import (
     CheckConstraint,
     Float,
     ForeignKey,
+    Index,
     String,
     Text,
     and_,
@@ -65,10 +66,18 @@ class MentorProfile(Entity, TenantAware, Base):
         CheckConstraint(f"vetting_status IN {VETTING_STATUSES!r}", name="vetting_status"),
         CheckConstraint(f"sharing_scope IN {SHARING_SCOPES!r}", name="sharing_scope"),
         CheckConstraint(f"status IN {PROFILE_STATUSES!r}", name="status"),
+        # An organisation's profiles in the list's order (keyset pagination); serves
+        # organisation_id.
+        Index(
+            "ix_mentor_profiles_organisation_id_created_at_id",
+            "organisation_id",
+            "created_at",
+            "id",
+        ),
     )
 
     organisation_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("organisations.id", ondelete="CASCADE"), index=True
+        ForeignKey("organisations.id", ondelete="CASCADE")
     )
     person_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("people.id", ondelete="CASCADE"), unique=True
@@ -201,10 +210,18 @@ class CpdEntry(Entity, OrganisationOwned, Base):
     __table_args__ = (
         CheckConstraint(f"kind IN {CPD_KINDS!r}", name="kind"),
         CheckConstraint("hours > 0 AND hours <= 24", name="hours"),
+        # A mentor's log most recent first (keyset pagination); serves profile_id.
+        Index(
+            "ix_cpd_entries_profile_id_held_on_created_at_id",
+            "profile_id",
+            "held_on",
+            "created_at",
+            "id",
+        ),
     )
 
     profile_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("mentor_profiles.id", ondelete="CASCADE"), index=True
+        ForeignKey("mentor_profiles.id", ondelete="CASCADE")
     )
     held_on: Mapped[date]
     kind: Mapped[str] = mapped_column(String(16))

@@ -495,5 +495,5 @@ def list_cpd(*, profile: MentorProfile) -> Select[CpdEntry]:
     return (
         select(CpdEntry)
         .where(CpdEntry.profile_id == profile.id)
-        .order_by(CpdEntry.held_on.desc(), CpdEntry.created_at.desc(), CpdEntry.id)
+        .order_by(CpdEntry.held_on.desc(), CpdEntry.created_at.desc(), CpdEntry.id.desc())
     )

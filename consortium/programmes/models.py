@@ -45,11 +45,11 @@ class Programme(Entity, TenantAware, Base):
         ),
         CheckConstraint("sessions_min BETWEEN 1 AND sessions_max", name="sessions"),
         CheckConstraint("closes_at > opens_at", name="window"),
+        # A consortium's programmes in the list's order (keyset pagination); serves consortium_id.
+        Index("ix_programmes_consortium_id_created_at_id", "consortium_id", "created_at", "id"),
     )
 
-    consortium_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("consortia.id", ondelete="CASCADE"), index=True
-    )
+    consortium_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("consortia.id", ondelete="CASCADE"))
     name: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")
     type: Mapped[str] = mapped_column(String(32))
@@ -97,11 +97,11 @@ class Application(Entity, TenantAware, Base):
             postgresql_where=text("status = 'open'"),
             sqlite_where=text("status = 'open'"),
         ),
+        # A programme's applications in the list's order (keyset pagination); serves programme_id.
+        Index("ix_applications_programme_id_created_at_id", "programme_id", "created_at", "id"),
     )
 
-    programme_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("programmes.id", ondelete="CASCADE"), index=True
-    )
+    programme_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("programmes.id", ondelete="CASCADE"))
     consortium_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("consortia.id", ondelete="CASCADE"), index=True
     )

@@ -52,6 +52,8 @@ class Consent(Entity, _PersonPrivate, Base):
 
     __tablename__ = "consents"
     __table_args__ = (
+        # A person's consents newest first (keyset pagination).
+        Index("ix_consents_person_id_given_at_id", "person_id", "given_at", "id"),
         # At most one valid consent per use: concurrent identical requests record one.
         Index(
             "uq_consents_person_id_programme_id_attribute_valid",

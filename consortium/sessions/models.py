@@ -46,6 +46,8 @@ class MentoringSession(Entity, _PairMatch, Base):
         CheckConstraint(f"status IN {SESSION_STATUSES!r}", name="status"),
         CheckConstraint(f"mode IN {MODES!r}", name="mode"),
         CheckConstraint("ends_at > starts_at", name="ends_after_start"),
+        # A pairing's sessions earliest first (keyset pagination).
+        Index("ix_mentoring_sessions_match_id_starts_at_id", "match_id", "starts_at", "id"),
     )
 
     mentor_profile_id: Mapped[uuid.UUID] = mapped_column(
@@ -119,7 +121,11 @@ class SessionNote(Entity, _PairOnly, Base):
     private: the author's own, seen by nobody else."""
 
     __tablename__ = "session_notes"
-    __table_args__ = (CheckConstraint(f"kind IN {NOTE_KINDS!r}", name="kind"),)
+    __table_args__ = (
+        CheckConstraint(f"kind IN {NOTE_KINDS!r}", name="kind"),
+        # A session's notes oldest first (keyset pagination).
+        Index("ix_session_notes_session_id_created_at_id", "session_id", "created_at", "id"),
+    )
 
     author_person_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("people.id", ondelete="CASCADE"), index=True
@@ -144,6 +150,10 @@ class SessionAction(Entity, _PairOnly, Base):
     """A follow-up action agreed at a session: who owns it, by when, and whether it is done."""
 
     __tablename__ = "session_actions"
+    __table_args__ = (
+        # A session's actions oldest first (keyset pagination).
+        Index("ix_session_actions_session_id_created_at_id", "session_id", "created_at", "id"),
+    )
 
     description: Mapped[str] = mapped_column(Text)
     owner_person_id: Mapped[uuid.UUID] = mapped_column(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from sqlalchemy import text
@@ -37,3 +38,29 @@ def row_counts(engine: Engine) -> dict[str, int]:
     """Rows per table, read as the owner (row-level security does not hide any)."""
     with engine.connect() as c:
         return {t: int(c.execute(text(f"SELECT count(*) FROM {t}")).scalar_one()) for t in COUNTED_TABLES}
+
+
+_NEXT = re.compile(r'<([^>]+)>;\s*rel="next"')
+
+
+def next_link(response: Any) -> str | None:
+    """The URL of the Link header's rel="next" (RFC 8288), if any."""
+    found = _NEXT.search(response.headers.get("Link", ""))
+    return found.group(1) if found else None
+
+
+def pages(caller: Any, path: str, **query: Any) -> list[Any]:
+    """Every page of a list, following rel="next" links from the first, as a client would."""
+    responses = [caller.get(path, query_string=query) if query else caller.get(path)]
+    while True:
+        assert responses[-1].status_code == 200, responses[-1].get_json()
+        url = next_link(responses[-1])
+        if url is None:
+            return responses
+        assert len(responses) < 1000, "the next links go round in circles"
+        responses.append(caller.get(url))
+
+
+def every_item(caller: Any, path: str, **query: Any) -> list[Any]:
+    """Every item of a list, all pages."""
+    return [item for page in pages(caller, path, **query) for item in page.get_json()]

@@ -1,8 +1,8 @@
-"""The API's conventions: pagination, ETag/If-Match, Idempotency-Key, X-Request-ID, probes."""
+"""The API's conventions: ETag/If-Match, Idempotency-Key, X-Request-ID, probes (pagination:
+test_pagination.py)."""
 
 from __future__ import annotations
 
-import json
 import uuid
 from typing import Any
 
@@ -10,65 +10,11 @@ import pytest
 from sqlalchemy import text
 
 from tests.api.helpers import assert_problem, row_counts
-from tests.factories import create_person
 
 
 def _people_with_email(owner_engine: Any, email: str) -> int:
     with owner_engine.connect() as c:
         return int(c.execute(text("SELECT count(*) FROM people WHERE email = :e"), {"e": email}).scalar_one())
-
-
-# Pagination ----------------------------------------------------------------------------------
-
-
-def test_pages_cover_every_item_once_in_a_stable_order(tenant_a: Any) -> None:
-    api = tenant_a.api
-    created = [tenant_a.person["id"]] + [
-        create_person(api, f"person{i}@alpha-trust.example.org")["id"] for i in range(6)
-    ]
-
-    first = api.get("/api/v1/people?page_size=3")
-    assert first.status_code == 200
-    meta = json.loads(first.headers["X-Pagination"])
-    assert meta["total"] == 7
-    assert meta["total_pages"] == 3
-    assert meta["page"] == 1
-    assert meta["first_page"] == 1 and meta["last_page"] == 3 and meta["next_page"] == 2
-
-    pages = [first.get_json()] + [api.get(f"/api/v1/people?page_size=3&page={n}").get_json() for n in (2, 3)]
-    assert [len(p) for p in pages] == [3, 3, 1]
-    listed = [p["id"] for page in pages for p in page]
-    assert listed == created  # oldest first, each exactly once
-    second = api.get("/api/v1/people?page=2&page_size=3")
-    assert json.loads(second.headers["X-Pagination"])["page"] == 2
-    assert [p["id"] for p in second.get_json()] == created[3:6]
-
-    # Asking again gives the same order; a page past the end is empty, not an error.
-    assert [p["id"] for p in api.get("/api/v1/people?page_size=3").get_json()] == created[:3]
-    beyond = api.get("/api/v1/people?page=4&page_size=3")
-    assert beyond.status_code == 200 and beyond.get_json() == []
-    assert json.loads(beyond.headers["X-Pagination"])["total"] == 7
-
-
-def test_default_page_size_is_20(tenant_a: Any) -> None:
-    for i in range(20):
-        create_person(tenant_a.api, f"p{i}@alpha-trust.example.org")
-    response = tenant_a.api.get("/api/v1/people")
-    assert len(response.get_json()) == 20
-    meta = json.loads(response.headers["X-Pagination"])
-    assert (meta["total"], meta["total_pages"]) == (21, 2)
-
-
-def test_organisations_page_by_name_and_count_only_what_the_caller_sees(
-    platform: Any, tenant_a: Any, tenant_b: Any
-) -> None:
-    response = platform.get("/api/v1/organisations?page_size=1")
-    assert [o["slug"] for o in response.get_json()] == ["alpha-trust"]
-    assert json.loads(response.headers["X-Pagination"])["total"] == 2
-    page2 = platform.get("/api/v1/organisations?page_size=1&page=2")
-    assert [o["slug"] for o in page2.get_json()] == ["beta-police"]
-    own = tenant_a.api.get("/api/v1/organisations")
-    assert json.loads(own.headers["X-Pagination"])["total"] == 1
 
 
 # ETag / If-Match -----------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.api.helpers import assert_problem
+from tests.api.helpers import assert_problem, pages
 from tests.matches.conftest import AUDIT, MatchWorld, act_ok, get_ok
 from tests.programmes.support import apply
 
@@ -81,8 +81,14 @@ def test_events_filter_by_subject_action_consortium_and_organisation(
     assert len(_subjects(coordinator, consortium_id=world.network_id)) == 4
     elsewhere = world.pool.consortium("other-network", world.pool.a)["id"]
     assert _subjects(coordinator, consortium_id=elsewhere) == []
-    page = coordinator.get(AUDIT, query_string={"page_size": 3})
+    page = coordinator.get(AUDIT, query_string={"page_size": 3, "count": "exact"})
     assert json.loads(page.headers["X-Pagination"])["total"] == 4
+    # Newest first, walked three at a time by cursor: the same events once each.
+    walked = pages(coordinator, AUDIT, page_size=3)
+    assert [len(r.get_json()) for r in walked] == [3, 1]
+    assert [e["id"] for r in walked for e in r.get_json()] == [
+        e["id"] for e in get_ok(coordinator, AUDIT)
+    ]
     assert_problem(
         coordinator.get(AUDIT, query_string={"subject_id": "x"}), 422, field="subject_id"
     )

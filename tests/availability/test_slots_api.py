@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from sqlalchemy.engine import Engine
 
+from tests.api.helpers import pages
 from tests.availability.conftest import (
     SLOTS,
     add_rule,
@@ -99,18 +100,19 @@ def test_duration_and_pagination(world: MatchWorld) -> None:
         "2027-01-04T10:30:00+00:00",
         "2027-01-04T11:15:00+00:00",
     ]
-    response = world.mentor.get(
+    walked = pages(
+        world.mentor,
         slots_url(world.profile_id),
-        query_string={
-            "start": "2027-01-04T00:00:00Z",
-            "end": "2027-02-01T00:00:00Z",
-            "page_size": 2,
-            "page": 2,
-        },
+        start="2027-01-04T00:00:00Z",
+        end="2027-02-01T00:00:00Z",
+        page_size=2,
+        count="exact",
     )
-    assert response.status_code == 200
-    assert starts(response.get_json()) == ["2027-01-04T11:00:00+00:00", "2027-01-11T09:00:00+00:00"]
-    assert '"total": 12' in response.headers["X-Pagination"]
+    assert '"total": 12' in walked[0].headers["X-Pagination"]
+    assert [len(r.get_json()) for r in walked] == [2] * 6  # twelve hour-long slots, once each
+    assert starts(walked[1].get_json()) == ["2027-01-04T11:00:00+00:00", "2027-01-11T09:00:00+00:00"]
+    listed = [s for r in walked for s in starts(r.get_json())]
+    assert listed == sorted(set(listed))
 
 
 def test_no_slot_starts_in_the_past(world: MatchWorld) -> None:

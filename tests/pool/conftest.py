@@ -9,7 +9,6 @@ not a member of anything. People are signed in lazily, so a test only pays for w
 from __future__ import annotations
 
 import itertools
-import json
 import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -21,6 +20,7 @@ from flask import Flask
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
+from tests.api.helpers import every_item
 from tests.conftest import ApiClient
 from tests.factories import Tenant, make_tenant
 from tests.identity.role_support import make_consortium
@@ -267,16 +267,7 @@ def vet_ok(decider: Any, profile: dict[str, Any] | str, **kw: Any) -> dict[str, 
 
 def listed(caller: Any, **query: Any) -> list[dict[str, Any]]:
     """Every profile the caller sees (all pages) for these filters."""
-    out: list[dict[str, Any]] = []
-    page = 1
-    while True:
-        response = caller.get(PROFILES, query_string={**query, "page": page, "page_size": 100})
-        assert response.status_code == 200, response.get_json()
-        out.extend(response.get_json())
-        meta = json.loads(response.headers.get("X-Pagination", "{}"))
-        if not meta.get("next_page"):
-            return out
-        page = meta["next_page"]
+    return list(every_item(caller, PROFILES, **query, page_size=100))
 
 
 def listed_ids(caller: Any, **query: Any) -> set[str]:

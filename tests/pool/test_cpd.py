@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from tests.api.helpers import assert_problem
+from tests.api.helpers import assert_problem, pages
 from tests.pool.conftest import (
     Person,
     PoolWorld,
@@ -63,9 +63,11 @@ def test_the_mentor_and_their_admins_keep_the_log_newest_first(
         log = get_ok(reader, cpd(profile))
         assert [e["date"] for e in log] == [d.isoformat() for d in expected]
 
-    # Paged like every collection.
-    page = mentor.get(cpd(profile), query_string={"page": 2, "page_size": 2})
-    assert [e["date"] for e in page.get_json()] == [days(-20).isoformat(), days(-40).isoformat()]
+    # Paged like every collection, by cursor (date, then when logged, then id; newest first).
+    walked = pages(mentor, cpd(profile), page_size=2)
+    assert [[e["date"] for e in r.get_json()] for r in walked] == [
+        [d.isoformat() for d in expected[i : i + 2]] for i in (0, 2, 4)
+    ]
 
 
 def test_others_cannot_keep_or_read_the_log(
