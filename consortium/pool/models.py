@@ -12,6 +12,7 @@ from sqlalchemy import (
     ForeignKey,
     String,
     Text,
+    UniqueConstraint,
     and_,
     exists,
     false,
@@ -65,6 +66,8 @@ class MentorProfile(Entity, TenantAware, Base):
         CheckConstraint(f"vetting_status IN {VETTING_STATUSES!r}", name="vetting_status"),
         CheckConstraint(f"sharing_scope IN {SHARING_SCOPES!r}", name="sharing_scope"),
         CheckConstraint(f"status IN {PROFILE_STATUSES!r}", name="status"),
+        # The target of matches' composite key (a pairing's mentor copies agree with this).
+        UniqueConstraint("id", "person_id", "organisation_id"),
     )
 
     organisation_id: Mapped[uuid.UUID] = mapped_column(

@@ -6,7 +6,17 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, false, or_, text
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+    or_,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -45,6 +55,7 @@ class Programme(Entity, TenantAware, Base):
         ),
         CheckConstraint("sessions_min BETWEEN 1 AND sessions_max", name="sessions"),
         CheckConstraint("closes_at > opens_at", name="window"),
+        UniqueConstraint("id", "consortium_id"),  # the target of matches' composite key
     )
 
     consortium_id: Mapped[uuid.UUID] = mapped_column(
