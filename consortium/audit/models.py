@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, Text, false, or_
+from sqlalchemy import Index, String, Text, false, or_
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -28,15 +28,11 @@ class AuditEvent(Entity, TenantAware, Base):
         ),
     )
 
-    consortium_id: Mapped[uuid.UUID | None] = mapped_column(
-        ForeignKey("consortia.id", ondelete="CASCADE"), index=True
-    )
-    organisation_id: Mapped[uuid.UUID | None] = mapped_column(
-        ForeignKey("organisations.id", ondelete="CASCADE")
-    )
-    other_organisation_id: Mapped[uuid.UUID | None] = mapped_column(
-        ForeignKey("organisations.id", ondelete="CASCADE"), index=True
-    )
+    # No foreign keys: the trail outlives what it records (removing an organisation does not
+    # erase the history of what was done to its data), and a bulk write is not checked twice.
+    consortium_id: Mapped[uuid.UUID | None] = mapped_column(index=True)
+    organisation_id: Mapped[uuid.UUID | None] = mapped_column()
+    other_organisation_id: Mapped[uuid.UUID | None] = mapped_column(index=True)
     action: Mapped[str] = mapped_column(String(64), index=True)
     subject_type: Mapped[str] = mapped_column(String(32))
     subject_id: Mapped[uuid.UUID] = mapped_column(index=True)

@@ -10,7 +10,18 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CheckConstraint, Float, ForeignKey, Index, String, Text, false, or_, text
+from sqlalchemy import (
+    CheckConstraint,
+    Float,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    String,
+    Text,
+    false,
+    or_,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -116,12 +127,28 @@ class Match(Entity, PairVisible, Base):
         ),
         # A programme's pairings in the list's order (keyset pagination); serves programme_id.
         Index("ix_matches_programme_id_created_at_id", "programme_id", "created_at", "id"),
+        # The consortium and the mentor's person and organisation are copies that row-level
+        # security reads: each composite key checks them against their source row (the
+        # programme, the profile), one check per row where separate keys made five.
+        ForeignKeyConstraint(
+            ["programme_id", "consortium_id"],
+            ["programmes.id", "programmes.consortium_id"],
+            ondelete="CASCADE",
+            name="fk_matches_programme_in_consortium",
+        ),
+        ForeignKeyConstraint(
+            ["mentor_profile_id", "mentor_person_id", "mentor_organisation_id"],
+            ["mentor_profiles.id", "mentor_profiles.person_id", "mentor_profiles.organisation_id"],
+            ondelete="CASCADE",
+            name="fk_matches_mentor_of_profile",
+        ),
     )
 
-    programme_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("programmes.id", ondelete="CASCADE"))
-    mentor_profile_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("mentor_profiles.id", ondelete="CASCADE"), index=True
-    )
+    consortium_id: Mapped[uuid.UUID] = mapped_column(index=True)
+    programme_id: Mapped[uuid.UUID] = mapped_column()
+    mentor_profile_id: Mapped[uuid.UUID] = mapped_column(index=True)
+    mentor_person_id: Mapped[uuid.UUID] = mapped_column(index=True)
+    mentor_organisation_id: Mapped[uuid.UUID] = mapped_column(index=True)
     status: Mapped[str] = mapped_column(String(16), default="proposed")
     application_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("applications.id", ondelete="SET NULL"), index=True

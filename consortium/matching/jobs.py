@@ -62,7 +62,12 @@ def _tell_coordinators(programme: Programme, *, subject: str, body: str) -> None
         )
 
 
-@job("matching.run", title="The matching run", on_failure=tell_coordinators_of_failure)
+@job(
+    "matching.run",
+    title="The matching run",
+    on_failure=tell_coordinators_of_failure,
+    bulk=True,
+)
 def run_matching(*, run_id: str) -> dict[str, Any]:
     session = db.session
     run = session.get(MatchingRun, uuid.UUID(run_id))
@@ -140,7 +145,8 @@ def write(run: MatchingRun, programme: Programme, problem: Problem, outcome: Out
     _notify(run, programme, len(varying), lenders)
 
 
-# The proposals go in as one JSON document of rows, each match's audit event is inserted from
+# The proposals go in as one JSON document of rows (`json`, not `jsonb`: the document is only
+# read once, so parsing it into jsonb first is wasted), each match's audit event is inserted from
 # the RETURNING rows of the same statement (nothing per row built or sent twice), and the ids
 # are PostgreSQL's own. Row-level security applies as to any INSERT.
 _PROPOSALS_SQL = """
@@ -155,7 +161,7 @@ WITH proposed AS (
         %(matching_run_id)s, 'proposed', 'run', %(proposed_by)s, '[]'::jsonb,
         u.mentor_profile_id, u.mentor_person_id, u.mentor_organisation_id, u.mentee_id,
         u.mentee_organisation_id, u.application_id, u.score, u.score_parts, u.reasons
-    FROM jsonb_to_recordset(%(rows)s::jsonb) AS u(
+    FROM json_to_recordset(%(rows)s::json) AS u(
         mentor_profile_id uuid, mentor_person_id uuid, mentor_organisation_id uuid,
         mentee_id uuid, mentee_organisation_id uuid, application_id uuid,
         score double precision, score_parts jsonb, reasons jsonb

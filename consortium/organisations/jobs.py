@@ -13,7 +13,7 @@ from consortium.people.schemas import PersonSchema
 from consortium.people.service import list_people
 
 
-@job("organisations.export", result_scope="people:read")
+@job("organisations.export", result_scope="people:read", bulk=True)
 def export_organisation(*, organisation_id: str) -> dict[str, Any]:
     """Collect the organisation and its staff records. Read-only, so a re-run is harmless."""
     organisation = get_organisation(organisation_id=uuid.UUID(organisation_id))

@@ -13,6 +13,7 @@ from sqlalchemy import (
     Index,
     String,
     Text,
+    UniqueConstraint,
     and_,
     exists,
     false,
@@ -74,6 +75,8 @@ class MentorProfile(Entity, TenantAware, Base):
             "created_at",
             "id",
         ),
+        # The target of matches' composite key (a pairing's mentor copies agree with this).
+        UniqueConstraint("id", "person_id", "organisation_id"),
     )
 
     organisation_id: Mapped[uuid.UUID] = mapped_column(

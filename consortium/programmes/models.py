@@ -6,7 +6,17 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, false, or_, text
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+    or_,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -47,6 +57,7 @@ class Programme(Entity, TenantAware, Base):
         CheckConstraint("closes_at > opens_at", name="window"),
         # A consortium's programmes in the list's order (keyset pagination); serves consortium_id.
         Index("ix_programmes_consortium_id_created_at_id", "consortium_id", "created_at", "id"),
+        UniqueConstraint("id", "consortium_id"),  # the target of matches' composite key
     )
 
     consortium_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("consortia.id", ondelete="CASCADE"))
