@@ -7,14 +7,14 @@ records written before. The records stay, so a repeat within their lifetime is s
 rather than creating a second client. Downgrade has nothing to restore.
 
 Revision ID: c4a1f9e2d7b3
-Revises: b7e2c41d9a05
+Revises: c3d8f1a2b6e4
 Create Date: 2026-12-03 12:00:00.000000
 """
 
 from alembic import op
 
 revision = "c4a1f9e2d7b3"
-down_revision = "b7e2c41d9a05"
+down_revision = "c3d8f1a2b6e4"
 branch_labels = None
 depends_on = None
 

@@ -351,7 +351,7 @@ def test_stored_responses_lose_the_client_secrets_written_before_c4a1f9e2d7b3(
     stopped storing it, under forced row-level security; the records and other bodies stay."""
     url = database_owned_by_a_plain_role
     config = alembic_config(url)
-    command.upgrade(config, "b7e2c41d9a05")
+    command.upgrade(config, "c3d8f1a2b6e4")
     issued = '{"client_id": "cli_0a1b", "client_secret": "plaintext-secret-123", "id": "c1"}'
     person = '{"email": "ada@example.org", "id": "p1"}'
     row = (
