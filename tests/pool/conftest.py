@@ -329,6 +329,7 @@ def give_load(
     from consortium.extensions import db
     from consortium.matches.models import Match
     from consortium.pool import care
+    from consortium.pool.models import MentorProfile
     from consortium.programmes.models import Programme
     from consortium.sessions.models import MentoringSession
 
@@ -337,6 +338,8 @@ def give_load(
     mentor_organisation_id = uuid.UUID(profile["organisation"]["id"])
     consortium = uuid.UUID(consortium_id)
     with app.app_context(), tenancy.all_tenants():
+        mentor = db.session.get(MentorProfile, profile_id)
+        assert mentor is not None
 
         def pair(status: str) -> Match:
             # A programme per pairing: a mentee has one live pairing per programme.
@@ -356,6 +359,7 @@ def give_load(
                 mentee_organisation_id=uuid.UUID(mentee_organisation_id),
                 programme_id=programme.id,
                 mentor_profile_id=profile_id,
+                mentor_person_id=mentor.person_id,
                 mentee_id=uuid.UUID(str(mentee["id"])),
                 status=status,
             )
