@@ -34,7 +34,7 @@ from sqlalchemy.sql import operators
 from sqlalchemy.sql.elements import ColumnElement, UnaryExpression
 from werkzeug.exceptions import BadRequest
 
-from consortium.core import tenancy
+from consortium.core import security, tenancy
 
 COUNT_CAP = 10_000  # count=exact counts this many rows at most, then says "more"
 MAX_SQL_OFFSET = 2**63 - 1  # the largest OFFSET PostgreSQL and SQLite accept (BIGINT)
@@ -326,7 +326,9 @@ def _decode(text: Any) -> Any:
 
 
 def _serializer() -> URLSafeSerializer:
-    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=_SALT)
+    # itsdangerous signs with the last key and accepts any: a SECRET_KEY rotation (with the old
+    # key kept in SECRET_KEY_PREVIOUS) does not end cursors in flight.
+    return URLSafeSerializer(list(reversed(security.secret_keys())), salt=_SALT)
 
 
 def _scope(order: str) -> str:

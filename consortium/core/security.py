@@ -105,7 +105,7 @@ class SecretUnreadable(DomainError):
 def secret_keys() -> list[str]:
     """SECRET_KEY, then the previous keys still accepted (newest first)."""
     config = current_app.config
-    return [config["SECRET_KEY"], *config.get("SECRET_KEY_FALLBACKS", ())]
+    return [config["SECRET_KEY"], *(config.get("SECRET_KEY_FALLBACKS") or ())]
 
 
 def derived_key(purpose: bytes) -> bytes:

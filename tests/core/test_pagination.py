@@ -63,3 +63,22 @@ def test_an_order_ending_with_the_primary_key_in_one_direction_is_a_keyset() -> 
 def test_an_order_a_keyset_cannot_follow_is_refused(order: tuple[object, ...]) -> None:
     with pytest.raises(TypeError):
         pagination.order_of(select(Person).order_by(*order))
+
+
+def test_a_cursor_survives_a_secret_key_rotation_that_keeps_the_old_key() -> None:
+    from flask import Flask
+
+    old, new = "o" * 40, "n" * 40
+    app = Flask(__name__)
+    app.config.update(SECRET_KEY=old)
+    with app.test_request_context("/api/v1/people"):
+        cursor = pagination._serializer().dumps({"k": ["i:1"]})
+    app.config.update(SECRET_KEY=new, SECRET_KEY_FALLBACKS=[old])
+    with app.test_request_context("/api/v1/people"):
+        assert pagination._serializer().loads(cursor) == {"k": ["i:1"]}
+        fresh = pagination._serializer().dumps({"k": ["i:1"]})
+    app.config.update(SECRET_KEY=new, SECRET_KEY_FALLBACKS=[])
+    with app.test_request_context("/api/v1/people"):
+        assert pagination._serializer().loads(fresh) == {"k": ["i:1"]}  # signed with the new key
+        with pytest.raises(pagination.BadSignature):
+            pagination._serializer().loads(cursor)  # the old key dropped: the cursor ends
