@@ -11,7 +11,9 @@ from __future__ import annotations
 import base64
 import contextlib
 import ipaddress
+import json
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -100,6 +102,52 @@ def test_helm_is_the_real_binary_make_install_put_in_the_virtualenv() -> None:
 def test_helm_lint_passes_strictly(values: list[str]) -> None:
     result = helm("lint", "--strict", str(CHART), *values)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def schema_leaves(schema: Doc, prefix: str = "") -> list[str]:
+    """The dotted keys values.schema.json declares that hold a value, not more keys."""
+    paths = []
+    for key, sub in schema.get("properties", {}).items():
+        paths.extend(
+            schema_leaves(sub, f"{prefix}{key}.") if "properties" in sub else [prefix + key]
+        )
+    return paths
+
+
+def documented_paths() -> set[str]:
+    """The dotted keys of values.yaml with a `# --` comment right above them."""
+    documented: set[str] = set()
+    stack: list[tuple[int, str]] = []
+    commented = False
+    for line in (CHART / "values.yaml").read_text().splitlines():
+        if re.match(r"\s*# -- ", line):
+            commented = True
+            continue
+        if re.match(r"\s*#", line) or not line.strip():
+            continue
+        key = re.match(r"(\s*)([A-Za-z]\w*):", line)
+        if not key:
+            continue
+        indent = len(key.group(1))
+        while stack and stack[-1][0] >= indent:
+            stack.pop()
+        stack.append((indent, key.group(2)))
+        if commented:
+            documented.add(".".join(k for _, k in stack))
+        commented = False
+    return documented
+
+
+def test_every_value_is_documented_in_values_yaml_and_the_readme() -> None:
+    schema = json.loads((CHART / "values.schema.json").read_text())
+    documented = documented_paths()
+    readme = (CHART / "README.md").read_text()
+    for path in schema_leaves(schema):
+        ancestors = {".".join(path.split(".")[: n + 1]) for n in range(path.count(".") + 1)}
+        if not ancestors & documented:
+            raise AssertionError(f"{path} has no `# --` comment in values.yaml")
+    for path in documented:
+        assert f"| `{path}` |" in readme, f"{path} is missing from README.md's values table"
 
 
 def test_the_values_schema_refuses_a_mistyped_value() -> None:
@@ -466,6 +514,15 @@ def test_each_deployment_s_command_loads_the_app_in_production(
     assert result.returncode == 0, result.stdout + result.stderr
     if component != "web":
         assert f"Usage: flask {component}" in result.stdout
+
+
+def test_a_missing_secret_fails_the_migration_job_naming_it(tmp_path: Path) -> None:
+    docs = render(
+        "--set-string", "secrets.migrationDatabaseUrl=postgresql://owner@db.invalid/consortium"
+    )
+    result = run_as_pod(docs, "migrate", tmp_path)
+    assert result.returncode != 0
+    assert "SECRET_KEY must be" in result.stderr
 
 
 def test_the_migration_job_refuses_to_migrate_as_the_runtime_role(tmp_path: Path) -> None:
