@@ -346,6 +346,9 @@ def test_network_policy_peers_are_configurable(production: list[Doc]) -> None:
     assert worker[("TCP", 5432)] == [{"ipBlock": {"cidr": "10.20.0.5/32"}}]
     assert worker[("TCP", 587)] == [{"ipBlock": {"cidr": "203.0.113.25/32"}}], "SMTP relay"
     assert ("TCP", 587) not in rules_by_port(policies["web"])
+    web = rules_by_port(policies["web"])
+    assert web[("TCP", 8443)] == [{"ipBlock": {"cidr": "10.99.0.10/32"}}], "a private IdP"
+    assert ("TCP", 8443) not in worker
     assert len(policies["web"]["spec"]["ingress"]) == 2, "the controller and monitoring"
 
 
