@@ -72,6 +72,10 @@ class AuditEventQuerySchema(Schema):
     action = ma.fields.String(
         validate=validate.Length(1, 64), metadata={"example": "match.declined"}
     )
+    subject_type = ma.fields.String(
+        validate=validate.Length(1, 32),
+        metadata={"description": "Events about this kind of thing.", "example": "match"},
+    )
     consortium_id = ma.fields.UUID()
     organisation_id = ma.fields.UUID(
         metadata={"description": "Events concerning this organisation (on either side)."}

@@ -28,9 +28,12 @@ def record(
     other_organisation_id: uuid.UUID | None = None,
     reason: str | None = None,
     data: dict[str, Any] | None = None,
+    by: tenancy.Principal | None = None,
 ) -> AuditEvent:
-    """Write one event, by the current principal, in the current transaction; returns it."""
-    principal = tenancy.current()
+    """Write one event in the current transaction; returns it. Its actor is `by` (default:
+    the current principal): a change written while acting for another tenant is recorded as
+    the caller's, not the stand-in's."""
+    principal = by or tenancy.current()
     event = AuditEvent(
         id=uuid.uuid4(),
         action=action,
@@ -64,6 +67,7 @@ def list_events(
     *,
     subject_id: uuid.UUID | None = None,
     action: str | None = None,
+    subject_type: str | None = None,
     consortium_id: uuid.UUID | None = None,
     organisation_id: uuid.UUID | None = None,
 ) -> Select[AuditEvent]:
@@ -73,6 +77,8 @@ def list_events(
         statement = statement.where(AuditEvent.subject_id == subject_id)
     if action:
         statement = statement.where(AuditEvent.action == action)
+    if subject_type:
+        statement = statement.where(AuditEvent.subject_type == subject_type)
     if consortium_id is not None:
         statement = statement.where(AuditEvent.consortium_id == consortium_id)
     if organisation_id is not None:

@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import Select, select
 
+from consortium.audit import service as audit
 from consortium.consortia import service as consortia
 from consortium.core import tenancy
 from consortium.core.db import add_once
@@ -132,6 +133,7 @@ def _admins(organisation_id: uuid.UUID) -> Select[Person]:
 def add_admin(*, organisation_id: uuid.UUID, person_id: uuid.UUID) -> Person:
     """Make a person of the organisation one of its admins (idempotent); returns the person."""
     require_admin_of(organisation_id)
+    caller = tenancy.current()
     with tenancy.acting_for(organisation_id, name="roles"):
         person = _admin_person(person_id=person_id)
         if person.status != "active":
@@ -142,18 +144,21 @@ def add_admin(*, organisation_id: uuid.UUID, person_id: uuid.UUID) -> Person:
                     organisation_id=organisation_id, person_id=person.id, role="org_admin"
                 )
             )
+            _audit_role("role.granted", person.id, organisation_id, "org_admin", caller)
     return person
 
 
 def remove_admin(*, organisation_id: uuid.UUID, person_id: uuid.UUID) -> None:
     """Take the org_admin role away from a person of the organisation."""
     require_admin_of(organisation_id)
+    caller = tenancy.current()
     with tenancy.acting_for(organisation_id, name="roles"):
         assignment = _assignment(person_id=person_id, role="org_admin", consortium_id=None)
         if assignment is None:
             raise NotFound("This person is not an admin of the organisation.")
         db.session.delete(assignment)
         db.session.flush()
+        _audit_role("role.removed", person_id, organisation_id, "org_admin", caller)
 
 
 # --- consortium coordinators ------------------------------------------------------------
@@ -187,6 +192,7 @@ def list_coordinators(*, consortium_id: uuid.UUID) -> list[Person]:
 def add_coordinator(*, consortium_id: uuid.UUID, person_id: uuid.UUID) -> Person:
     """Make a person of a member organisation a coordinator of the consortium (idempotent)."""
     _coordinated(consortium_id)
+    caller = tenancy.current()
     members = {m["organisation"].id for m in consortia.list_members(consortium_id=consortium_id)}
     # The person may work for any member organisation, not only the caller's.
     with tenancy.all_tenants():
@@ -210,12 +216,21 @@ def add_coordinator(*, consortium_id: uuid.UUID, person_id: uuid.UUID) -> Person
                     consortium_id=consortium_id,
                 )
             )
+            _audit_role(
+                "role.granted",
+                person.id,
+                person.organisation_id,
+                "coordinator",
+                caller,
+                consortium_id=consortium_id,
+            )
     return person
 
 
 def remove_coordinator(*, consortium_id: uuid.UUID, person_id: uuid.UUID) -> None:
     """Take the coordinator role of this consortium away from a person."""
     _coordinated(consortium_id)
+    caller = tenancy.current()
     with tenancy.all_tenants():
         assignment = _assignment(
             person_id=person_id, role="coordinator", consortium_id=consortium_id
@@ -224,6 +239,36 @@ def remove_coordinator(*, consortium_id: uuid.UUID, person_id: uuid.UUID) -> Non
             raise NotFound("This person is not a coordinator of the consortium.")
         db.session.delete(assignment)
         db.session.flush()
+        _audit_role(
+            "role.removed",
+            person_id,
+            assignment.organisation_id,
+            "coordinator",
+            caller,
+            consortium_id=consortium_id,
+        )
+
+
+def _audit_role(
+    action: str,
+    person_id: uuid.UUID,
+    organisation_id: uuid.UUID,
+    role: str,
+    caller: Principal,
+    *,
+    consortium_id: uuid.UUID | None = None,
+) -> None:
+    """A role granted or removed: seen by the person's organisation's admins (and, for a
+    coordinator, the consortium's coordinators)."""
+    audit.record(
+        action=action,
+        subject_type="person",
+        subject_id=person_id,
+        organisation_id=organisation_id,
+        consortium_id=consortium_id,
+        data={"role": role},
+        by=caller,
+    )
 
 
 def _grant(assignment: RoleAssignment) -> None:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Select, select
 
+from consortium.audit import service as audit
 from consortium.core.errors import Invalid
 from consortium.core.security import ORGANISATION_SCOPES, SCOPES, hash_secret, new_secret
 from consortium.extensions import db
@@ -50,6 +51,13 @@ def create_client(
     )
     db.session.add(client)
     db.session.flush()
+    audit.record(
+        action="api_client.created",
+        subject_type="api_client",
+        subject_id=client.id,
+        organisation_id=organisation_id,
+        data={"client_id": client.client_id, "name": name, "scopes": client.scopes},
+    )
     return IssuedClient(client=client, client_secret=secret)
 
 

@@ -24,6 +24,7 @@ from flask import current_app
 from joserfc.errors import JoseError
 from sqlalchemy import select
 
+from consortium.audit import service as audit
 from consortium.core import tenancy
 from consortium.core.db import unstorable, utcnow
 from consortium.core.errors import BadGateway, Invalid, NotFound, Unauthenticated
@@ -62,7 +63,7 @@ def configure_sso(
         raise Invalid(
             f"The issuer's discovery document was refused: {exc}", field="issuer"
         ) from exc
-    return store_configuration(
+    configuration = store_configuration(
         organisation_id=organisation_id,
         issuer=issuer,
         client_id=client_id,
@@ -70,6 +71,15 @@ def configure_sso(
         email_domains=email_domains or [],
         metadata=metadata,
     )
+    # Never the secret: who changed the sign-in, to which provider and client.
+    audit.record(
+        action="sso.configured",
+        subject_type="organisation",
+        subject_id=organisation_id,
+        organisation_id=organisation_id,
+        data={"issuer": issuer, "client_id": client_id, "email_domains": email_domains or []},
+    )
+    return configuration
 
 
 def store_configuration(

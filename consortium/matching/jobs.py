@@ -16,6 +16,7 @@ import numpy as np
 import orjson
 from sqlalchemy import func, select
 
+from consortium.audit import service as audit
 from consortium.audit.models import AuditEvent
 from consortium.consortia.models import Consortium
 from consortium.core import links, mail
@@ -101,6 +102,13 @@ def run_matching(*, run_id: str) -> dict[str, Any]:
     ]
     run.finished_at = utcnow()
     session.flush()
+    audit.record(
+        action="matching_run.finished",
+        subject_type="matching_run",
+        subject_id=run.id,
+        consortium_id=run.consortium_id,
+        data={"programme_id": programme.id, **run.counts},
+    )
     return {"run_id": run_id, **run.counts}
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import Select, select
 
+from consortium.audit import service as audit
 from consortium.core import tenancy
 from consortium.core.errors import Conflict, NotFound
 from consortium.core.jobs import UNFINISHED, Job, enqueue
@@ -61,6 +62,13 @@ def queue_run(programme: Programme, *, requested_by: str) -> MatchingRun:
     job = enqueue(db.session, "matching.run", tenant_id=None, run_id=str(run.id))
     run.job_id = job.id
     db.session.flush()
+    audit.record(
+        action="matching_run.started",
+        subject_type="matching_run",
+        subject_id=run.id,
+        consortium_id=programme.consortium_id,
+        data={"programme_id": programme.id, "mode": run.mode},
+    )
     return run
 
 

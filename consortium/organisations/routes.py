@@ -8,8 +8,7 @@ from typing import Any
 from flask.views import MethodView
 
 from consortium.core.api import Blueprint
-from consortium.core.jobs import Job, enqueue
-from consortium.extensions import db
+from consortium.core.jobs import Job
 from consortium.jobs.schemas import JobSchema
 from consortium.organisations import service
 from consortium.organisations.models import Organisation
@@ -77,11 +76,5 @@ class OrganisationExports(MethodView):
     @blp.errors(404)
     def post(self, organisation_id: uuid.UUID) -> tuple[Job, int, dict[str, str]]:
         """Start an export of the organisation and its staff records; poll the job for it."""
-        organisation = service.get_organisation(organisation_id=organisation_id)
-        job = enqueue(
-            db.session,
-            "organisations.export",
-            tenant_id=organisation.id,
-            organisation_id=str(organisation.id),
-        )
+        job = service.start_export(organisation_id=organisation_id)
         return job, 202, {"Location": f"/api/v1/jobs/{job.id}"}

@@ -7,8 +7,10 @@ from typing import Any
 
 from sqlalchemy import Row, Select, select
 
+from consortium.audit import service as audit
 from consortium.core import tenancy
 from consortium.core.errors import Conflict, NotFound
+from consortium.core.jobs import Job, enqueue
 from consortium.extensions import db
 from consortium.organisations.models import Organisation
 
@@ -82,3 +84,22 @@ def public_profiles(*, organisation_ids: list[uuid.UUID]) -> list[Row[Any]]:
                 .order_by(Organisation.name)
             )
         )
+
+
+def start_export(*, organisation_id: uuid.UUID) -> Job:
+    """Queue an export of the organisation and its staff records (an audited event)."""
+    organisation = get_organisation(organisation_id=organisation_id)
+    job = enqueue(
+        db.session,
+        "organisations.export",
+        tenant_id=organisation.id,
+        organisation_id=str(organisation.id),
+    )
+    audit.record(
+        action="organisation.exported",
+        subject_type="organisation",
+        subject_id=organisation.id,
+        organisation_id=organisation.id,
+        data={"job_id": job.id},
+    )
+    return job

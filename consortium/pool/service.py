@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlalchemy import Select, delete, or_, select
 
+from consortium.audit import service as audit
 from consortium.consortia import service as consortia
 from consortium.core import mail, tenancy
 from consortium.core.db import JsonArrayContains, utcnow
@@ -380,6 +381,13 @@ def release(*, profile: MentorProfile) -> MentorProfile:
         profile.released_at = utcnow()
         profile.released_by = principal.display
         db.session.flush()
+        audit.record(
+            action="profile.released",
+            subject_type="mentor_profile",
+            subject_id=profile.id,
+            organisation_id=profile.organisation_id,
+            data={"sharing_scope": profile.sharing_scope},
+        )
     return profile
 
 
@@ -421,6 +429,15 @@ def decide_vetting(
         )
         _tell(profile, f"Your mentor vetting is now {status}", _vetting_message(profile))
         db.session.flush()
+        audit.record(
+            action="profile.vetting_decided",
+            subject_type="mentor_profile",
+            subject_id=profile.id,
+            organisation_id=profile.organisation_id,
+            reason=note,
+            data={"status": status, "expires_on": str(profile.vetting_expires_on or "") or None},
+            by=principal,
+        )
     return profile
 
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import Select, select
 
+from consortium.audit import service as audit
 from consortium.consortia import service as consortia
 from consortium.core import tenancy
 from consortium.core.db import add_once, utcnow
@@ -224,7 +225,10 @@ def give_consent(*, programme_id: uuid.UUID) -> tuple[Consent, bool]:
         given_at=utcnow(),
     )
     # A concurrent identical request may win the index: then its consent is the one.
-    return add_once(db.session, consent, lambda: db.session.scalar(valid))
+    consent, created = add_once(db.session, consent, lambda: db.session.scalar(valid))
+    if created:
+        _audit_consent("consent.given", consent)
+    return consent, created
 
 
 def withdraw_consent(*, consent_id: uuid.UUID) -> Consent:
@@ -235,6 +239,7 @@ def withdraw_consent(*, consent_id: uuid.UUID) -> Consent:
         raise Conflict(f"This consent was already withdrawn on {consent.withdrawn_at.isoformat()}.")
     consent.withdrawn_at = _now_after(consent.given_at)
     db.session.flush()
+    _audit_consent("consent.withdrawn", consent)
     # The programme stops relying on it: e.g. an application admitted on it is withdrawn.
     programmes.withdraw_for_consent(
         person_id=consent.person_id,
@@ -242,6 +247,22 @@ def withdraw_consent(*, consent_id: uuid.UUID) -> Consent:
         attribute=consent.attribute,
     )
     return consent
+
+
+def _audit_consent(action: str, consent: Consent) -> None:
+    """Consent given or withdrawn, for the platform's data protection officer only: no
+    organisation or consortium on the event, so no admin or coordinator reads it (that a
+    person consented to a positive-action rule says something about them), and never the
+    attribute, only the programme."""
+    by = tenancy.current()
+    with tenancy.all_tenants():
+        audit.record(
+            action=action,
+            subject_type="consent",
+            subject_id=consent.id,
+            data={"programme_id": consent.programme_id, "purpose": consent.purpose},
+            by=by,
+        )
 
 
 def _now_after(moment: datetime) -> datetime:

@@ -29,6 +29,8 @@ def two_pairings(world: MatchWorld) -> dict[str, Any]:
 
 
 def _subjects(caller: Any, **query: Any) -> list[str]:
+    """The pairings' events (other changes are audited too: tests/audit/test_audit_coverage.py)."""
+    query = {"subject_type": "match", **query}
     return [e["subject_id"] for e in get_ok(caller, AUDIT, query_string=query)]
 
 
@@ -52,7 +54,7 @@ def test_each_admin_sees_the_events_of_pairings_involving_their_organisation(
 def test_events_are_listed_newest_first_with_who_and_why(
     world: MatchWorld, two_pairings: dict[str, Any]
 ) -> None:
-    events = get_ok(world.admin_gamma, AUDIT)
+    events = get_ok(world.admin_gamma, AUDIT, query_string={"subject_type": "match"})
     assert [e["action"] for e in events] == ["match.declined", "match.approved", "match.proposed"]
     declined = events[0]
     assert declined["subject_type"] == "match"
@@ -81,14 +83,16 @@ def test_events_filter_by_subject_action_consortium_and_organisation(
     assert len(_subjects(coordinator, consortium_id=world.network_id)) == 4
     elsewhere = world.pool.consortium("other-network", world.pool.a)["id"]
     assert _subjects(coordinator, consortium_id=elsewhere) == []
-    page = coordinator.get(AUDIT, query_string={"page_size": 3, "count": "exact"})
+    matches = {"subject_type": "match"}
+    page = coordinator.get(AUDIT, query_string={"page_size": 3, "count": "exact", **matches})
     assert json.loads(page.headers["X-Pagination"])["total"] == 4
     # Newest first, walked three at a time by cursor: the same events once each.
-    walked = pages(coordinator, AUDIT, page_size=3)
+    walked = pages(coordinator, AUDIT, page_size=3, **matches)
     assert [len(r.get_json()) for r in walked] == [3, 1]
     assert [e["id"] for r in walked for e in r.get_json()] == [
-        e["id"] for e in get_ok(coordinator, AUDIT)
+        e["id"] for e in get_ok(coordinator, AUDIT, query_string=matches)
     ]
+    assert _subjects(coordinator, subject_type="mentor_profile", subject_id=gamma_pair) == []
     assert_problem(
         coordinator.get(AUDIT, query_string={"subject_id": "x"}), 422, field="subject_id"
     )
@@ -117,7 +121,12 @@ def test_nobody_updates_or_deletes_an_event_even_seeing_every_tenant(
         db.session.commit()
     assert changed.rowcount == 0 and removed.rowcount == 0  # type: ignore[attr-defined]
     with owner_engine.connect() as c:
-        assert c.execute(text("SELECT count(*) FROM audit_events")).scalar_one() == 4
+        assert (
+            c.execute(
+                text("SELECT count(*) FROM audit_events WHERE subject_type = 'match'")
+            ).scalar_one()
+            == 4
+        )
         assert (
             c.execute(
                 text("SELECT count(*) FROM audit_events WHERE reason = 'rewritten'")
