@@ -10,6 +10,7 @@ from redis import Redis
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
+from consortium.apidocs import SWAGGER_UI_URL
 from consortium.config import INSTANCE_DIR, ConfigError, Settings
 
 API_PREFIXES = ("/api/",)
@@ -61,8 +62,10 @@ def _configure(app: Flask, settings: Settings) -> None:
         OPENAPI_URL_PREFIX="/",
         OPENAPI_JSON_PATH="openapi.json",
         OPENAPI_SWAGGER_UI_PATH="/docs",
-        OPENAPI_SWAGGER_UI_URL="https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/",
-        OPENAPI_SWAGGER_UI_CONFIG={"persistAuthorization": True},
+        # Swagger UI's assets come from the package (consortium.apidocs), not a CDN; no
+        # validator badge either (it would send the spec's URL to validator.swagger.io).
+        OPENAPI_SWAGGER_UI_URL=SWAGGER_UI_URL,
+        OPENAPI_SWAGGER_UI_CONFIG={"persistAuthorization": True, "validatorUrl": None},
     )
 
 
@@ -113,6 +116,7 @@ def _connect_domains() -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from consortium.apidocs import blp as apidocs
     from consortium.audit.routes import blp as audit
     from consortium.availability.routes import blp as availability
     from consortium.availability.routes import search as slots
@@ -161,6 +165,7 @@ def _register_blueprints(app: Flask) -> None:
         api.register_blueprint(blueprint)
     # Pages for people's browsers: HTML, outside the API and its OpenAPI document.
     app.register_blueprint(pages)
+    app.register_blueprint(apidocs)
     if app.config["ENV_NAME"] == "development":
         # Only here, never in production: sign in as any demo person (see consortium.devidp).
         from consortium.devidp import demo
