@@ -9,6 +9,7 @@ from flask import Flask, Response, g, request
 from redis import Redis
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from consortium.apidocs import SWAGGER_UI_URL
 from consortium.config import INSTANCE_DIR, ConfigError, Settings
@@ -21,6 +22,9 @@ def create_app(settings: Settings | None = None) -> Flask:
     settings = settings or Settings.from_env()
     app = Flask(__name__, instance_path=str(INSTANCE_DIR))
     _configure(app, settings)
+    if settings.trusted_proxy_hops:
+        # The caller's address (rate limits, logs) from the proxies' X-Forwarded-For.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.trusted_proxy_hops)  # type: ignore[method-assign]
     _init_extensions(app, settings)
     _register_blueprints(app)
     _register_request_lifecycle(app)
@@ -71,7 +75,7 @@ def _configure(app: Flask, settings: Settings) -> None:
 
 def _init_extensions(app: Flask, settings: Settings) -> None:
     from consortium.core import logging as json_logging
-    from consortium.core import metrics
+    from consortium.core import metrics, ratelimit
     from consortium.core.api import require_json_bodies
     from consortium.extensions import api, db
     from consortium.identity import authentication, tokens
@@ -87,6 +91,8 @@ def _init_extensions(app: Flask, settings: Settings) -> None:
     tokens.init_app(app)
     metrics.init_app(app)
     authentication.init_app(app)
+    # After authentication: requests count against the principal it found.
+    ratelimit.init_app(app, settings, failures=tokens.GUESSING_LIMITS)
     _register_jobs()
     _connect_domains()
 
