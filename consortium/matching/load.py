@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Mapping
-from datetime import date
+from datetime import UTC, date, datetime, time
 from typing import Any, NamedTuple
 
 import numpy as np
-from sqlalchemy import and_, func, literal, or_, select
+from sqlalchemy import and_, literal, or_, select
 
 from consortium.availability import service as availability
 from consortium.availability.recurrence import DEFAULT_TIMEZONE, is_zone
@@ -32,6 +32,7 @@ from consortium.pool.models import ICF_RANKS, LEVEL_RANKS, MentorProfile, Mentor
 from consortium.programmes import service as programmes
 from consortium.programmes.eligibility import refusals
 from consortium.programmes.models import Application, Programme
+from consortium.reciprocity import service as reciprocity
 from consortium.sensitive import service as sensitive
 
 # The modality a mentor must offer for each type of programme.
@@ -56,8 +57,6 @@ MODALITY_LABELS = {
     "ethical_mentoring": "ethical mentoring",
     "supervision": "supervision",
 }
-# Statuses that count as lending a mentor to another organisation.
-LENT_STATUSES = ("approved", "active", "completed")
 MAX_CHAIN = 50  # line-management depth followed (a cycle in the data stops here)
 
 
@@ -148,7 +147,7 @@ def load(
             refused_before=_refused(applications, profiles, applicants),
             shortlist=np.empty((0, 3), dtype=np.int64),
             shortlist_length=np.zeros(len(applications), dtype=np.int64),
-            lent=_lending(consortium.id, codes),
+            lent=_lending(consortium.id, codes, today),
             weights=weights_of(consortium.matching_weights),
             organisation_ids=codes.organisation_ids,
             organisation_names=[organisations[o].name for o in codes.organisation_ids],
@@ -521,18 +520,18 @@ def _refused(applications: list[Any], profiles: list[Any], applicants: Any) -> n
     return pairs([i for i, _ in hits], [j for _, j in hits])
 
 
-def _lending(consortium_id: uuid.UUID, codes: _Codes) -> np.ndarray:
+def _lending(consortium_id: uuid.UUID, codes: _Codes, today: date) -> np.ndarray:
+    """lent[a, b]: the hours organisation a's mentors gave b's staff in held sessions of this
+    consortium over the last year (the reciprocity ledger)."""
     size = len(codes.organisations)
-    lent = np.zeros((size, size), dtype=np.int64)
-    rows = db.session.execute(
-        select(Match.mentor_organisation_id, Match.mentee_organisation_id, func.count())
-        .where(Match.consortium_id == consortium_id, Match.status.in_(LENT_STATUSES))
-        .group_by(Match.mentor_organisation_id, Match.mentee_organisation_id)
-    )
-    for lender, borrower, count in rows:
+    lent = np.zeros((size, size), dtype=np.float64)
+    since = datetime.combine(today - reciprocity.DEFAULT_PERIOD, time.min, UTC)
+    for lender, borrower, hours in reciprocity.hours_between_organisations(
+        consortium_id=consortium_id, since=since
+    ):
         a, b = codes.organisations.get(lender), codes.organisations.get(borrower)
         if a is not None and b is not None and a != b:
-            lent[a, b] = count
+            lent[a, b] = hours
     return lent
 
 

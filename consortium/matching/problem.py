@@ -131,8 +131,9 @@ class Problem:
     # Shortlists: (mentee row, mentor column, rank from 1)
     shortlist: Ints  # k x 3
     shortlist_length: Ints  # per mentee
-    # lent[a, b]: pairings in this consortium with a mentor of organisation a and a mentee of b
-    lent: Ints
+    # lent[a, b]: hours organisation a's mentors gave b's staff in this consortium's held
+    # sessions over the last year (the reciprocity ledger)
+    lent: Floats
     weights: dict[str, float]
     # Per organisation code: its id (what proposals are written with) and name (for words).
     organisation_ids: list[uuid.UUID] = field(default_factory=list)

@@ -80,14 +80,14 @@ def pair_reasons(
         load, capacity = int(mentors.active_load[column]), int(mentors.capacity[column])
         said.append((parts["load"], f"has time for you: {load} of {capacity} places in use"))
     lender, borrower = int(mentors.organisation[column]), int(mentees.organisation[row])
-    owed = int(problem.lent[borrower, lender] - problem.lent[lender, borrower])
+    owed = round(float(problem.lent[borrower, lender] - problem.lent[lender, borrower]))
     if owed > 0 and parts["balance"] > 0:
         said.append(
             (
                 parts["balance"],
-                f"evens out lending: {_name(problem.organisation_names, lender)} has had "
-                f"{owed} more pairing{'s' if owed > 1 else ''} from "
-                f"{_name(problem.organisation_names, borrower)} than it has given",
+                f"evens out time given: {_name(problem.organisation_names, lender)} has "
+                f"received {owed} h more from {_name(problem.organisation_names, borrower)} "
+                "than it gave",
             )
         )
     said.sort(key=lambda item: -item[0])

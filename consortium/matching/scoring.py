@@ -16,7 +16,7 @@ Terms (weights are a consortium setting; DEFAULT_WEIGHTS fills in the rest):
   unknown, neither a reason for nor against the pair, and not 0 for everyone. In person or
   virtual is not scored: mentor profiles do not say which they offer;
 - load: the mentor's room (places free and recent sessions under the limit);
-- balance: evens out lending between the two organisations in this consortium.
+- balance: evens out the hours the two organisations gave each other (reciprocity ledger).
 
 All of it is computed over the candidate arrays at once; only the chosen pairs' explanations
 (reasons.py) loop, and only over proposals.
@@ -165,13 +165,17 @@ def _sector(problem: Problem, rows: np.ndarray, columns: np.ndarray) -> Floats:
     return np.where(asked, wanted, different).astype(np.float64)
 
 
+HOURS_SCALE = 10.0  # hours owed at which balance is tanh(1) of the way to 1
+
+
 def _balance(problem: Problem, rows: np.ndarray, columns: np.ndarray) -> Floats:
     """0.5 when the two organisations are even; towards 1 when the mentor's organisation has
-    borrowed more from the mentee's than it has lent it (this pairing pays some back)."""
+    received more hours from the mentee's than it has given it (this pairing pays some back).
+    Ten hours owed (a few months of sessions) count for most of the way."""
     lender = problem.mentors.organisation[columns]
     borrower = problem.mentees.organisation[rows]
     owed = problem.lent[borrower, lender] - problem.lent[lender, borrower]
-    return 0.5 + 0.5 * np.tanh(owed / 3.0)
+    return 0.5 + 0.5 * np.tanh(owed / HOURS_SCALE)
 
 
 def integer_weights(total: Floats) -> np.ndarray:

@@ -35,6 +35,7 @@ from consortium.matches import service as matches
 from consortium.matches.models import Match, MatchGoal
 from consortium.pool import care
 from consortium.programmes.models import Programme
+from consortium.reciprocity import service as reciprocity
 from consortium.sessions.models import (
     OVERLAP,
     GoalReview,
@@ -493,6 +494,15 @@ def mark_held(*, match: Match, session: MentoringSession) -> MentoringSession:
     session.attendance_marked_by = tenancy.current().display
     db.session.flush()
     _audit(session, "session.held")
+    # The hours go on the consortium's ledger, from the mentor's employer to the mentee's.
+    reciprocity.book(
+        session_id=session.id,
+        consortium_id=match.consortium_id,
+        giver_organisation_id=match.mentor_organisation_id,
+        receiver_organisation_id=match.mentee_organisation_id,
+        starts_at=session.starts_at,
+        ends_at=session.ends_at,
+    )
     # Held sessions in the last 90 days count towards the mentor's fatigue.
     care.recount_load(profile_ids=[session.mentor_profile_id])
     return session

@@ -14,7 +14,7 @@ vetted, active, capacity, load, fatigued, freshness, bio, topics, free ({cell: f
 typical week}, the same in every mentee's zone; given: the mentor has published availability).
 Problem keys: rules, shared ({column: [organisations that see it]}; the mentor's own
 organisation always does, as in the loader), line / refused ([(row, column)]), shortlist
-({row: [column, ...]} best first), lent ({(lender, borrower): pairings}), weights, organisations
+({row: [column, ...]} best first), lent ({(lender, borrower): hours given}), weights, organisations
 (how many; default: enough for every code used).
 """
 
@@ -77,7 +77,7 @@ def build(
     line: list[tuple[int, int]] | None = None,
     refused: list[tuple[int, int]] | None = None,
     shortlist: dict[int, list[int]] | None = None,
-    lent: dict[tuple[int, int], int] | None = None,
+    lent: dict[tuple[int, int], float] | None = None,
     weights: dict[str, float] | None = None,
     organisations: int | None = None,
 ) -> Problem:
@@ -124,9 +124,9 @@ def build(
     shortlist_length = np.zeros(n, dtype=np.int64)
     for i, js in (shortlist or {}).items():
         shortlist_length[i] = len(js)
-    lent_matrix = np.zeros((k, k), dtype=np.int64)
-    for (a, b), count in (lent or {}).items():
-        lent_matrix[a, b] = count
+    lent_matrix = np.zeros((k, k), dtype=np.float64)
+    for (a, b), hours in (lent or {}).items():
+        lent_matrix[a, b] = hours
     line, refused = line or [], refused or []
     return Problem(
         rules=the_rules,

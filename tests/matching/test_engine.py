@@ -165,12 +165,14 @@ def test_weights_set_on_the_problem_are_what_the_engine_uses() -> None:
 @pytest.mark.parametrize(
     ("lent", "higher"),
     [
-        ({(0, 1): 3}, True),  # org 0 has lent org 1 three mentors: org 1's mentor pays back
-        ({(1, 0): 3}, False),  # org 1 has already lent org 0 three
-        ({(0, 1): 2, (1, 0): 2}, None),  # even
+        ({(0, 1): 12}, True),  # org 0 gave org 1 twelve hours: org 1's mentor pays back
+        ({(1, 0): 12}, False),  # org 1 has already given org 0 twelve
+        ({(0, 1): 7.5, (1, 0): 7.5}, None),  # even
     ],
 )
-def test_balance_evens_out_lending(lent: dict[tuple[int, int], int], higher: bool | None) -> None:
+def test_balance_evens_out_the_hours_given(
+    lent: dict[tuple[int, int], float], higher: bool | None
+) -> None:
     problem = build(mentees=[{"org": 0}], mentors=[{"org": 1}], lent=lent, organisations=3)
     outcome = engine.run(problem)
     balance = _pair_terms(problem, outcome, 0, 0)["balance"]
@@ -186,13 +188,13 @@ def test_balance_picks_the_organisation_that_owes_and_says_so() -> None:
     problem = build(
         mentees=[{"org": 0}],
         mentors=[{"org": 1}, {"org": 2}],
-        lent={(0, 1): 3, (2, 0): 1},
+        lent={(0, 1): 40.25, (2, 0): 1.5},
         weights={name: 0.0 for name in DEFAULT_WEIGHTS} | {"balance": 1.0},
     )
     outcome = engine.run(problem)
     assert _proposed(outcome) == {0: 0}
     assert outcome.proposals[0].reasons == [
-        "evens out lending: Org 1 has had 3 more pairings from Org 0 than it has given"
+        "evens out time given: Org 1 has received 40 h more from Org 0 than it gave"
     ]
 
 
@@ -499,9 +501,7 @@ def test_stable_mode_leaves_no_blocking_pair(seed: int) -> None:
 )
 def test_an_empty_side_gives_an_empty_outcome(mode: str, mentees: int, mentors: int) -> None:
     # No applicants yet, or no mentor shared: a run on such a consortium crashed the worker.
-    problem = build(
-        [{"org": 0}] * mentees, [{"org": 1}] * mentors, rules=make_rules(mode=mode)
-    )
+    problem = build([{"org": 0}] * mentees, [{"org": 1}] * mentors, rules=make_rules(mode=mode))
     outcome = engine.run(problem)
     assert outcome.proposals == []
     assert [u.row for u in outcome.unmatched] == list(range(mentees))

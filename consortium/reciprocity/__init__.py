@@ -1,0 +1,1 @@
+"""The reciprocity ledger: the mentoring hours each member organisation gave and received."""
