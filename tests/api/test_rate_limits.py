@@ -354,3 +354,27 @@ def test_the_address_is_the_peer_unless_proxies_are_trusted(limited: Callable[..
         200,
     ]
     assert proxied.get("/.well-known/jwks.json", headers=forged[0]).status_code == 429
+
+
+@pytest.mark.parametrize(
+    ("env", "names"),
+    [
+        ({"RATELIMIT_CLIENT": "lots"}, "RATELIMIT_CLIENT"),
+        ({"RATELIMIT_TOKEN_FAILURES_PER_ADDRESS": ""}, "RATELIMIT_TOKEN_FAILURES_PER_ADDRESS"),
+        ({"RATELIMIT_STRATEGY": "leaky-bucket"}, "RATELIMIT_STRATEGY"),
+        ({"TRUSTED_PROXY_HOPS": "-1"}, "TRUSTED_PROXY_HOPS"),
+        (
+            {
+                "CONSORTIUM_ENV": "production",
+                "SECRET_KEY": "a-production-secret-key-that-is-comfortably-over-32-chars",
+                "RATELIMIT_STORAGE_URL": "memory://",
+            },
+            "RATELIMIT_STORAGE_URL",
+        ),
+    ],
+)
+def test_limit_settings_that_do_not_read_stop_the_service(env: dict[str, str], names: str) -> None:
+    from consortium.config import ConfigError
+
+    with pytest.raises(ConfigError, match=names):
+        Settings.from_env(env)
