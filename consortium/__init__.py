@@ -9,7 +9,9 @@ from flask import Flask, Response, g, request
 from redis import Redis
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
+from werkzeug.middleware.proxy_fix import ProxyFix
 
+from consortium.apidocs import SWAGGER_UI_URL
 from consortium.config import INSTANCE_DIR, ConfigError, Settings
 
 API_PREFIXES = ("/api/",)
@@ -20,6 +22,9 @@ def create_app(settings: Settings | None = None) -> Flask:
     settings = settings or Settings.from_env()
     app = Flask(__name__, instance_path=str(INSTANCE_DIR))
     _configure(app, settings)
+    if settings.trusted_proxy_hops:
+        # The caller's address (rate limits, logs) from the proxies' X-Forwarded-For.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.trusted_proxy_hops)  # type: ignore[method-assign]
     _init_extensions(app, settings)
     _register_blueprints(app)
     _register_request_lifecycle(app)
@@ -61,14 +66,16 @@ def _configure(app: Flask, settings: Settings) -> None:
         OPENAPI_URL_PREFIX="/",
         OPENAPI_JSON_PATH="openapi.json",
         OPENAPI_SWAGGER_UI_PATH="/docs",
-        OPENAPI_SWAGGER_UI_URL="https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/",
-        OPENAPI_SWAGGER_UI_CONFIG={"persistAuthorization": True},
+        # Swagger UI's assets come from the package (consortium.apidocs), not a CDN; no
+        # validator badge either (it would send the spec's URL to validator.swagger.io).
+        OPENAPI_SWAGGER_UI_URL=SWAGGER_UI_URL,
+        OPENAPI_SWAGGER_UI_CONFIG={"persistAuthorization": True, "validatorUrl": None},
     )
 
 
 def _init_extensions(app: Flask, settings: Settings) -> None:
     from consortium.core import logging as json_logging
-    from consortium.core import metrics
+    from consortium.core import metrics, ratelimit
     from consortium.core.api import require_json_bodies
     from consortium.extensions import api, db
     from consortium.identity import authentication, tokens
@@ -84,6 +91,8 @@ def _init_extensions(app: Flask, settings: Settings) -> None:
     tokens.init_app(app)
     metrics.init_app(app)
     authentication.init_app(app)
+    # After authentication: requests count against the principal it found.
+    ratelimit.init_app(app, settings, failures=tokens.GUESSING_LIMITS)
     _register_jobs()
     _connect_domains()
 
@@ -113,6 +122,7 @@ def _connect_domains() -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from consortium.apidocs import blp as apidocs
     from consortium.audit.routes import blp as audit
     from consortium.availability.routes import blp as availability
     from consortium.availability.routes import search as slots
@@ -163,6 +173,7 @@ def _register_blueprints(app: Flask) -> None:
         api.register_blueprint(blueprint)
     # Pages for people's browsers: HTML, outside the API and its OpenAPI document.
     app.register_blueprint(pages)
+    app.register_blueprint(apidocs)
     if app.config["ENV_NAME"] == "development":
         # Only here, never in production: sign in as any demo person (see consortium.devidp).
         from consortium.devidp import demo

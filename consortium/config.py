@@ -7,11 +7,30 @@ from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from limits import parse_many
+from limits.strategies import STRATEGIES
+
 ENVIRONMENTS = ("development", "test", "production")
 DEVELOPMENT_SECRET_KEY = "development-only-secret-key-do-not-use-in-production"  # noqa: S105
 INSTANCE_DIR = Path(__file__).resolve().parent.parent / "instance"
 # How many times a job is tried before it fails (core.jobs.MAX_ATTEMPTS).
 JOB_ATTEMPTS = 4
+
+
+# The settings that hold rate limits; each is read from the environment variable of its name.
+RATE_LIMITS = (
+    "ratelimit_client",
+    "ratelimit_person",
+    "ratelimit_anonymous",
+    "ratelimit_token_failures_per_client",
+    "ratelimit_token_failures_per_address",
+)
+RATE_LIMIT_STRINGS = (
+    *RATE_LIMITS,
+    "ratelimit_storage_url",
+    "ratelimit_key_prefix",
+    "ratelimit_strategy",
+)
 
 
 class ConfigError(RuntimeError):
@@ -67,6 +86,25 @@ class Settings:
     late_cancellation_hours: int = 24
     # Minutes before a session that both people are reminded of it by mail.
     session_reminder_minutes: int = 24 * 60
+    # Rate limits (core.ratelimit), in flask-limiter's notation ("1200 per minute", several
+    # separated by ";"). Across the API, per caller: an API client, a signed-in person, or
+    # else the remote address. At /oauth/token, failed client authentications per client_id
+    # and per address: the first limit slows a burst of guesses, the second refuses a long run.
+    ratelimit_enabled: bool = True
+    # How many proxies (ingress, load balancer) stand in front of the app and append to
+    # X-Forwarded-For: the client's address is taken that many hops back. 0 trusts none, so a
+    # caller cannot choose the address it is counted under.
+    trusted_proxy_hops: int = 0
+    # Empty: Redis at REDIS_URL, except where jobs run in-process outside production (the
+    # SQLite development default, tests), which count in memory.
+    ratelimit_storage_url: str = ""
+    ratelimit_key_prefix: str = "consortium"
+    ratelimit_strategy: str = "fixed-window"
+    ratelimit_client: str = "1200 per minute"
+    ratelimit_person: str = "300 per minute"
+    ratelimit_anonymous: str = "120 per minute"
+    ratelimit_token_failures_per_client: str = "5 per minute;20 per hour"  # noqa: S105
+    ratelimit_token_failures_per_address: str = "20 per minute;100 per hour"  # noqa: S105
 
     @property
     def is_production(self) -> bool:
@@ -107,6 +145,7 @@ class Settings:
             ("log_level", "LOG_LEVEL"),
             ("mail_url", "MAIL_URL"),
             ("mail_from", "MAIL_FROM"),
+            *((name, name.upper()) for name in RATE_LIMIT_STRINGS),
         ):
             if key in e:
                 values[name] = e[key]
@@ -118,6 +157,7 @@ class Settings:
             ("session_max_age", "SESSION_MAX_AGE"),
             ("late_cancellation_hours", "LATE_CANCELLATION_HOURS"),
             ("session_reminder_minutes", "SESSION_REMINDER_MINUTES"),
+            ("trusted_proxy_hops", "TRUSTED_PROXY_HOPS"),
         ):
             if key in e:
                 values[name] = int(e[key])
@@ -131,6 +171,7 @@ class Settings:
             values["busy_feed_timeout"] = float(e["BUSY_FEED_TIMEOUT"])
         if "BUSY_FEED_MAX_BYTES" in e:
             values["busy_feed_max_bytes"] = int(e["BUSY_FEED_MAX_BYTES"])
+        values["ratelimit_enabled"] = _flag(e.get("RATELIMIT_ENABLED"), default=True)
         values["busy_feed_allow_private_networks"] = _flag(
             e.get("BUSY_FEED_ALLOW_PRIVATE_NETWORKS"), default=False
         )
@@ -168,9 +209,43 @@ class Settings:
             )
         if self.busy_feed_timeout <= 0 or self.busy_feed_max_bytes <= 0:
             raise ConfigError("BUSY_FEED_TIMEOUT and BUSY_FEED_MAX_BYTES must be positive.")
+        storage_url = self._checked_rate_limits()
         database_url = normalise_database_url(self.database_url)
         migration_url = normalise_database_url(self.migration_database_url or database_url)
-        return replace(self, database_url=database_url, migration_database_url=migration_url)
+        return replace(
+            self,
+            database_url=database_url,
+            migration_database_url=migration_url,
+            ratelimit_storage_url=storage_url,
+        )
+
+    def _checked_rate_limits(self) -> str:
+        """The rate limits' storage URL, once every limit setting reads; else ConfigError."""
+        for name in RATE_LIMITS:
+            try:
+                if not parse_many(getattr(self, name)):
+                    raise ValueError
+            except ValueError:
+                raise ConfigError(
+                    f"{name.upper()} must be rate limits such as '5 per minute;20 per hour', "
+                    f"not {getattr(self, name)!r}."
+                ) from None
+        if self.trusted_proxy_hops < 0:
+            raise ConfigError("TRUSTED_PROXY_HOPS must be 0 or more.")
+        if self.ratelimit_strategy not in STRATEGIES:
+            raise ConfigError(
+                f"RATELIMIT_STRATEGY must be one of {', '.join(sorted(STRATEGIES))}, "
+                f"not {self.ratelimit_strategy!r}."
+            )
+        storage_url = self.ratelimit_storage_url or (
+            "memory://" if self.jobs_inline and not self.is_production else self.redis_url
+        )
+        if self.is_production and self.ratelimit_enabled and storage_url.startswith("memory"):
+            raise ConfigError(
+                "RATELIMIT_STORAGE_URL=memory:// counts in each process apart, so production "
+                "would allow its limits once per worker: use Redis (the default, REDIS_URL)."
+            )
+        return storage_url
 
 
 def _seconds_list(value: str) -> tuple[int, ...]:

@@ -10,6 +10,7 @@ from typing import Any
 from apispec import BasePlugin
 from flask import Flask
 
+from consortium.core.ratelimit import EXEMPT_BLUEPRINTS
 from consortium.core.security import SCOPES
 
 SPEC_PATH = Path(__file__).resolve().parent.parent / "openapi" / "openapi.json"
@@ -84,8 +85,98 @@ class OperationIds(BasePlugin):
                 )
 
 
+RATE_LIMITED = "RATE_LIMITED"
+SCIM_RATE_LIMITED = "SCIM_RATE_LIMITED"
+RATE_LIMIT_HEADERS: dict[str, dict[str, Any]] = {
+    "Retry-After": {
+        "description": "Seconds to wait before the request may be sent again.",
+        "schema": {"type": "integer", "minimum": 0},
+        "example": 42,
+    },
+    "X-RateLimit-Limit": {
+        "description": "Requests allowed in the window of the limit that applies.",
+        "schema": {"type": "integer"},
+        "example": 1200,
+    },
+    "X-RateLimit-Remaining": {
+        "description": "Requests left in that window (0 when refused).",
+        "schema": {"type": "integer"},
+        "example": 0,
+    },
+    "X-RateLimit-Reset": {
+        "description": "When that window ends, in seconds since the Unix epoch.",
+        "schema": {"type": "integer"},
+        "example": 1796316690,
+    },
+}
+
+
+class RateLimits(BasePlugin):
+    """Document the 429 every rate-limited operation may answer (core.ratelimit: all but the
+    operator probes), once, as a shared response with its Retry-After and X-RateLimit-* headers;
+    SCIM's as a SCIM Error, like the rest of SCIM's errors."""
+
+    def init_spec(self, spec: Any) -> None:
+        headers = {}
+        for name, header in RATE_LIMIT_HEADERS.items():
+            component = name.upper().replace("-", "_")  # Retry-After -> RETRY_AFTER
+            spec.components.header(component, header)
+            headers[name] = component
+        detail = (
+            "Too many requests: this API client, signed-in person or address has used up its "
+            "rate limit, or its failed authentications at the token endpoint have. Retry after "
+            "the number of seconds in `Retry-After`."
+        )
+        for name, media_type, schema in (
+            (RATE_LIMITED, "application/problem+json", "Problem"),
+            (SCIM_RATE_LIMITED, "application/scim+json", "ScimError"),
+        ):
+            spec.components.response(
+                name,
+                {
+                    "description": detail,
+                    "headers": headers,
+                    "content": {
+                        media_type: {
+                            "schema": {"$ref": f"#/components/schemas/{schema}"},
+                            "example": RATE_LIMITED_EXAMPLE[schema],
+                        }
+                    },
+                },
+            )
+
+    def operation_helper(
+        self, path: str | None = None, operations: dict[str, Any] | None = None, **kwargs: Any
+    ) -> None:
+        rule = kwargs.get("rule")
+        if rule is not None and rule.endpoint.partition(".")[0] in EXEMPT_BLUEPRINTS:
+            return
+        response = SCIM_RATE_LIMITED if (path or "").startswith("/scim/") else RATE_LIMITED
+        for method, operation in (operations or {}).items():
+            if method in ITEM_VERBS and isinstance(operation, dict):
+                operation.setdefault("responses", {}).setdefault(429, response)
+
+
+RATE_LIMITED_EXAMPLE = {
+    "Problem": {
+        "type": "about:blank",
+        "title": "Too Many Requests",
+        "status": 429,
+        "detail": "This API client has sent more requests than it may (1200 per minute). "
+        "Retry after the number of seconds in the Retry-After header.",
+        "instance": "/api/v1/people",
+    },
+    "ScimError": {
+        "schemas": ["urn:ietf:params:scim:api:messages:2.0:Error"],
+        "status": "429",
+        "detail": "This API client has sent more requests than it may (1200 per minute). "
+        "Retry after the number of seconds in the Retry-After header.",
+    },
+}
+
+
 SPEC_KWARGS: dict[str, Any] = {
-    "extra_plugins": [OperationIds()],
+    "extra_plugins": [OperationIds(), RateLimits()],
     "info": {
         "description": (
             "Pool mentors and coaches across public-sector employers, share availability and "
@@ -102,7 +193,11 @@ SPEC_KWARGS: dict[str, Any] = {
             "to a resource need `If-Match` with its `ETag` (428 without, 412 when stale). "
             "Creating requests accept an `Idempotency-Key`; a response that shows a secret "
             "once (`x-shown-once`) is not replayed, the repeat is refused (422). Another "
-            "organisation's resources answer 404, exactly like missing ones."
+            "organisation's resources answer 404, exactly like missing ones. Requests are "
+            "rate limited per API client, per signed-in person and otherwise per address, and "
+            "failed client authentications at `/oauth/token` per client_id and per address: "
+            "a refusal is a 429 with `Retry-After`; responses carry `X-RateLimit-Limit`, "
+            "`X-RateLimit-Remaining` and `X-RateLimit-Reset`."
         ),
         "contact": {"name": "Consortium platform team"},
     },

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import os
+import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -22,11 +23,16 @@ from sqlalchemy.exc import ProgrammingError
 
 from consortium import create_app
 from consortium.cli import alembic_config, grant_runtime_role
-from consortium.config import Settings
+from consortium.config import RATE_LIMITS, Settings
 
 ADMIN_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 APP_ROLE = "consortium_app"
+# Rate limits stay on in tests, high enough that no test meets one by chance (a test of the
+# limits builds an app with tight ones: tests/api/test_rate_limits.py); counts that reach
+# Redis (apps whose jobs go to a worker) are kept apart from other runs' by the prefix.
+GENEROUS_LIMIT = "100000 per minute"
+RATE_LIMIT_PREFIX = f"consortium-test-{uuid.uuid4().hex[:12]}"
 KEEP_TABLES = {"alembic_version", "signing_keys"}
 
 
@@ -48,17 +54,24 @@ def owner_url(database_name: str) -> Iterator[str]:
     """Create this worker's database and the runtime role; migrate to head as the owner."""
     from alembic import command
 
-    admin = create_engine(_url(ADMIN_URL, database=make_url(ADMIN_URL).database or "postgres"), isolation_level="AUTOCOMMIT")
+    admin = create_engine(
+        _url(ADMIN_URL, database=make_url(ADMIN_URL).database or "postgres"),
+        isolation_level="AUTOCOMMIT",
+    )
     with admin.connect() as c:
         c.execute(text(f'DROP DATABASE IF EXISTS "{database_name}" WITH (FORCE)'))
         c.execute(text(f'CREATE DATABASE "{database_name}"'))
-        exists = c.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": APP_ROLE}).first()
+        exists = c.execute(
+            text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": APP_ROLE}
+        ).first()
         if not exists:
             with contextlib.suppress(ProgrammingError):  # another xdist worker created it first
                 c.execute(text(f"CREATE ROLE {APP_ROLE} LOGIN NOSUPERUSER NOBYPASSRLS"))
     url = _url(ADMIN_URL, database=database_name)
     command.upgrade(alembic_config(url), "head")
-    grant_runtime_role(migration_url=url, runtime_url=_url(ADMIN_URL, database=database_name, username=APP_ROLE))
+    grant_runtime_role(
+        migration_url=url, runtime_url=_url(ADMIN_URL, database=database_name, username=APP_ROLE)
+    )
     yield url
     with admin.connect() as c:
         c.execute(text(f'DROP DATABASE IF EXISTS "{database_name}" WITH (FORCE)'))
@@ -86,6 +99,8 @@ def make_settings(runtime_url: str, **overrides: Any) -> Settings:
         "public_base_url": "http://localhost",
         "jobs_inline": True,
         "log_level": "WARNING",
+        "ratelimit_key_prefix": RATE_LIMIT_PREFIX,
+        **dict.fromkeys(RATE_LIMITS, GENEROUS_LIMIT),
     }
     values.update(overrides)
     return Settings.from_env({}, **values)
@@ -134,22 +149,32 @@ class ApiClient:
         return self.client.get(path, headers=self._headers(kw.pop("headers", None)), **kw)
 
     def post(self, path: str, json: Any = None, **kw: Any) -> Any:
-        return self.client.post(path, json=json, headers=self._headers(kw.pop("headers", None)), **kw)
+        return self.client.post(
+            path, json=json, headers=self._headers(kw.pop("headers", None)), **kw
+        )
 
     def patch(self, path: str, json: Any = None, **kw: Any) -> Any:
-        return self.client.patch(path, json=json, headers=self._headers(kw.pop("headers", None)), **kw)
+        return self.client.patch(
+            path, json=json, headers=self._headers(kw.pop("headers", None)), **kw
+        )
 
     def put(self, path: str, json: Any = None, **kw: Any) -> Any:
-        return self.client.put(path, json=json, headers=self._headers(kw.pop("headers", None)), **kw)
+        return self.client.put(
+            path, json=json, headers=self._headers(kw.pop("headers", None)), **kw
+        )
 
     def delete(self, path: str, **kw: Any) -> Any:
         return self.client.delete(path, headers=self._headers(kw.pop("headers", None)), **kw)
 
     def request(self, method: str, path: str, **kw: Any) -> Any:
-        return self.client.open(path, method=method, headers=self._headers(kw.pop("headers", None)), **kw)
+        return self.client.open(
+            path, method=method, headers=self._headers(kw.pop("headers", None)), **kw
+        )
 
 
-def fetch_token(client: FlaskClient, client_id: str, client_secret: str, scope: str | None = None) -> str:
+def fetch_token(
+    client: FlaskClient, client_id: str, client_secret: str, scope: str | None = None
+) -> str:
     basic = base64.b64encode(f"{client_id}:{client_secret}".encode()).decode()
     data = {"grant_type": "client_credentials"}
     if scope:

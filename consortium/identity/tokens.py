@@ -10,13 +10,14 @@ from authlib.integrations.flask_oauth2 import AuthorizationServer
 from authlib.oauth2.rfc6749 import ClientMixin, InvalidScopeError, grants
 from authlib.oauth2.rfc6749.util import scope_to_list
 from authlib.oauth2.rfc9068 import JWTBearerTokenGenerator, JWTBearerTokenValidator
-from flask import Flask, current_app
+from flask import Flask, Response, current_app, request
 from joserfc.jwk import GuestProtocol, KeySet
 from sqlalchemy import Select, or_, select
 
 from consortium.consortia import service as consortia
 from consortium.core import tenancy
 from consortium.core.db import unstorable
+from consortium.core.ratelimit import FailureLimit, remote_address
 from consortium.core.security import SCOPES
 from consortium.extensions import db
 from consortium.identity import keys
@@ -153,6 +154,40 @@ def find_client(client_id: str) -> OAuthClient | None:
 
 def _save_token(token: dict[str, Any], request: Any) -> None:
     """Access tokens are self-contained JWTs: nothing to store."""
+
+
+def _client_id_tried() -> str:
+    """The client_id a token request authenticates as (HTTP Basic, or the form's)."""
+    credentials = request.authorization
+    if credentials is not None and credentials.type == "basic" and credentials.username:
+        client_id = credentials.username
+    else:
+        client_id = request.form.get("client_id", "")
+    return f"client_id:{client_id[:200]}"
+
+
+def _authentication_failed(response: Response) -> bool:
+    return response.status_code == 401  # invalid_client: unknown client or wrong secret
+
+
+# Guessing a client's secret: failures are counted per client_id (one client attacked from
+# many addresses) and per address (one address trying many clients).
+GUESSING_LIMITS = (
+    FailureLimit(
+        endpoint="oauth.Token",
+        setting="ratelimit_token_failures_per_client",
+        key=_client_id_tried,
+        failed=_authentication_failed,
+        detail="Too many failed authentications for this client_id",
+    ),
+    FailureLimit(
+        endpoint="oauth.Token",
+        setting="ratelimit_token_failures_per_address",
+        key=remote_address,
+        failed=_authentication_failed,
+        detail="Too many failed client authentications from this address",
+    ),
+)
 
 
 def init_app(app: Flask) -> None:

@@ -52,7 +52,9 @@ def test_the_spec_has_operations(spec: dict[str, Any]) -> None:
     assert {"/oauth/token", "/api/v1/people", "/api/v1/organisations", "/healthz"} <= paths
 
 
-def test_every_operation_has_summary_tag_and_a_client_error(spec: dict[str, Any], subtests: Any) -> None:
+def test_every_operation_has_summary_tag_and_a_client_error(
+    spec: dict[str, Any], subtests: Any
+) -> None:
     for method, path, op in _operations(spec):
         with subtests.test(f"{method.upper()} {path}"):
             assert op.get("summary", "").strip(), "no summary (the view's docstring)"
@@ -61,7 +63,9 @@ def test_every_operation_has_summary_tag_and_a_client_error(spec: dict[str, Any]
             # Success is a 2xx, or for the browser sign-in steps a 302 redirect.
             assert any(s.startswith(("2", "302")) for s in statuses), statuses
             if (method, path) not in NO_CLIENT_ERRORS:
-                assert any(s.startswith("4") for s in statuses), f"no 4xx documented: {sorted(statuses)}"
+                assert any(s.startswith("4") for s in statuses), (
+                    f"no 4xx documented: {sorted(statuses)}"
+                )
 
 
 def test_secured_operations_document_401_and_403(spec: dict[str, Any], subtests: Any) -> None:
@@ -98,7 +102,9 @@ def test_security_names_known_schemes_and_scopes(spec: dict[str, Any]) -> None:
                 assert set(required) <= scopes
 
 
-def test_error_responses_are_documented_as_problem_json(spec: dict[str, Any], subtests: Any) -> None:
+def test_error_responses_are_documented_as_problem_json(
+    spec: dict[str, Any], subtests: Any
+) -> None:
     for method, path, op in _operations(spec):
         for status, response in op["responses"].items():
             if status.startswith(("1", "2", "3")):
@@ -108,16 +114,39 @@ def test_error_responses_are_documented_as_problem_json(spec: dict[str, Any], su
                 if path.startswith("/scim/v2"):
                     # RFC 7644 §3.12: SCIM errors have their own media type and schema.
                     assert list(content) == ["application/scim+json"]
-                    assert content["application/scim+json"]["schema"] == {"$ref": "#/components/schemas/ScimError"}
+                    assert content["application/scim+json"]["schema"] == {
+                        "$ref": "#/components/schemas/ScimError"
+                    }
                     continue
-                if path == "/oauth/token" and status != "default":
+                if path == "/oauth/token" and status not in {"default", "429"}:
                     # RFC 6749 §5.2: the token endpoint's refusals are OAuth's JSON error shape
                     # (test_oauth.py checks each refusal's body against this schema).
                     assert list(content) == ["application/json"]
-                    assert content["application/json"]["schema"] == {"$ref": "#/components/schemas/OAuthError"}
+                    assert content["application/json"]["schema"] == {
+                        "$ref": "#/components/schemas/OAuthError"
+                    }
                     continue
                 assert list(content) == [PROBLEM]
                 assert content[PROBLEM]["schema"] == {"$ref": "#/components/schemas/Problem"}
+
+
+def test_every_rate_limited_operation_documents_429_with_retry_after(
+    spec: dict[str, Any], subtests: Any
+) -> None:
+    for method, path, op in _operations(spec):
+        with subtests.test(f"{method.upper()} {path}"):
+            if (method, path) in NO_CLIENT_ERRORS:  # the probes are never limited
+                assert "429" not in op["responses"]
+                continue
+            response = _resolve(spec, op["responses"]["429"])
+            assert {
+                "Retry-After",
+                "X-RateLimit-Limit",
+                "X-RateLimit-Remaining",
+                "X-RateLimit-Reset",
+            } <= set(response["headers"])
+            (media,) = response["content"].values()
+            assert media["example"]["status"] in {429, "429"}
 
 
 def test_every_operation_has_a_unique_readable_operation_id(spec: dict[str, Any]) -> None:
@@ -135,7 +164,9 @@ def test_every_operation_has_a_unique_readable_operation_id(spec: dict[str, Any]
     assert ids[("patch", "/api/v1/people/{person_id}")] == "people_update"
     assert ids[("post", "/api/v1/people/import")] == "people_import"
     assert ids[("post", "/api/v1/matches/{match_id}/approve")] == "matches_approve"
-    assert ids[("put", "/api/v1/organisations/{organisation_id}/sso")] == "organisations_sso_replace"
+    assert (
+        ids[("put", "/api/v1/organisations/{organisation_id}/sso")] == "organisations_sso_replace"
+    )
     assert ids[("get", "/scim/v2/Users")] == "scim_users_list"
     assert ids[("post", "/oauth/token")] == "oauth_token"
 

@@ -93,6 +93,8 @@ nothing) and never MIGRATION_DATABASE_URL; the migration Job adds that one itsel
   value: {{ .Values.config.logLevel | quote }}
 - name: MAIL_FROM
   value: {{ .Values.config.mailFrom | quote }}
+- name: TRUSTED_PROXY_HOPS
+  value: {{ .Values.config.trustedProxyHops | quote }}
 {{- range $name, $value := .Values.config.extraEnv }}
 - name: {{ $name }}
   value: {{ $value | toString | quote }}
