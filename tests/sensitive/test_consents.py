@@ -264,3 +264,28 @@ def test_a_consent_covers_only_the_attribute_it_names(
     assert second.get_json()["id"] != first["id"]
     assert "my declared disability" in second.get_json()["statement"]
     assert consented() == {"disability": True}
+
+
+def test_consent_given_and_withdrawn_is_audited_for_the_platform_only(
+    network: Network, pat: tuple[SessionClient, dict[str, Any]]
+) -> None:
+    """That someone consented to a positive-action rule says something about them: the event
+    names the programme, never the attribute, and no admin or coordinator reads it."""
+    browser, person = pat
+    programme_id = network.programme()
+    consent = give(browser, programme_id).get_json()
+    assert browser.post(f"{URL}/{consent['id']}/withdraw").status_code == 200
+    trail = network.platform.get(
+        "/api/v1/audit-events", query_string={"subject_id": consent["id"]}
+    ).get_json()
+    assert [e["action"] for e in trail] == ["consent.withdrawn", "consent.given"]
+    assert all(e["actor"] == f"person:{person['id']}" for e in trail)
+    assert all(e["organisation_id"] is None and e["consortium_id"] is None for e in trail)
+    assert all(
+        e["data"] == {"programme_id": programme_id, "purpose": consent["purpose"]} for e in trail
+    )
+    assert "ethnic" not in json.dumps(trail)
+    admin, _ = network.sign_in("ada.admin@alpha-trust.example.org", org_admin=True)
+    for reader in (admin, network.coordinator):
+        seen = reader.get("/api/v1/audit-events", query_string={"subject_type": "consent"})
+        assert seen.status_code == 200 and seen.get_json() == []
