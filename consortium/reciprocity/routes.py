@@ -23,7 +23,7 @@ blp = Blueprint(
 
 @blp.route("/<uuid:consortium_id>/reciprocity")
 class Reciprocity(MethodView):
-    @blp.auth("organisation:admin", "consortium:coordinate", "platform:admin")
+    @blp.auth("organisation:admin", "organisation:read", "consortium:coordinate", "platform:admin")
     @blp.arguments(LedgerQuerySchema, location="query")
     @blp.response(200, LedgerSchema)
     @blp.doc(
@@ -38,9 +38,9 @@ class Reciprocity(MethodView):
         """Show the hours each member organisation gave and received over a period.
 
         Every held session books its hours from the mentor's employer to the mentee's. An
-        organisation's admins see its own line by counterpart and the others' totals;
-        the consortium's coordinators see every line in full. Ask for CSV or a chart with
-        the Accept header.
+        organisation's admins and API clients see its own line by counterpart and the others'
+        totals (its other staff get 403); the consortium's coordinators see every line in
+        full. Ask for CSV or a chart with the Accept header.
         """
         media_type = reports.chosen()
         ledger = service.ledger(consortium_id=consortium_id, **period)

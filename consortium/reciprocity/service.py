@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 
 from consortium.consortia.models import ConsortiumMembership
 from consortium.core import tenancy
-from consortium.core.errors import NotFound
+from consortium.core.errors import Forbidden, NotFound
 from consortium.extensions import db
 from consortium.organisations.models import Organisation
 from consortium.reciprocity.models import ReciprocityEntry
@@ -97,18 +97,21 @@ def ledger(
     """Hours given and received per organisation over [start, end] (both days included).
 
     Coordinators of the consortium and platform admins see every line with its counterparts;
-    an admin (or client) of a member organisation sees its own line so and the others' totals;
-    anyone else is told there is no such consortium.
+    an admin or an API client of a member organisation sees its own line so and the others'
+    totals; its other staff are refused (403); anyone else is told there is no such consortium.
     """
     principal = tenancy.current()
     full_view = principal.all_tenants or principal.coordinates(consortium_id)
     own = principal.organisation_id
-    if not full_view and not (
-        own is not None
-        and consortium_id in principal.consortium_ids
-        and principal.has_scope("organisation:admin")
-    ):
-        raise NotFound(f"No consortium {consortium_id}.")
+    if not full_view:
+        if own is None or consortium_id not in principal.consortium_ids:
+            raise NotFound(f"No consortium {consortium_id}.")
+        # A member's ledger is its admins' (and its API clients') to read, not all its staff's.
+        if principal.kind == "person" and not principal.has_scope("organisation:admin"):
+            raise Forbidden(
+                "The reciprocity ledger is for the organisation's admins and the "
+                "consortium's coordinators."
+            )
     default_start, default_end = default_period()
     start, end = start or default_start, end or default_end
     with tenancy.all_tenants():

@@ -72,6 +72,7 @@ MATRIX: dict[tuple[str, str], tuple[int, ...]] = {
     ("PATCH",  "/api/v1/consortia/{consortium_id}"):                   (     401,     403,     403,     403,     403,     403,     200),
     ("GET",    "/api/v1/consortia/{consortium_id}/members"):           (     401,     200,     200,     404,     200,     200,     200),
     ("POST",   "/api/v1/consortia/{consortium_id}/members"):           (     401,     403,     403,     403,     403,     403,     201),
+    ("GET",    "/api/v1/consortia/{consortium_id}/reciprocity"):       (     401,     403,     200,     404,     200,     200,     200),
     ("GET",    "/api/v1/consortia/{consortium_id}/coordinators"):      (     401,     200,     200,     404,     200,     200,     200),
     ("POST",   "/api/v1/consortia/{consortium_id}/coordinators"):      (     401,     403,     403,     403,     201,     403,     201),
     ("DELETE", "/api/v1/consortia/{consortium_id}/coordinators"):      (     401,     403,     403,     403,     204,     403,     204),
