@@ -52,6 +52,13 @@ class Schema(ma.Schema):
                 raise ma.ValidationError({k: [detail] for k in bad})
         return data
 
+    def load(self, data: Any, *, many: bool | None = None, **kwargs: Any) -> Any:
+        """A list schema given something else (null, an object) is invalid input: marshmallow
+        would iterate it, and fail with a TypeError (a 500) on null."""
+        if (self.many if many is None else many) and not isinstance(data, list):
+            raise ma.ValidationError({"_schema": ["Send a JSON array."]})
+        return super().load(data, many=many, **kwargs)
+
 
 class JSONParser(FlaskParser):
     """webargs' parser; JSON nested too deeply for Python to decode is a 400, not a 500."""
@@ -415,6 +422,8 @@ def require_json_bodies(app: Flask, prefixes: Iterable[str]) -> None:
     def _require_json() -> None:
         if request.method not in {"POST", "PUT", "PATCH"} or not request.path.startswith(prefixes):
             return
+        if request.routing_exception is not None:
+            return  # no such route or method: its 404 or 405 comes first
         accepted = _accepted_body()
         if accepted is not None and accepted.max_bytes is not None:
             request.max_content_length = accepted.max_bytes
