@@ -27,6 +27,14 @@ RRULE_HELP = (
 )
 
 
+# A wall-clock time has no JSON Schema format (`date-time` requires an offset): documented by
+# its shape instead, so a client (or a fuzzer) sends what NaiveDateTime reads.
+LOCAL_DATE_TIME = {
+    "format": "local-date-time",
+    "pattern": r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?$",
+}
+
+
 def _timezone(**kwargs: Any) -> ma.fields.String:
     return ma.fields.String(
         validate=validate.Length(1, 64),
@@ -44,6 +52,7 @@ class AvailabilityRuleSchema(Schema):
             "description": "The first window's start, as a local wall-clock time in `timezone` "
             "(no offset).",
             "example": "2027-01-04T09:00:00",
+            **LOCAL_DATE_TIME,
         },
     )
     duration_minutes = ma.fields.Integer(
@@ -76,6 +85,7 @@ class AvailabilityRuleUpdateSchema(Schema):
         metadata={
             "description": "Local wall-clock start (no offset).",
             "example": "2027-01-04T10:00:00",
+            **LOCAL_DATE_TIME,
         }
     )
     duration_minutes = ma.fields.Integer(

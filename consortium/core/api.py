@@ -18,6 +18,7 @@ from typing import Any
 import flask_smorest
 import marshmallow as ma
 from flask import Flask, Request, Response, current_app, g, json, request
+from flask_smorest import etag as fs_etag
 from flask_smorest.exceptions import PreconditionFailed, PreconditionRequired
 from flask_smorest.utils import resolve_schema_instance, unpack_tuple_response
 from webargs.flaskparser import FlaskParser
@@ -33,6 +34,10 @@ from consortium.core.security import requires
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 MAX_SQL_OFFSET = pagination.MAX_SQL_OFFSET
+
+
+# RFC 9110 §13.1.1: "*" or a list of entity-tags, each [W/]"etagc*".
+IF_MATCH = r'^(\*|(W/)?"[\x21\x23-\x7e]*"(\s*,\s*(W/)?"[\x21\x23-\x7e]*")*)$'
 
 
 class Schema(ma.Schema):
@@ -51,6 +56,13 @@ class Schema(ma.Schema):
                 detail = "May not contain NUL or unpaired surrogate characters."
                 raise ma.ValidationError({k: [detail] for k in bad})
         return data
+
+    def load(self, data: Any, *, many: bool | None = None, **kwargs: Any) -> Any:
+        """A list schema given something else (null, an object) is invalid input: marshmallow
+        would iterate it, and fail with a TypeError (a 500) on null."""
+        if (self.many if many is None else many) and not isinstance(data, list):
+            raise ma.ValidationError({"_schema": ["Send a JSON array."]})
+        return super().load(data, many=many, **kwargs)
 
 
 class JSONParser(FlaskParser):
@@ -183,6 +195,15 @@ class Api(flask_smorest.Api):
             super()._register_responses()
         finally:
             del self.DEFAULT_RESPONSE_CONTENT_TYPE
+
+    def _register_etag_headers(self) -> None:
+        """flask-smorest's, with If-Match in RFC 9110's form: * or entity-tags (what is not
+        one, an empty value included, reads as no If-Match: 428)."""
+        if_match = {**fs_etag.IF_MATCH_HEADER, "schema": {"type": "string", "pattern": IF_MATCH}}
+        components = self.spec.components
+        components.parameter("IF_NONE_MATCH", "header", fs_etag.IF_NONE_MATCH_HEADER, lazy=True)
+        components.parameter("IF_MATCH", "header", if_match, lazy=True)
+        components.header("ETAG", fs_etag.ETAG_HEADER, lazy=True)
 
     def _register_pagination_header(self) -> None:
         """The X-Pagination header as core.pagination fills it, and the Link header."""
@@ -415,6 +436,8 @@ def require_json_bodies(app: Flask, prefixes: Iterable[str]) -> None:
     def _require_json() -> None:
         if request.method not in {"POST", "PUT", "PATCH"} or not request.path.startswith(prefixes):
             return
+        if request.routing_exception is not None:
+            return  # no such route or method: its 404 or 405 comes first
         accepted = _accepted_body()
         if accepted is not None and accepted.max_bytes is not None:
             request.max_content_length = accepted.max_bytes

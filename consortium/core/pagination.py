@@ -151,9 +151,11 @@ class PaginationMetadataSchema(ma.Schema):
     next_page = ma.fields.Integer(metadata={"description": "With page (deprecated)."})
 
 
+# `content`, not `schema`: the value is a JSON object, where a header's `schema` would mean
+# OpenAPI's `simple` style (page_size,20,has_more,true).
 METADATA_HEADER = {
     "description": "Pagination metadata, as JSON (no count unless count=exact).",
-    "schema": PaginationMetadataSchema,
+    "content": {"application/json": {"schema": PaginationMetadataSchema}},
 }
 LINK_HEADER = {
     "description": 'RFC 8288 links: rel="next" is the next page\'s URL (same filters and '

@@ -143,6 +143,10 @@ class MeSchema(Schema):
 
 
 class TokenRequestSchema(Schema):
+    class Meta:
+        # RFC 6749 §3.2: the token endpoint MUST ignore parameters it does not recognise.
+        unknown = ma.INCLUDE
+
     grant_type = ma.fields.String(required=True, metadata={"example": "client_credentials"})
     scope = ma.fields.String(metadata={"example": "people:read people:write"})
 
@@ -280,7 +284,8 @@ class LoginQuerySchema(Schema):
     class Meta:
         unknown = ma.EXCLUDE
 
+    # Short enough that the longest, fully percent-encoded, fits gunicorn's request line.
     next = ma.fields.String(
-        validate=validate.Length(max=2000),
+        validate=validate.Length(max=500),
         metadata={"description": "A local path to return to after signing in.", "example": "/"},
     )

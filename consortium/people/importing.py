@@ -336,8 +336,11 @@ def start_import(*, data: bytes) -> Job:
             "Staff records are imported by their own organisation's admins or API clients; "
             "a platform admin has no organisation to import them into."
         )
-    text = decode(data)
-    read_csv(text)  # a file the job could not read is refused now, not in the job
+    try:
+        text = decode(data)
+        read_csv(text)  # a file the job could not read is refused now, not in the job
+    except Invalid as exc:
+        raise Invalid(exc.detail, field="(body)") from exc  # the file is the request body
     return enqueue(db.session, JOB_NAME, tenant_id=organisation_id, csv=text)
 
 

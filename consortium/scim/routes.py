@@ -24,6 +24,7 @@ from scim2_models import (
     SearchRequest,
     ServiceProviderConfig,
 )
+from werkzeug.routing import UnicodeConverter
 
 from consortium.people.models import Person
 from consortium.scim import errors, service
@@ -48,6 +49,18 @@ blp = ScimBlueprint(
 )
 errors.register(blp)
 blp.before_app_request(errors.routing_error("/scim/v2"))
+
+
+class UserIdConverter(UnicodeConverter):
+    """A User's id (documented as a string): never one starting with a dot, so /Users/.search
+    is only the search (its OPTIONS does not advertise the User's GET, PUT, PATCH, DELETE)."""
+
+    def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:
+        super().__init__(map, *args, **kwargs)
+        self.regex = r"(?!\.)[^/]{1,}"  # the {1,} is what flask-smorest documents
+
+
+blp.record_once(lambda state: state.app.url_map.converters.setdefault("user_id", UserIdConverter))
 
 NOT_A_JSON_OBJECT = "Send a JSON object as the request body (application/scim+json)."
 
@@ -258,7 +271,7 @@ class Search(MethodView):
         return _search(search, Context.SEARCH_RESPONSE)
 
 
-@blp.route("/Users/<user_id>")
+@blp.route("/Users/<user_id:user_id>")
 class UserItem(MethodView):
     @blp.auth("scim")
     @blp.returns(200, "A User.")

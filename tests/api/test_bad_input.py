@@ -238,3 +238,45 @@ def test_wrong_method_is_405_problem_with_allow(tenant_a: Any, unchanged: Unchan
             assert allowed <= allow
             assert method not in allow
             unchanged.check()
+
+
+def test_a_wrong_method_is_405_whatever_its_body(tenant_a: Any, unchanged: Unchanged) -> None:
+    """No route takes PUT here: the 405 comes before any judgement of the body's media type."""
+    response = tenant_a.api.request(
+        "PUT", "/api/v1/people/import", data="given_name\nAda\n", content_type="text/csv"
+    )
+    assert_problem(response, 405)
+    assert "POST" in response.headers["Allow"] and "PUT" not in response.headers["Allow"]
+    unchanged.check()
+
+
+def test_scim_search_advertises_only_its_own_methods(tenant_a: Any, unchanged: Unchanged) -> None:
+    """/Users/.search is the search, not a User whose id is ".search"."""
+    response = tenant_a.api.request("OPTIONS", "/scim/v2/Users/.search")
+    assert {m.strip() for m in response.headers["Allow"].split(",")} == {"OPTIONS", "POST"}
+    assert tenant_a.api.get("/scim/v2/Users/.search").status_code == 405
+    unchanged.check()
+
+
+def test_if_match_is_an_entity_tag_or_it_is_missing(tenant_a: Any, unchanged: Unchanged) -> None:
+    """The spec gives If-Match RFC 9110's form: what is not an entity-tag reads as no If-Match
+    (428); a well-formed tag that is not the current one is stale (412)."""
+    import re
+
+    from consortium.core.api import IF_MATCH
+
+    url = f"/api/v1/people/{tenant_a.person['id']}"
+    for value, status in (("", 428), ("R.:dT$ !#NAnU", 428), ('"stale"', 412), ('W/"a", "b"', 412)):
+        assert bool(re.fullmatch(IF_MATCH, value)) == (status == 412), value
+        response = tenant_a.api.patch(url, json={"job_title": "Nurse"}, headers={"If-Match": value})
+        assert_problem(response, status)
+    current = tenant_a.api.get(url).headers["ETag"]
+    assert re.fullmatch(IF_MATCH, current), current
+    unchanged.check()
+
+
+def test_a_sign_in_next_past_its_limit_is_refused_naming_it(tenant_a: Any) -> None:
+    response = tenant_a.api.get(
+        f"/auth/sso/{tenant_a.organisation['slug']}/login", query_string={"next": "/" + "é" * 500}
+    )
+    assert_problem(response, 422, field="next")

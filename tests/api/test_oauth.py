@@ -139,6 +139,18 @@ def test_client_secret_post_is_accepted(client: Any, credentials: dict[str, Any]
     assert response.get_json()["access_token"]
 
 
+def test_parameters_the_token_endpoint_does_not_know_are_ignored_as_documented(
+    app: Any, client: Any, credentials: dict[str, Any]
+) -> None:
+    """RFC 6749 §3.2: unrecognised parameters are ignored, so the spec's TokenRequest allows
+    them (the fuzz test sent one and was, rightly, given a token)."""
+    spec = json.loads(spec_json(app))
+    assert spec["components"]["schemas"]["TokenRequest"]["additionalProperties"] is True
+    response = _token_response(client, credentials, **{"x-unknown": "42"})
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json()["access_token"]
+
+
 @pytest.mark.parametrize(
     "auth",
     [

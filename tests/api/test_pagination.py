@@ -250,6 +250,26 @@ def test_the_spec_documents_cursor_pagination(app: Any) -> None:
     assert {"page_size", "has_more", "next_cursor", "total", "total_capped"} <= set(metadata)
 
 
+def test_the_served_x_pagination_is_the_json_the_spec_documents(app: Any, tenant_a: Any) -> None:
+    """The header's value is a JSON object, so the spec gives it as application/json content
+    (a header `schema` would mean OpenAPI's `simple` style, page_size,20,has_more,true)."""
+    import jsonschema
+
+    from consortium.openapi import spec_json
+
+    spec = json.loads(spec_json(app))
+    header = spec["components"]["headers"]["PAGINATION"]
+    assert "schema" not in header
+    schema = header["content"]["application/json"]["schema"]
+    assert schema == {"$ref": "#/components/schemas/PaginationMetadata"}
+    resolved = {**spec["components"]["schemas"]["PaginationMetadata"], "components": spec["components"]}
+    _staff(tenant_a, 2)
+    for query in ({"page_size": 1}, {"page_size": 1, "count": "exact"}, {"page": 2, "page_size": 1}):
+        response = tenant_a.api.get(PEOPLE, query_string=query)
+        assert response.status_code == 200, response.get_json()
+        jsonschema.validate(_meta(response), resolved)
+
+
 def test_a_deep_page_is_an_index_range_scan(app: Any, tenant_a: Any, owner_engine: Any) -> None:
     """Under row-level security as the app's role: the staff list's page reads its index from
     the cursor on, in order (no sort, no offset), however deep."""

@@ -31,6 +31,29 @@ def test_mentor_adds_lists_and_reads_a_rule(world: MatchWorld) -> None:
     assert one.status_code == 200 and one.headers["ETag"]
 
 
+def test_the_spec_documents_dtstart_as_the_wall_clock_time_it_takes_and_shows(
+    world: MatchWorld,
+) -> None:
+    """Not `date-time` (RFC 3339 requires an offset, which a rule's dtstart never has): the
+    documented pattern fits what the API shows and refuses what it refuses."""
+    import json
+    import re
+
+    from consortium.openapi import spec_json
+
+    schemas = json.loads(spec_json(world.app))["components"]["schemas"]
+    pattern = schemas["AvailabilityRule"]["properties"]["dtstart"]["pattern"]
+    assert schemas["AvailabilityRule"]["properties"]["dtstart"]["format"] != "date-time"
+    assert schemas["AvailabilityRuleUpdate"]["properties"]["dtstart"]["pattern"] == pattern
+    shown = weekly(world.mentor, world.profile_id)["dtstart"]
+    assert re.fullmatch(pattern, shown)
+    assert not re.fullmatch(pattern, "2027-01-04T09:00:00+01:00")
+    short = world.mentor.post(
+        rules_url(world.profile_id), json={"dtstart": "2027-01-04T09:00", "duration_minutes": 30}
+    )
+    assert short.status_code == 201, short.get_json()
+
+
 def test_adding_a_rule_is_idempotent_with_a_key(world: MatchWorld) -> None:
     body = {"dtstart": "2027-01-04T09:00:00", "duration_minutes": 60, "rrule": "FREQ=DAILY"}
     headers = {"Idempotency-Key": "rule-1"}

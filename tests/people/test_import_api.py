@@ -357,8 +357,9 @@ def test_a_file_that_cannot_be_imported_is_a_422_and_starts_no_job(
     tenant_a: Tenant, owner_engine: Engine, body: str | bytes, says: str
 ) -> None:
     before = row_counts(owner_engine)
-    problem = assert_problem(post_csv(tenant_a.api, body), 422)
+    problem = assert_problem(post_csv(tenant_a.api, body), 422, field="(body)")
     assert says in problem["detail"], problem
+    assert says in problem["errors"][0]["detail"], problem
     assert row_counts(owner_engine) == before
 
 

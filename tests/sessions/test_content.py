@@ -330,6 +330,12 @@ def test_goal_reviews_must_name_this_pairings_goals_and_rate_1_to_5(sw: SessionW
         ([{"goal_id": goal["id"]}], "0.rating"),
         ([{"goal_id": sw.match["id"], "rating": 3}], "0.goal_id"),
         ([{"goal_id": goal["id"], "rating": 3}, {"goal_id": goal["id"], "rating": 4}], "1.goal_id"),
+        ({"goal_id": goal["id"], "rating": 3}, "(body)"),
     ):
         assert_problem(review(sw.mentee, session, body), 422, field=field)
+    # JSON null, not a list: was a 500 (found by tests/api/test_schemathesis.py).
+    url = session_url(session, "/goal-reviews")
+    headers = {"If-Match": etag_of(sw.mentee, url)}
+    null = sw.mentee.browser.put(url, data="null", content_type="application/json", headers=headers)
+    assert_problem(null, 422, field="(body)")
     assert goals(sw.mentee, sw)[0]["latest_rating"] is None
