@@ -34,6 +34,7 @@ from consortium.sessions.models import (
     SessionAttendee,
     SessionNote,
 )
+from consortium.webhooks.models import WebhookDelivery, WebhookEndpoint
 
 __all__ = [
     "ApiClient",
@@ -71,4 +72,6 @@ __all__ = [
     "SigningKey",
     "SsoConfiguration",
     "VettingDecision",
+    "WebhookDelivery",
+    "WebhookEndpoint",
 ]

@@ -35,6 +35,7 @@ ROLE_SCOPES: dict[str, frozenset[str]] = {
             "jobs:read",
             "pool:read",
             "pool:write",
+            "webhooks:manage",
         }
     ),
     "coordinator": frozenset({"consortium:coordinate"}),
