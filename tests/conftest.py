@@ -94,8 +94,8 @@ def make_settings(runtime_url: str, **overrides: Any) -> Settings:
         "jobs_inline": True,
         "log_level": "WARNING",
         # The tests' identity providers listen on a loopback port (tests/oidc.py); webhooks
-        # and busy feeds keep the guard on unless a test lifts it.
-        "sso_allow_private_networks": True,
+        # and busy feeds keep the guard on unless a test lifts it. (Production refuses it.)
+        "sso_allow_private_networks": overrides.get("env", "test") != "production",
     }
     values.update(overrides)
     return Settings.from_env({}, **values)

@@ -319,6 +319,11 @@ def _send(
                         f"{what} did not answer within {limits.timeout:g} s."
                     ) from exc
                 last = exc
+            except (requests.exceptions.RequestException, ValueError) as exc:
+                # Anything else the HTTP library refuses (a malformed answer or address).
+                raise OutboundError(
+                    f"{what} could not be requested ({type(exc).__name__})."
+                ) from exc
     if last is None:
         raise OutboundError(f"{what} did not answer within {limits.timeout:g} s.")
     raise OutboundError(f"{what}'s host {host} could not be reached.") from last

@@ -404,3 +404,29 @@ def test_a_delivery_goes_through_redis_and_a_real_worker(
         1,
         200,
     )
+
+
+def test_an_application_made_and_withdrawn_is_told_to_the_applicants_organisation_only(
+    receiving: Receiver, world: MatchWorld
+) -> None:
+    g, a = world.pool.gamma, world.pool.a
+    events = ("application.status_changed",)
+    endpoint = create_endpoint(g.api, g.id, receiving.url("/applicants"), *events)
+    create_endpoint(a.api, a.id, receiving.url("/mentors"), *events)
+    programme, application = world.programme["id"], world.application["id"]
+    url = f"/api/v1/programmes/{programme}/applications/{application}/withdraw"
+    response = world.mentee.post(url)
+    assert response.status_code == 200, response.get_json()
+
+    (got,) = receiving.at("/applicants")
+    assert receiving.at("/mentors") == []
+    payload = verified(got, endpoint["secret"])
+    assert payload["type"] == "application.status_changed"
+    assert payload["data"] == {
+        "organisation_id": g.id,
+        "application_id": application,
+        "programme_id": programme,
+        "person_id": world.mentee.id,
+        "status": "withdrawn",
+        "previous_status": "open",
+    }
