@@ -48,24 +48,17 @@ def owner_url(database_name: str) -> Iterator[str]:
     """Create this worker's database and the runtime role; migrate to head as the owner."""
     from alembic import command
 
-    admin = create_engine(
-        _url(ADMIN_URL, database=make_url(ADMIN_URL).database or "postgres"),
-        isolation_level="AUTOCOMMIT",
-    )
+    admin = create_engine(_url(ADMIN_URL, database=make_url(ADMIN_URL).database or "postgres"), isolation_level="AUTOCOMMIT")
     with admin.connect() as c:
         c.execute(text(f'DROP DATABASE IF EXISTS "{database_name}" WITH (FORCE)'))
         c.execute(text(f'CREATE DATABASE "{database_name}"'))
-        exists = c.execute(
-            text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": APP_ROLE}
-        ).first()
+        exists = c.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": APP_ROLE}).first()
         if not exists:
             with contextlib.suppress(ProgrammingError):  # another xdist worker created it first
                 c.execute(text(f"CREATE ROLE {APP_ROLE} LOGIN NOSUPERUSER NOBYPASSRLS"))
     url = _url(ADMIN_URL, database=database_name)
     command.upgrade(alembic_config(url), "head")
-    grant_runtime_role(
-        migration_url=url, runtime_url=_url(ADMIN_URL, database=database_name, username=APP_ROLE)
-    )
+    grant_runtime_role(migration_url=url, runtime_url=_url(ADMIN_URL, database=database_name, username=APP_ROLE))
     yield url
     with admin.connect() as c:
         c.execute(text(f'DROP DATABASE IF EXISTS "{database_name}" WITH (FORCE)'))
@@ -144,32 +137,22 @@ class ApiClient:
         return self.client.get(path, headers=self._headers(kw.pop("headers", None)), **kw)
 
     def post(self, path: str, json: Any = None, **kw: Any) -> Any:
-        return self.client.post(
-            path, json=json, headers=self._headers(kw.pop("headers", None)), **kw
-        )
+        return self.client.post(path, json=json, headers=self._headers(kw.pop("headers", None)), **kw)
 
     def patch(self, path: str, json: Any = None, **kw: Any) -> Any:
-        return self.client.patch(
-            path, json=json, headers=self._headers(kw.pop("headers", None)), **kw
-        )
+        return self.client.patch(path, json=json, headers=self._headers(kw.pop("headers", None)), **kw)
 
     def put(self, path: str, json: Any = None, **kw: Any) -> Any:
-        return self.client.put(
-            path, json=json, headers=self._headers(kw.pop("headers", None)), **kw
-        )
+        return self.client.put(path, json=json, headers=self._headers(kw.pop("headers", None)), **kw)
 
     def delete(self, path: str, **kw: Any) -> Any:
         return self.client.delete(path, headers=self._headers(kw.pop("headers", None)), **kw)
 
     def request(self, method: str, path: str, **kw: Any) -> Any:
-        return self.client.open(
-            path, method=method, headers=self._headers(kw.pop("headers", None)), **kw
-        )
+        return self.client.open(path, method=method, headers=self._headers(kw.pop("headers", None)), **kw)
 
 
-def fetch_token(
-    client: FlaskClient, client_id: str, client_secret: str, scope: str | None = None
-) -> str:
+def fetch_token(client: FlaskClient, client_id: str, client_secret: str, scope: str | None = None) -> str:
     basic = base64.b64encode(f"{client_id}:{client_secret}".encode()).decode()
     data = {"grant_type": "client_credentials"}
     if scope:
