@@ -6,7 +6,7 @@ endpoint URLs, event types and signing secret (encrypted at rest: deliveries mus
 attempt (indexed for the sweep) and the exact body sent. Both are tenant tables with a
 row-level security policy on the organisation, FORCEd as the others are. New tables only.
 
-Revision ID: e5b7a3c9d1f2
+Revision ID: 94b96b3b32bc
 Revises: c4a1f9e2d7b3
 Create Date: 2026-12-03 17:00:00.000000
 """
@@ -17,7 +17,7 @@ from sqlalchemy.dialects import postgresql
 
 import consortium.core.db
 
-revision = "e5b7a3c9d1f2"
+revision = "94b96b3b32bc"
 down_revision = "c4a1f9e2d7b3"
 branch_labels = None
 depends_on = None
