@@ -106,7 +106,8 @@ def _register_jobs() -> None:
     import consortium.matching.jobs
     import consortium.organisations.jobs
     import consortium.people.jobs
-    import consortium.pool.jobs  # noqa: F401
+    import consortium.pool.jobs
+    import consortium.webhooks.jobs  # noqa: F401
 
 
 def _connect_domains() -> None:
@@ -116,8 +117,9 @@ def _connect_domains() -> None:
     from consortium.matching import hooks as matching
     from consortium.sensitive import hooks as sensitive
     from consortium.sessions import hooks as sessions
+    from consortium.webhooks import hooks as webhooks
 
-    for domain in (matches, matching, sessions, calendar, sensitive):
+    for domain in (matches, matching, sessions, calendar, sensitive, webhooks):
         domain.connect()
 
 
@@ -146,6 +148,7 @@ def _register_blueprints(app: Flask) -> None:
     from consortium.scim.routes import blp as scim
     from consortium.sensitive.routes import blp as sensitive
     from consortium.sessions.routes import blp as sessions
+    from consortium.webhooks.routes import blp as webhooks
 
     for blueprint in (
         oauth,
@@ -166,6 +169,7 @@ def _register_blueprints(app: Flask) -> None:
         sensitive,
         scim,
         jobs,
+        webhooks,
         calendar,
         calendar_feed,
         health,

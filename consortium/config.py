@@ -81,6 +81,16 @@ class Settings:
     busy_feed_timeout: float = 10.0
     busy_feed_max_bytes: int = 2 * 1024 * 1024
     busy_feed_allow_private_networks: bool = False
+    # Identity providers' discovery documents and keys are fetched under the same guard;
+    # SSO_ALLOW_PRIVATE_NETWORKS lets them live on private or loopback addresses: the
+    # development provider (on by default in development only) and tests; refused in production.
+    sso_allow_private_networks: bool = False
+    # Webhooks (consortium.webhooks): seconds allowed for one delivery, and the waits before
+    # each retry of a failed one (the last failure disables the endpoint).
+    # WEBHOOK_ALLOW_PRIVATE_NETWORKS lets endpoints be private addresses (tests only).
+    webhook_timeout: float = 10.0
+    webhook_retry_schedule: tuple[int, ...] = (60, 240, 960, 3840, 15360, 61440)
+    webhook_allow_private_networks: bool = False
     # A session cancelled less than this many hours before it starts counts as a late
     # cancellation (shown on the pairing, for the programme's coordinators).
     late_cancellation_hours: int = 24
@@ -175,6 +185,18 @@ class Settings:
         values["busy_feed_allow_private_networks"] = _flag(
             e.get("BUSY_FEED_ALLOW_PRIVATE_NETWORKS"), default=False
         )
+        values["sso_allow_private_networks"] = _flag(
+            e.get("SSO_ALLOW_PRIVATE_NETWORKS"), default=env == "development"
+        )
+        values["webhook_allow_private_networks"] = _flag(
+            e.get("WEBHOOK_ALLOW_PRIVATE_NETWORKS"), default=False
+        )
+        if "WEBHOOK_TIMEOUT" in e:
+            values["webhook_timeout"] = float(e["WEBHOOK_TIMEOUT"])
+        if "WEBHOOK_RETRY_SCHEDULE" in e:
+            values["webhook_retry_schedule"] = _seconds_list(
+                e["WEBHOOK_RETRY_SCHEDULE"], name="WEBHOOK_RETRY_SCHEDULE"
+            )
         values.update(overrides)
         known = {f.name for f in fields(cls)}
         settings = cls(**{k: v for k, v in values.items() if k in known})  # type: ignore[arg-type]
@@ -200,6 +222,20 @@ class Settings:
             raise ConfigError(
                 "BUSY_FEED_ALLOW_PRIVATE_NETWORKS is for tests only: it would let a calendar "
                 "feed reach the service's private network."
+            )
+        for name, allowed in (
+            ("SSO_ALLOW_PRIVATE_NETWORKS", self.sso_allow_private_networks),
+            ("WEBHOOK_ALLOW_PRIVATE_NETWORKS", self.webhook_allow_private_networks),
+        ):
+            if self.is_production and allowed:
+                raise ConfigError(
+                    f"{name} is for tests and development only: it would let a request reach "
+                    "the service's private network."
+                )
+        if self.webhook_timeout <= 0 or min(self.webhook_retry_schedule, default=-1) < 0:
+            raise ConfigError(
+                "WEBHOOK_TIMEOUT must be positive and WEBHOOK_RETRY_SCHEDULE one or more whole "
+                "numbers of seconds, comma-separated (the waits before each retry), e.g. 60,240."
             )
         retries = JOB_ATTEMPTS - 1
         if len(self.job_retry_intervals) != retries or min(self.job_retry_intervals) < 0:
@@ -248,12 +284,12 @@ class Settings:
         return storage_url
 
 
-def _seconds_list(value: str) -> tuple[int, ...]:
+def _seconds_list(value: str, *, name: str = "JOB_RETRY_INTERVALS") -> tuple[int, ...]:
     try:
         return tuple(int(part) for part in value.split(",") if part.strip())
     except ValueError:
         raise ConfigError(
-            f"JOB_RETRY_INTERVALS must be whole numbers of seconds, comma-separated, not {value!r}."
+            f"{name} must be whole numbers of seconds, comma-separated, not {value!r}."
         ) from None
 
 

@@ -35,6 +35,7 @@ from consortium.sessions.models import (
     SessionAttendee,
     SessionNote,
 )
+from consortium.webhooks.models import WebhookDelivery, WebhookEndpoint
 
 __all__ = [
     "ApiClient",
@@ -73,4 +74,6 @@ __all__ = [
     "SigningKey",
     "SsoConfiguration",
     "VettingDecision",
+    "WebhookDelivery",
+    "WebhookEndpoint",
 ]

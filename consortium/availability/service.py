@@ -35,7 +35,7 @@ from consortium.availability.models import (
     BusyFeed,
 )
 from consortium.availability.recurrence import DEFAULT_TIMEZONE, RuleSpec, validate, zone
-from consortium.core import events, jobs, security, tenancy
+from consortium.core import events, jobs, outbound, security, tenancy
 from consortium.core.db import AnyOf, insert_rows, utcnow
 from consortium.core.errors import Forbidden, Invalid, NotFound
 from consortium.extensions import db
@@ -266,7 +266,7 @@ def set_feed(*, profile_id: uuid.UUID, url: str) -> BusyFeed:
         host, _ = busy.checked(url.strip())
     except busy.FeedError as exc:
         raise Invalid(str(exc), field="url") from None
-    if busy.plainly_private(host) and not _limits().allow_private_networks:
+    if outbound.plainly_private(host) and not _limits().allow_private_networks:
         # Names are resolved (and refused if private) at every fetch; these need no lookup.
         raise Invalid("The calendar feed must be on the public internet.", field="url")
     feed = db.session.scalar(select(BusyFeed).where(BusyFeed.profile_id == profile.id))

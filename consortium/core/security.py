@@ -37,6 +37,7 @@ SCOPES: dict[str, str] = {
     "pool:read": "See the mentor pool, programmes and applications the caller may see.",
     "pool:write": "Offer to mentor or coach, keep a CPD log, and apply to programmes.",
     "scim": "Provision the organisation's staff through SCIM 2.0 at /scim/v2.",
+    "webhooks:manage": "Manage the organisation's webhook endpoints and see their deliveries.",
     "organisation:admin": "Administer the organisation: SSO, admins, API clients (org admins).",
     "consortium:coordinate": "Run the consortia the person coordinates (coordinators).",
 }

@@ -4,18 +4,23 @@ authlib does the protocol (authorization URL with PKCE S256, state and nonce; th
 exchange; ID token signature, `iss`, `aud`, `exp`, `nonce` checks; a JWKS re-fetch when the
 provider rotates its keys). This module decides what we trust: the issuer named in the
 discovery document must be the configured one, and only asymmetric signature algorithms count.
+The discovery document and the keys are fetched under the service's outbound guard
+(core.outbound: public addresses only unless SSO_ALLOW_PRIVATE_NETWORKS, every redirect vetted,
+size and time limits).
 """
 
 from __future__ import annotations
 
+import json
 import threading
 import uuid
 from typing import Any
 
-import requests
 from authlib.integrations.base_client import BaseApp, OAuth2Mixin, OpenIDMixin
 from authlib.integrations.requests_client import OAuth2Session
 from flask import current_app
+
+from consortium.core import outbound
 
 SCOPE = "openid email profile"
 HTTP_TIMEOUT = 10  # seconds; the provider is on the login's critical path
@@ -24,6 +29,7 @@ SIGNING_ALGORITHMS = (
     "RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA",
 )  # fmt: skip
 REQUIRED_METADATA = ("issuer", "authorization_endpoint", "token_endpoint", "jwks_uri")
+MAX_DOCUMENT_BYTES = 512 * 1024
 
 
 class DiscoveryError(Exception):
@@ -34,13 +40,11 @@ def discover(issuer: str) -> dict[str, Any]:
     """Fetch and check `{issuer}/.well-known/openid-configuration` (OpenID Discovery 1.0)."""
     url = issuer.rstrip("/") + "/.well-known/openid-configuration"
     try:
-        response = requests.get(url, timeout=HTTP_TIMEOUT, allow_redirects=False)
-    except requests.RequestException as exc:
-        raise DiscoveryError(f"Could not reach {url}: {type(exc).__name__}.") from exc
-    if response.status_code != 200:
-        raise DiscoveryError(f"{url} answered HTTP {response.status_code}, not 200.")
+        body = outbound.fetch(url, _limits(), what=url, accept="application/json")
+    except outbound.OutboundError as exc:
+        raise DiscoveryError(str(exc)) from exc
     try:
-        metadata = response.json()
+        metadata = json.loads(body)
     except ValueError as exc:
         raise DiscoveryError(f"{url} did not return a JSON discovery document.") from exc
     if not isinstance(metadata, dict):
@@ -67,10 +71,41 @@ def discover(issuer: str) -> dict[str, Any]:
     return metadata
 
 
+def _limits() -> outbound.Limits:
+    settings = current_app.config["SETTINGS"]
+    return outbound.Limits(
+        timeout=HTTP_TIMEOUT,
+        max_bytes=MAX_DOCUMENT_BYTES,
+        allow_private_networks=settings.sso_allow_private_networks,
+        # As for the issuer (sso.configure_sso): plain http only outside production.
+        https_only=settings.is_production,
+    )
+
+
 class OidcClient(OAuth2Mixin, OpenIDMixin, BaseApp):
     """authlib's OAuth 2 + OpenID client, without its framework session (we keep the state)."""
 
     client_cls = OAuth2Session
+
+    def fetch_jwk_set(self, force: bool = False) -> Any:
+        """The provider's keys (cached; fetched again when forced, as on an unknown key id),
+        fetched under the outbound guard rather than by authlib's own session."""
+        jwk_set = self.server_metadata.get("jwks")
+        if jwk_set and not force:
+            return jwk_set
+        uri = self.server_metadata["jwks_uri"]
+        try:
+            jwk_set = json.loads(
+                outbound.fetch(uri, _limits(), what=uri, accept="application/json")
+            )
+        except outbound.OutboundError as exc:
+            raise OSError(str(exc)) from exc  # sso maps OSError to a 502, as before
+        except ValueError:
+            jwk_set = None
+        if not isinstance(jwk_set, dict) or not isinstance(jwk_set.get("keys"), list):
+            raise OSError(f"{uri} did not return a JSON Web Key Set.")
+        self.server_metadata["jwks"] = jwk_set
+        return jwk_set
 
 
 _clients: dict[tuple[uuid.UUID, int], OidcClient] = {}

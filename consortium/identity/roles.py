@@ -36,6 +36,7 @@ ROLE_SCOPES: dict[str, frozenset[str]] = {
             "jobs:read",
             "pool:read",
             "pool:write",
+            "webhooks:manage",
         }
     ),
     "coordinator": frozenset({"consortium:coordinate"}),

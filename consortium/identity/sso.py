@@ -25,7 +25,7 @@ from joserfc.errors import JoseError
 from sqlalchemy import select
 
 from consortium.audit import service as audit
-from consortium.core import tenancy
+from consortium.core import events, tenancy
 from consortium.core.db import unstorable, utcnow
 from consortium.core.errors import BadGateway, Invalid, NotFound, Unauthenticated
 from consortium.core.security import decrypt, encrypt, fernet
@@ -34,6 +34,7 @@ from consortium.identity import oidc
 from consortium.identity.models import PersonIdentity, SsoConfiguration
 from consortium.identity.roles import require_admin_of
 from consortium.organisations.models import Organisation
+from consortium.people import service as people
 from consortium.people.models import Person
 
 log = logging.getLogger(__name__)
@@ -433,6 +434,8 @@ def _link_or_create(
         )
         db.session.add(person)
         db.session.flush()
+        # A staff record made just in time is provisioned as one made by the API is.
+        events.publish(people.PERSON_CHANGED, person=person, change="provisioned")
         return person
     linked = db.session.scalar(
         select(PersonIdentity.id).where(

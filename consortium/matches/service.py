@@ -60,6 +60,10 @@ SESSION_COUNTS = "matches.session_counts"
 # against its hard constraints by asking it (programme=, application=, profile=): each
 # broken constraint with code, field, message and overridable.
 PAIR_VIOLATIONS = "matches.pair_violations"
+# Announced when a pairing is proposed by hand, approved, made active or ends (rejected,
+# declined, closed) (match=, change= proposed | approved | active | ended), in the same
+# transaction: the webhooks domain tells the two organisations' endpoints.
+MATCH_CHANGED = "matches.match_changed"
 
 TWO_KEY = "coordinator_and_home_org"
 # After these a pairing's people have each other's email (completed and closed only if the
@@ -454,6 +458,7 @@ def approve(*, match: Match) -> Match:
     _settle(match, status_changed=match.status == "approved")
     if match.status == "approved":
         notices.approved(p)
+        events.publish(MATCH_CHANGED, match=match, change="approved")
     return match
 
 
@@ -474,6 +479,7 @@ def reject(*, match: Match, reason: str) -> Match:
     _audit(match, "match.rejected", before, reason=reason, by_part=approver_parts)
     _settle(match, status_changed=True)
     notices.rejected(p, reason=reason, by_home_organisation=COORDINATOR not in parts)
+    events.publish(MATCH_CHANGED, match=match, change="ended")
     return match
 
 
@@ -507,6 +513,7 @@ def accept(*, match: Match) -> Match:
     _settle(match, status_changed=both)
     if both:
         notices.activated(p)
+        events.publish(MATCH_CHANGED, match=match, change="active")
     else:
         notices.accepted(p, by_mentor=side == MENTOR)
     return match
@@ -629,6 +636,7 @@ def decline(*, match: Match, reason: str) -> Match:
     _audit(match, "match.declined", before, reason=reason, by_part=side)
     _settle(match, status_changed=True)
     notices.ended(p, action="declined", reason=reason, people_told=before != "proposed")
+    events.publish(MATCH_CHANGED, match=match, change="ended")
     return match
 
 
@@ -643,6 +651,7 @@ def close(*, match: Match, reason: str) -> Match:
     events.publish(PAIRING_CLOSED, match=match, reason=reason)
     _settle(match, status_changed=True)
     notices.ended(p, action="closed", reason=reason, people_told=before != "proposed")
+    events.publish(MATCH_CHANGED, match=match, change="ended")
     return match
 
 
@@ -762,6 +771,7 @@ def propose(
     )
     _settle(match, status_changed=True)
     notices.proposed(pairing(match))
+    events.publish(MATCH_CHANGED, match=match, change="proposed")
     return match
 
 

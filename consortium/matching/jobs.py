@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 from consortium.audit import service as audit
 from consortium.audit.models import AuditEvent
 from consortium.consortia.models import Consortium
-from consortium.core import links, mail
+from consortium.core import events, links, mail
 from consortium.core.db import insert_rows, utcnow
 from consortium.core.jobs import Job, job
 from consortium.extensions import db
@@ -34,6 +34,11 @@ from consortium.matching.problem import Problem
 from consortium.pool import care
 from consortium.programmes.models import Programme
 
+# Announced when a run has finished (run=, programme=, status= succeeded | failed), in the
+# run's (or its failure hook's) transaction: the webhooks domain tells the coordinators'
+# organisations.
+RUN_FINISHED = "matching.run_finished"
+
 
 def tell_coordinators_of_failure(job: Job) -> None:
     """The coordinators hear that the run failed for good, why, and what to do next."""
@@ -41,6 +46,7 @@ def tell_coordinators_of_failure(job: Job) -> None:
     programme = db.session.get(Programme, run.programme_id) if run else None
     if run is None or programme is None:
         return  # deleted since: nobody left to tell about it
+    events.publish(RUN_FINISHED, run=run, programme=programme, status="failed")
     _tell_coordinators(
         programme,
         subject=f"Matching run failed: {programme.name}",
@@ -109,6 +115,7 @@ def run_matching(*, run_id: str) -> dict[str, Any]:
         consortium_id=run.consortium_id,
         data={"programme_id": programme.id, **run.counts},
     )
+    events.publish(RUN_FINISHED, run=run, programme=programme, status="succeeded")
     return {"run_id": run_id, **run.counts}
 
 

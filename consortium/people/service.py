@@ -9,12 +9,16 @@ from typing import Any
 from sqlalchemy import Select, bindparam, literal, or_, select
 from sqlalchemy.orm import aliased
 
-from consortium.core import tenancy
+from consortium.core import events, tenancy
 from consortium.core.errors import Conflict, Forbidden, Invalid, NotFound
 from consortium.extensions import db
 from consortium.people.models import Person
 
 MAX_MANAGEMENT_DEPTH = 50
+# Announced when a staff record is created or made active again (change="provisioned") or
+# deactivated (change="deprovisioned"), by the API, SCIM or an import (person=, change=), in
+# the same transaction: the webhooks domain tells the person's organisation.
+PERSON_CHANGED = "people.person_changed"
 LIKE_ESCAPE = "\\"
 
 
@@ -30,6 +34,8 @@ def create_person(*, given_name: str, family_name: str, email: str, **fields: An
         setattr(person, field, value)
     db.session.add(person)
     db.session.flush()
+    if person.status == "active":
+        events.publish(PERSON_CHANGED, person=person, change="provisioned")
     return person
 
 
@@ -128,9 +134,13 @@ def get_person(*, person_id: uuid.UUID) -> Person:
 def update_person(*, person: Person, changes: dict[str, Any]) -> Person:
     """Apply changes, keeping emails unique and the line-management chain acyclic."""
     _check_changes(person=person, changes=changes)
+    before = person.status
     for field, value in changes.items():
         setattr(person, field, value)
     db.session.flush()
+    if person.status != before:
+        change = "provisioned" if person.status == "active" else "deprovisioned"
+        events.publish(PERSON_CHANGED, person=person, change=change)
     return person
 
 

@@ -33,6 +33,10 @@ from consortium.programmes.models import Application, Programme
 CONSENTED_ATTRIBUTES = "programmes.consented_attributes"
 
 # Where a programme's status may move next (forwards, plus closing early and reopening).
+# Announced when an application is made (previous=None) or withdrawn (application=,
+# previous=), in the same transaction: the webhooks domain tells the applicant's organisation.
+APPLICATION_CHANGED = "programmes.application_changed"
+
 NEXT_STATUSES: dict[str, tuple[str, ...]] = {
     "draft": ("open", "closed"),
     "open": ("matching", "closed"),
@@ -289,6 +293,7 @@ def create_application(
     )
     if not created:
         raise _already_applied(programme)
+    events.publish(APPLICATION_CHANGED, application=application, previous=None)
     return application
 
 
@@ -451,9 +456,11 @@ def withdraw_for_consent(*, person_id: uuid.UUID, programme_id: uuid.UUID, attri
 
 
 def _withdraw(application: Application, *, reason: str) -> None:
+    previous = application.status
     application.status = "withdrawn"
     application.withdrawn_at = utcnow()
     application.withdrawn_reason = reason
+    events.publish(APPLICATION_CHANGED, application=application, previous=previous)
 
 
 def applicants(*, person_ids: list[uuid.UUID]) -> dict[uuid.UUID, dict[str, Any]]:

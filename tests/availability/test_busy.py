@@ -26,6 +26,7 @@ from sqlalchemy.engine import Engine
 
 from consortium.availability import busy
 from consortium.availability.busy import FeedError, Limits
+from consortium.core import outbound
 from tests.availability.conftest import NOW, feed_url, slots, starts, weekly
 from tests.availability.feed_server import FeedServer, Route, serve
 from tests.matches.conftest import MatchWorld
@@ -119,7 +120,7 @@ def server(feeds: FeedServer, monkeypatch: pytest.MonkeyPatch) -> FeedServer:
     ],
 )
 def test_guard_refuses_non_public_addresses(address: str) -> None:
-    assert busy.refused(ipaddress.ip_address(address))
+    assert outbound.refused(ipaddress.ip_address(address))
     with pytest.raises(FeedError, match="private or reserved"):
         host = f"[{address}]" if ":" in address else address
         busy.vetted(f"https://{host}/calendar.ics", Limits())
@@ -129,7 +130,7 @@ def test_guard_refuses_non_public_addresses(address: str) -> None:
     "address", ["8.8.8.8", "151.101.1.69", "2606:4700:4700::1111", "2002:808:808::1"]
 )
 def test_guard_allows_public_addresses(address: str) -> None:
-    assert not busy.refused(ipaddress.ip_address(address))
+    assert not outbound.refused(ipaddress.ip_address(address))
 
 
 def _resolving(monkeypatch: pytest.MonkeyPatch, answers: dict[str, list[str]]) -> None:
@@ -273,7 +274,7 @@ def test_redirects_are_followed_three_times_and_each_vetted(
         busy.fetch(server.url("/to-http"), OPEN)
     # With the address check on (only the test server's address counting as public), a
     # redirect to the metadata service is refused before anything connects to it.
-    monkeypatch.setattr(busy, "refused", lambda a: str(a) != "127.0.0.1")
+    monkeypatch.setattr(outbound, "refused", lambda a: str(a) != "127.0.0.1")
     _resolving(monkeypatch, {"localhost": ["127.0.0.1"]})
     guarded = replace(OPEN, allow_private_networks=False)
     assert busy.fetch(server.url("/feed.ics"), guarded) == FEED
@@ -296,7 +297,7 @@ def test_http_errors_bad_content_and_untrusted_certificates_fail(
     monkeypatch.delenv("REQUESTS_CA_BUNDLE")
     monkeypatch.setenv("SSL_CERT_FILE", "/nonexistent")
     server.routes["/feed.ics"] = Route(body=FEED)
-    monkeypatch.setattr(busy, "_ca_bundle", lambda: True)  # the system bundle only
+    monkeypatch.setattr(outbound, "_ca_bundle", lambda: True)  # the system bundle only
     with pytest.raises(FeedError, match="certificate"):
         busy.fetch(server.url("/feed.ics"), OPEN)
 

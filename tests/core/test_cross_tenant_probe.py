@@ -67,6 +67,10 @@ class World:
     note: dict[str, Any]
     action: dict[str, Any]
     goal: dict[str, Any]  # the applicant's goal, carried into the pairing
+    # tenant_b's webhook endpoint (subscribed to session.booked, on an address that does not
+    # resolve) and the delivery of the session's booking to it, waiting to be retried.
+    webhook: dict[str, Any]
+    delivery: dict[str, Any]
 
 
 # Each URL converter argument name → tenant_b's resource of that kind. A new argument name
@@ -87,6 +91,8 @@ TENANT_B_IDS: dict[str, Callable[[World], str]] = {
     "session_id": lambda w: str(w.session["id"]),
     "note_id": lambda w: str(w.note["id"]),
     "action_id": lambda w: str(w.action["id"]),
+    "webhook_id": lambda w: str(w.webhook["id"]),
+    "delivery_id": lambda w: str(w.delivery["id"]),
 }
 
 # A person's own special-category data: refused (403) to any caller who is not a signed-in
@@ -94,6 +100,11 @@ TENANT_B_IDS: dict[str, Callable[[World], str]] = {
 PERSON_ONLY = {"sensitive.MyConsent", "sensitive.MyConsentWithdrawal"}
 # A pair's notes and actions are its two people's only: the control reads them as the mentee.
 PAIR_ONLY = {"sessions.Notes", "sessions.NoteItem", "sessions.Actions", "sessions.ActionItem"}
+# An organisation's webhooks are its own admins' and clients' only (not a platform admin's):
+# the control reads them as tenant_b's client.
+OWN_ORGANISATION_ONLY = {
+    "webhooks.Endpoints", "webhooks.Endpoint", "webhooks.Deliveries", "webhooks.Delivery",
+}  # fmt: skip
 
 # A session time inside b's availability (every day, 08:00-18:00 London), days ahead.
 SOON = (datetime.now(UTC) + timedelta(days=10)).date()
@@ -157,6 +168,14 @@ BODIES: dict[tuple[str, str], Callable[[World], dict[str, Any]]] = {
     ("sessions.GoalReviews", "PUT"): lambda w: [
         {"goal_id": w.goal["id"], "rating": 5, "comment": "Hijacked"}
     ],
+    ("webhooks.Endpoints", "POST"): lambda w: {
+        "url": "https://hooks.example.invalid/hijack",
+        "event_types": ["match.active"],
+    },
+    ("webhooks.Endpoint", "PATCH"): lambda w: {
+        "url": "https://hooks.example.invalid/hijack",
+        "enabled": False,
+    },
     ("pool.MentorProfileCpd", "POST"): lambda w: {
         "date": "2026-01-01",
         "kind": "training",
@@ -186,6 +205,12 @@ def world(
     # tenant_b itself sees both, so the ids the probe uses are real.
     assert tenant_b.api.get(f"/api/v1/consortia/{consortium['id']}").status_code == 200
     assert tenant_b.api.get(f"/api/v1/jobs/{job['id']}").status_code == 200
+    response = tenant_b.api.post(
+        f"/api/v1/organisations/{tenant_b.id}/webhooks",
+        json={"url": "https://hooks.example.invalid/b", "event_types": ["session.booked"]},
+    )
+    assert response.status_code == 201, response.get_json()
+    webhook = response.get_json()
     response = configure_sso(platform, idp, "b", tenant_b.organisation)
     assert response.status_code == 200, response.get_json()
     slug = tenant_b.organisation["slug"]
@@ -286,6 +311,11 @@ def world(
     rule, exception, session, note, action, goal = _pair_at_work(
         app, platform, idp, tenant_b, profile, match, applicant
     )
+    response = tenant_b.api.get(
+        f"/api/v1/organisations/{tenant_b.id}/webhooks/{webhook['id']}/deliveries"
+    )
+    assert response.status_code == 200, response.get_json()
+    (delivery,) = response.get_json()
     return World(
         a=tenant_a,
         b=tenant_b,
@@ -306,6 +336,8 @@ def world(
         note=note,
         action=action,
         goal=goal,
+        webhook=webhook,
+        delivery=delivery,
     )
 
 
@@ -437,6 +469,10 @@ def _snapshot(platform: ApiClient, w: World) -> dict[str, Any]:
         "actions": w.applicant_b.get(f"{_session_url(w)}/actions").get_json(),
         "goals": platform.get(f"/api/v1/matches/{w.match['id']}/goals").get_json(),
         "audit": platform.get("/api/v1/audit-events").get_json(),
+        "webhooks": b.api.get(f"/api/v1/organisations/{b.id}/webhooks").get_json(),
+        "deliveries": b.api.get(
+            f"/api/v1/organisations/{b.id}/webhooks/{w.webhook['id']}/deliveries"
+        ).get_json(),
     }
 
 
@@ -602,6 +638,8 @@ def test_the_probed_urls_are_real(app: Flask, platform: ApiClient, world: World)
             rule.endpoint, {n: TENANT_B_IDS[n](world) for n in rule.arguments}
         )
         reader = world.applicant_b if rule.endpoint in PERSON_ONLY | PAIR_ONLY else platform
+        if rule.endpoint in OWN_ORGANISATION_ONLY:
+            reader = world.b.api
         query = QUERIES[rule.endpoint](world) if rule.endpoint in QUERIES else None
         response = reader.get(path, query_string=query)
         assert response.status_code == 200, f"GET {path}: {response.status_code}"

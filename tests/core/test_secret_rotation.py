@@ -27,13 +27,14 @@ from tests.oidc import CSRF_HEADER, LocalIdp, SessionClient, sign_in_as, start_l
 KEY_B = "rotated-secret-key-b-0123456789abcdefghijklmnopqrstuvwxyz"
 ATTRIBUTES = "/api/v1/me/sensitive-attributes"
 # Every stored secret: signing keys, SSO client secrets, special-category data, busy-feed URLs
-# (a calendar's secret), calendar-feed tokens.
+# (a calendar's secret), calendar-feed tokens, webhook signing secrets.
 ENCRYPTED_COLUMNS = [
     "busy_feeds.url_encrypted",
     "calendar_feeds.token_encrypted",
     "sensitive_attributes.ciphertext",
     "signing_keys.private_key_encrypted",
     "sso_configurations.client_secret_encrypted",
+    "webhook_endpoints.secret_encrypted",
 ]
 
 UseKeys = Callable[..., None]

@@ -66,6 +66,16 @@ MATRIX: dict[tuple[str, str], tuple[int, ...]] = {
     ("DELETE", "/api/v1/organisations/{organisation_id}/admins"):      (     401,     403,     204,     404,     403,     403,     204),
     ("GET",    "/api/v1/organisations/{organisation_id}/api-clients"): (     401,     403,     200,     404,     403,     403,     200),
     ("POST",   "/api/v1/organisations/{organisation_id}/api-clients"): (     401,     403,     201,     404,     403,     403,     201),
+    # Webhooks: the organisation's admins and its clients holding webhooks:manage; not even a
+    # platform admin (a tenant's integrations are its own).
+    ("GET",    "/api/v1/organisations/{organisation_id}/webhooks"): (     401,     403,     200,     404,     403,     200,     404),
+    ("POST",   "/api/v1/organisations/{organisation_id}/webhooks"): (     401,     403,     201,     404,     403,     201,     404),
+    ("GET",    "/api/v1/organisations/{organisation_id}/webhooks/{webhook_id}"): (     401,     403,     200,     404,     403,     200,     404),
+    ("PATCH",  "/api/v1/organisations/{organisation_id}/webhooks/{webhook_id}"): (     401,     403,     200,     404,     403,     200,     404),
+    ("GET",    "/api/v1/organisations/{organisation_id}/webhooks/{webhook_id}/deliveries"): (     401,     403,     200,     404,     403,     200,     404),
+    ("GET",    "/api/v1/organisations/{organisation_id}/webhooks/{webhook_id}/deliveries/{delivery_id}"): (     401,     403,     200,     404,     403,     200,     404),
+    ("POST",   "/api/v1/organisations/{organisation_id}/webhooks/{webhook_id}/deliveries/{delivery_id}/redeliver"): (     401,     403,     202,     404,     403,     202,     404),
+    ("DELETE", "/api/v1/organisations/{organisation_id}/webhooks/{webhook_id}"): (     401,     403,     204,     404,     403,     204,     404),
     ("GET",    "/api/v1/consortia"):                                   (     401,     200,     200,     200,     200,     200,     200),
     ("POST",   "/api/v1/consortia"):                                   (     401,     403,     403,     403,     403,     403,     201),
     ("GET",    "/api/v1/consortia/{consortium_id}"):                   (     401,     200,     200,     404,     200,     200,     200),
@@ -202,6 +212,8 @@ STATE_TABLES = (
     "role_assignments",
     "sso_configurations",
     "jobs",
+    "webhook_endpoints",
+    "webhook_deliveries",
     "mentor_profiles",
     "mentor_profile_shares",
     "vetting_decisions",
@@ -297,6 +309,11 @@ class World:
     action: dict[str, Any] = field(default_factory=dict)
     # The standing pairing, session, note and action the read-only cells use.
     standing: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # tenant_a's webhook endpoint (an address that does not resolve) and a delivery to it;
+    # the DELETE cells replace the endpoint with a fresh one each.
+    webhook: dict[str, Any] = field(default_factory=dict)
+    delivery: dict[str, Any] = field(default_factory=dict)
+    standing_webhook: dict[str, Any] = field(default_factory=dict)
 
     def ids(self) -> dict[str, str]:
         return {
@@ -315,6 +332,12 @@ class World:
             "session_id": str(self.session["id"]),
             "note_id": str(self.note["id"]),
             "action_id": str(self.action["id"]),
+            # Made last (see _webhooks_world): absent while the rest of the world is built.
+            **(
+                {"webhook_id": str(self.webhook["id"]), "delivery_id": str(self.delivery["id"])}
+                if self.delivery
+                else {}
+            ),
         }
 
 
@@ -646,6 +669,43 @@ def _goal_reviews(w: World) -> Call:
 
 
 # How to make a valid request for a row (default: no body). Writes get fresh resources per cell.
+WEBHOOKS = "/api/v1/organisations/{organisation_id}/webhooks"
+
+
+def _new_webhook(w: World) -> dict[str, Any]:
+    response = w.a.api.post(
+        WEBHOOKS.format(organisation_id=w.a.id),
+        json={"url": "https://hooks.example.invalid/matrix", "event_types": ["person.provisioned"]},
+    )
+    assert response.status_code == 201, response.get_json()
+    return dict(response.get_json())
+
+
+def _webhooks_world(w: World) -> None:
+    """tenant_a's endpoint and a delivery to it (retrying: its address does not resolve)."""
+    w.webhook = w.standing_webhook = _new_webhook(w)
+    new_person(w.a, "announced")
+    url = WEBHOOKS.format(organisation_id=w.a.id) + f"/{w.webhook['id']}/deliveries"
+    (w.delivery,) = w.a.api.get(url).get_json()
+
+
+def _the_webhook(w: World) -> Call:
+    w.webhook = w.standing_webhook
+    return Call()
+
+
+def _webhook_change(w: World) -> Call:
+    w.webhook = w.standing_webhook
+    etag = w.a.api.get(f"{WEBHOOKS}/{{webhook_id}}".format(**w.ids())).headers["ETag"]
+    return Call(json={"description": "Matrix"}, headers={"If-Match": etag})
+
+
+def _fresh_webhook(w: World) -> Call:
+    w.webhook = _new_webhook(w)
+    etag = w.a.api.get(f"{WEBHOOKS}/{{webhook_id}}".format(**w.ids())).headers["ETag"]
+    return Call(headers={"If-Match": etag})
+
+
 REQUESTS: dict[tuple[str, str], Callable[[World], Call]] = {
     ("POST", "/api/v1/mentor-profiles/{profile_id}/availability"): lambda w: Call(json=RULE),
     ("PATCH", "/api/v1/mentor-profiles/{profile_id}/availability/{rule_id}"): _rule_change,
@@ -729,6 +789,15 @@ REQUESTS: dict[tuple[str, str], Callable[[World], Call]] = {
     ("POST", "/api/v1/consortia"): lambda w: Call(
         json={"name": "New Network", "slug": f"new-network-{next(_unique)}"}
     ),
+    ("POST", WEBHOOKS): lambda w: Call(
+        json={"url": "https://hooks.example.invalid/new", "event_types": ["match.active"]}
+    ),
+    ("GET", f"{WEBHOOKS}/{{webhook_id}}"): _the_webhook,
+    ("PATCH", f"{WEBHOOKS}/{{webhook_id}}"): _webhook_change,
+    ("GET", f"{WEBHOOKS}/{{webhook_id}}/deliveries"): _the_webhook,
+    ("GET", f"{WEBHOOKS}/{{webhook_id}}/deliveries/{{delivery_id}}"): _the_webhook,
+    ("POST", f"{WEBHOOKS}/{{webhook_id}}/deliveries/{{delivery_id}}/redeliver"): _the_webhook,
+    ("DELETE", f"{WEBHOOKS}/{{webhook_id}}"): _fresh_webhook,
     ("PATCH", "/api/v1/consortia/{consortium_id}"): _if_match("/api/v1/consortia/{consortium_id}"),
     ("POST", "/api/v1/consortia/{consortium_id}/members"): _fresh_member,
     ("POST", "/api/v1/consortia/{consortium_id}/coordinators"): lambda w: Call(
@@ -889,6 +958,7 @@ def world(
     assert "platform:admin" not in tenant_a.api.get("/api/v1/me").get_json()["scopes"]
     w.owner_engine = owner_engine
     _sessions_world(w, idp)
+    _webhooks_world(w)
     return w
 
 

@@ -1,0 +1,1 @@
+"""Outbound webhooks: an organisation's endpoints, the events they receive, signed deliveries."""
