@@ -296,3 +296,14 @@ def tenant_a(platform: ApiClient) -> Tenant:
 def tenant_b(platform: ApiClient) -> Tenant:
     return make_tenant(platform, "beta-police", sector="police")
 
+
+@pytest.fixture
+def gamma(platform: ApiClient) -> Tenant:
+    """A third employer (gamma-fire, fire), for worlds that need one."""
+    return make_tenant(platform, "gamma-fire", sector="fire")
+
+
+@pytest.fixture
+def delta(platform: ApiClient) -> Tenant:
+    """A fourth employer (delta-council, local authority)."""
+    return make_tenant(platform, "delta-council", sector="local_authority")
