@@ -241,11 +241,12 @@ def _matrix_routes(app: Flask) -> set[tuple[str, str]]:
 
 def _state(engine: Engine) -> dict[str, tuple[int, Any]]:
     """Rows and the latest change per table, read as the owner (RLS hides nothing)."""
+    # One statement for every table (each cell reads this once or twice).
+    sql = " UNION ALL ".join(
+        f"SELECT '{t}', count(*), max(updated_at) FROM {t}" for t in STATE_TABLES
+    )
     with engine.connect() as c:
-        return {
-            t: tuple(c.execute(text(f"SELECT count(*), max(updated_at) FROM {t}")).one())
-            for t in STATE_TABLES
-        }
+        return {t: (count, latest) for t, count, latest in c.execute(text(sql))}
 
 
 def render() -> str:
