@@ -17,6 +17,7 @@ from flask import Flask
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
+from tests import conftest as root
 from tests.conftest import ApiClient
 from tests.factories import Tenant, create_person, write_mentor_profile
 from tests.identity.role_support import make_consortium
@@ -98,6 +99,10 @@ class MatchingWorld:
                 {"p": programme["id"]},
             ).mappings()
             return [dict(r) for r in rows]
+
+
+# Defined once in tests/conftest.py; still importable from here (tests/pages imports it).
+gamma = root.gamma
 
 
 @pytest.fixture
