@@ -17,6 +17,7 @@ from flask.testing import FlaskClient
 from werkzeug.serving import make_server
 
 from consortium.devidp.provider import Client, Misbehaviour, Provider, blueprint
+from tests.factories import grant_roles
 
 CSRF_HEADER = "X-CSRF-Token"
 
@@ -32,7 +33,9 @@ class LocalIdp:
         self.providers: dict[str, Provider] = {}
         for name in ("a", "b"):
             provider = Provider(f"{self.base_url}/{name}", self._people_of(name))
-            self.app.register_blueprint(blueprint(provider, name=f"idp_{name}", url_prefix=f"/{name}"))
+            self.app.register_blueprint(
+                blueprint(provider, name=f"idp_{name}", url_prefix=f"/{name}")
+            )
             self.providers[name] = provider
         self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self._thread.start()
@@ -72,7 +75,9 @@ class LocalIdp:
         self.people[name].append(person)
         return person
 
-    def register_client(self, name: str, slug: str, *, email_in_userinfo_only: bool = False) -> Client:
+    def register_client(
+        self, name: str, slug: str, *, email_in_userinfo_only: bool = False
+    ) -> Client:
         return self.providers[name].add_client(
             Client(
                 client_id=f"consortium-{slug}",
@@ -128,12 +133,19 @@ class SessionClient:
 
     def __init__(self, client: FlaskClient) -> None:
         self.client = client
+        self._csrf: tuple[Any, str] | None = None  # (the cookies it was read under, the token)
 
     @property
     def csrf_token(self) -> str:
-        response = self.client.get("/auth/session")
-        assert response.status_code == 200, response.get_json()
-        return str(response.get_json()["csrf_token"])
+        # The token is a function of the session cookie: read it again only when the cookies
+        # changed (a sign-in, a sign-out, an expiry), not before every unsafe request.
+        jar = getattr(self.client, "_cookies", None)
+        cookies = tuple(sorted((c.key, c.value) for c in jar.values())) if jar else None
+        if cookies is None or self._csrf is None or self._csrf[0] != cookies:
+            response = self.client.get("/auth/session")
+            assert response.status_code == 200, response.get_json()
+            self._csrf = (cookies, str(response.get_json()["csrf_token"]))
+        return self._csrf[1]
 
     def _headers(self, method: str, headers: dict[str, str] | None) -> dict[str, str]:
         out = {}
@@ -194,18 +206,16 @@ def sign_in_as(
         response = configure_sso(platform, idp, provider, organisation)
         assert response.status_code == 200, response.get_json()
     else:
-        provider = next(n for n, p in idp.providers.items() if organisation["slug"] in str(list(p.clients)))
+        provider = next(
+            n for n, p in idp.providers.items() if organisation["slug"] in str(list(p.clients))
+        )
     idp.add_person(provider, sub=f"{organisation['slug']}|{email}", email=email)
     browser = signed_in(app, organisation["slug"], email)
     person = browser.get("/auth/session").get_json()["person"]
-    if org_admin:
-        response = platform.post(
-            f"/api/v1/organisations/{organisation['id']}/admins", json={"person_id": person["id"]}
-        )
-        assert response.status_code == 201, response.get_json()
-    for consortium_id in coordinator_of:
-        response = platform.post(
-            f"/api/v1/consortia/{consortium_id}/coordinators", json={"person_id": person["id"]}
-        )
-        assert response.status_code == 201, response.get_json()
+    grant_roles(
+        platform,
+        person["id"],
+        admin_of=organisation["id"] if org_admin else None,
+        coordinator_of=coordinator_of,
+    )
     return browser, person

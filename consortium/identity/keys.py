@@ -6,6 +6,7 @@ the database on every request.
 
 from __future__ import annotations
 
+import functools
 import secrets
 import time
 from dataclasses import dataclass
@@ -31,11 +32,15 @@ def signing_key() -> RSAKey:
     )
     if row is None:
         row = _create_key()
+    return _private_key(decrypt(row.private_key_encrypted), row.kid, row.algorithm)
+
+
+@functools.lru_cache(maxsize=8)
+def _private_key(pem: str, kid: str, algorithm: str) -> RSAKey:
+    # Loading a PEM checks the RSA key, tens of milliseconds that every token issued paid;
+    # keyed by the PEM itself, a rotated or re-encrypted key is loaded afresh.
     # PEM carries no key id: give it back, so tokens name the key that verifies them.
-    return RSAKey.import_key(
-        decrypt(row.private_key_encrypted),
-        parameters={"kid": row.kid, "use": "sig", "alg": row.algorithm},
-    )
+    return RSAKey.import_key(pem, parameters={"kid": kid, "use": "sig", "alg": algorithm})
 
 
 def public_jwks() -> dict[str, Any]:

@@ -34,10 +34,20 @@ def assert_problem(
     return body
 
 
+def get_ok(caller: Any, path: str, **kw: Any) -> Any:
+    """GET `path`, which must answer 200; its JSON body."""
+    response = caller.get(path, **kw)
+    assert response.status_code == 200, (path, response.get_json())
+    return response.get_json()
+
+
 def row_counts(engine: Engine) -> dict[str, int]:
     """Rows per table, read as the owner (row-level security does not hide any)."""
     with engine.connect() as c:
-        return {t: int(c.execute(text(f"SELECT count(*) FROM {t}")).scalar_one()) for t in COUNTED_TABLES}
+        return {
+            t: int(c.execute(text(f"SELECT count(*) FROM {t}")).scalar_one())
+            for t in COUNTED_TABLES
+        }
 
 
 _NEXT = re.compile(r'<([^>]+)>;\s*rel="next"')

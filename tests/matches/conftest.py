@@ -11,9 +11,7 @@ the tests that need them.
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -21,7 +19,8 @@ from flask import Flask
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
-from tests.factories import Tenant
+from tests.api.helpers import get_ok
+from tests.factories import Tenant, write_mentor_profile
 from tests.identity.role_support import new_person
 from tests.pool.conftest import (  # noqa: F401 - fixtures used by these tests
     Person,
@@ -54,27 +53,14 @@ def insert_profile(
 ) -> str:
     """A mentor profile released to the network, written as the system (the pool's own tests
     cover creating, releasing and vetting one through the API)."""
-    from consortium.core import tenancy
-    from consortium.extensions import db
-    from consortium.pool.models import MentorProfile
-
-    with app.app_context(), tenancy.all_tenants():
-        profile = MentorProfile(
-            id=uuid.uuid4(),
-            organisation_id=uuid.UUID(organisation_id),
-            person_id=uuid.UUID(person_id),
-            modalities=list(modalities),
-            topics=["leadership"],
-            capacity=capacity,
-            status="active",
-            vetting_status=vetting_status,
-            sharing_scope="consortium",
-            released_at=datetime.now(UTC),
-            released_by="tests",
-        )
-        db.session.add(profile)
-        db.session.commit()
-        return str(profile.id)
+    return write_mentor_profile(
+        app,
+        person_id,
+        organisation_id,
+        modalities=list(modalities),
+        capacity=capacity,
+        vetting_status=vetting_status,
+    )
 
 
 @dataclass
@@ -174,12 +160,6 @@ def act(
 def act_ok(caller: Any, match: dict[str, Any] | str, action: str, reason: str | None = None) -> Any:
     response = act(caller, match, action, reason)
     assert response.status_code == 200, response.get_json()
-    return response.get_json()
-
-
-def get_ok(caller: Any, path: str, **kw: Any) -> Any:
-    response = caller.get(path, **kw)
-    assert response.status_code == 200, (path, response.get_json())
     return response.get_json()
 
 

@@ -8,7 +8,6 @@ the API.
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -18,8 +17,9 @@ from flask import Flask
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
+from tests import conftest as root
 from tests.conftest import ApiClient
-from tests.factories import Tenant, create_person, make_tenant
+from tests.factories import Tenant, create_person, write_mentor_profile
 from tests.identity.role_support import make_consortium
 
 # Fixtures for RQ mode (a private redis-server per xdist worker) from the job tests.
@@ -64,33 +64,15 @@ class MatchingWorld:
         **profile: Any,
     ) -> str:
         """A released, vetted mentor profile shared with the consortium; returns its id."""
-        from consortium.core import tenancy
-        from consortium.extensions import db
-        from consortium.pool.models import MentorProfile
-
         person = person or self.staff(tenant, name, seniority=seniority)
         values: dict[str, Any] = {
-            "modalities": ["mentoring"],
-            "topics": ["leadership"],
             "bio": "",
-            "capacity": 2,
-            "vetting_status": "approved",
             "vetting_expires_on": (now() + timedelta(days=365)).date(),
-            "sharing_scope": "consortium",
             "released_at": now(),
             "released_by": "test",
             **profile,
         }
-        with self.app.app_context(), tenancy.all_tenants():
-            row = MentorProfile(
-                id=uuid.uuid4(),
-                organisation_id=uuid.UUID(tenant.id),
-                person_id=uuid.UUID(person["id"]),
-                **values,
-            )
-            db.session.add(row)
-            db.session.commit()
-            return str(row.id)
+        return write_mentor_profile(self.app, person["id"], tenant.id, **values)
 
     def applicant(self, tenant: Tenant, name: str, **person: Any) -> tuple[Any, dict[str, Any]]:
         """A person of `tenant` signed in through SSO (their staff record made first)."""
@@ -119,9 +101,8 @@ class MatchingWorld:
             return [dict(r) for r in rows]
 
 
-@pytest.fixture
-def gamma(platform: ApiClient) -> Tenant:
-    return make_tenant(platform, "gamma-fire", sector="fire")
+# Defined once in tests/conftest.py; still importable from here (tests/pages imports it).
+gamma = root.gamma
 
 
 @pytest.fixture

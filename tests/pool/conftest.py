@@ -20,9 +20,10 @@ from flask import Flask
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
-from tests.api.helpers import every_item
+from tests import conftest as root
+from tests.api.helpers import every_item, get_ok  # noqa: F401 - imported from here too
 from tests.conftest import ApiClient
-from tests.factories import Tenant, make_tenant
+from tests.factories import Tenant, grant_roles
 from tests.identity.role_support import make_consortium
 from tests.oidc import LocalIdp, SessionClient, configure_sso, signed_in
 
@@ -133,16 +134,12 @@ class PoolWorld:
         )
         browser = signed_in(self.app, slug, email)
         record = browser.get("/auth/session").get_json()["person"]
-        if org_admin:
-            response = self.platform.post(
-                f"/api/v1/organisations/{tenant.id}/admins", json={"person_id": record["id"]}
-            )
-            assert response.status_code == 201, response.get_json()
-        for consortium_id in coordinator_of:
-            response = self.platform.post(
-                f"/api/v1/consortia/{consortium_id}/coordinators", json={"person_id": record["id"]}
-            )
-            assert response.status_code == 201, response.get_json()
+        grant_roles(
+            self.platform,
+            record["id"],
+            admin_of=tenant.id if org_admin else None,
+            coordinator_of=coordinator_of,
+        )
         record = {**record, "email": email, "given_name": given_name, "family_name": family_name}
         return Person(browser=browser, record=record, tenant=tenant)
 
@@ -150,14 +147,10 @@ class PoolWorld:
         return make_consortium(self.platform, slug, *(t.id for t in tenants))
 
 
-@pytest.fixture
-def gamma(platform: ApiClient) -> Tenant:
-    return make_tenant(platform, "gamma-fire", sector="fire")
-
-
-@pytest.fixture
-def delta(platform: ApiClient) -> Tenant:
-    return make_tenant(platform, "delta-council", sector="local_authority")
+# Defined once in tests/conftest.py; still importable from here (tests/matches and the folders
+# built on it import them with `pool`).
+gamma = root.gamma
+delta = root.delta
 
 
 @pytest.fixture
@@ -213,12 +206,6 @@ def create_profile(caller: Any, **fields: Any) -> dict[str, Any]:
     response = caller.post(PROFILES, json=profile_body(**fields))
     assert response.status_code == 201, response.get_json()
     return dict(response.get_json())
-
-
-def get_ok(caller: Any, path: str, **kw: Any) -> Any:
-    response = caller.get(path, **kw)
-    assert response.status_code == 200, (path, response.get_json())
-    return response.get_json()
 
 
 def patch_profile(caller: Any, profile: dict[str, Any] | str, changes: dict[str, Any]) -> Any:

@@ -10,7 +10,7 @@ import pytest
 from flask import Flask
 
 from tests.conftest import ApiClient
-from tests.factories import Tenant, make_tenant
+from tests.factories import Tenant
 from tests.identity.role_support import make_consortium
 from tests.oidc import LocalIdp, sign_in_as
 
@@ -38,8 +38,9 @@ class Network:
 
 
 @pytest.fixture
-def tenant_c(platform: ApiClient) -> Tenant:
-    return make_tenant(platform, "gamma-fire", sector="fire")
+def tenant_c(gamma: Tenant) -> Tenant:
+    """The employer outside the consortium: gamma-fire (tests/conftest.py)."""
+    return gamma
 
 
 @pytest.fixture

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import Flask
 
-from tests.factories import Tenant
+from tests.factories import Tenant, write_mentor_profile
 
 PROGRAMMES = "/api/v1/programmes"
 
@@ -98,24 +97,12 @@ def mentor_profile(
 
     Shared with the consortium and released when `shared_with_consortium`, else kept to the
     mentor's own organisation."""
-    from consortium.core import tenancy
-    from consortium.extensions import db
-    from consortium.pool.models import MentorProfile
-
-    with app.app_context(), tenancy.all_tenants():
-        profile = MentorProfile(
-            id=uuid.uuid4(),
-            organisation_id=uuid.UUID(organisation_id),
-            person_id=uuid.UUID(person_id),
-            modalities=["mentoring"],
-            topics=["leadership"],
-            capacity=2,
-            status=status,
-            vetting_status="approved",
-            sharing_scope="consortium" if shared_with_consortium else "organisation",
-            released_at=now() if shared_with_consortium else None,
-            released_by="test",
-        )
-        db.session.add(profile)
-        db.session.commit()
-        return str(profile.id)
+    return write_mentor_profile(
+        app,
+        person_id,
+        organisation_id,
+        status=status,
+        sharing_scope="consortium" if shared_with_consortium else "organisation",
+        released_at=now() if shared_with_consortium else None,
+        released_by="test",
+    )
