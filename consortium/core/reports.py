@@ -132,9 +132,9 @@ def _short(label: str, limit: int = 40) -> str:
     return label if len(label) <= limit else label[: limit - 1] + "…"
 
 
-def documented(*, description: str, csv_example: str) -> dict[str, Any]:
-    """The OpenAPI content of a report's 200 beyond JSON: CSV, SVG and PNG (document 406 with
-    the route's errors)."""
+def documented(*, description: str, schema: str, csv_example: str) -> dict[str, Any]:
+    """The OpenAPI content of a report's 200: JSON (`schema`, a component's name), CSV, SVG
+    and PNG (document 406 with the route's errors)."""
     return {
         "200": {
             "description": description,
@@ -145,6 +145,7 @@ def documented(*, description: str, csv_example: str) -> dict[str, Any]:
                 }
             },
             "content": {
+                JSON: {"schema": {"$ref": f"#/components/schemas/{schema}"}},
                 CSV: {"schema": {"type": "string"}, "example": csv_example},
                 SVG: {"schema": {"type": "string"}},
                 PNG: {"schema": {"type": "string", "format": "binary"}},

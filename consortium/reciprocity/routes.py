@@ -30,6 +30,7 @@ class Reciprocity(MethodView):
         responses=reports.documented(
             description="The ledger as JSON, as CSV (Accept: text/csv) or as a chart "
             "(Accept: image/svg+xml or image/png, 800 x 450 pixels).",
+            schema="Ledger",
             csv_example=report.CSV_EXAMPLE,
         )
     )

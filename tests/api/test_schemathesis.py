@@ -29,6 +29,7 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -36,6 +37,7 @@ import pytest
 import requests
 from flask import Flask
 
+from consortium.config import RATE_LIMITS
 from consortium.core.security import ORGANISATION_SCOPES
 from tests.jobs.conftest import shared_redis  # noqa: F401 - a private redis-server per worker
 from tests.jobs.support import (
@@ -78,6 +80,10 @@ def live_service(runtime_url: str, redis_url: str, logs: Path) -> Iterator[str]:
         "CONSORTIUM_ENV": "production",
         "PUBLIC_BASE_URL": base,
         "PYTHONPATH": f"{logs}{os.pathsep}{ROOT}",
+        # Thousands of requests a minute from one client: the limits are tested elsewhere
+        # (tests/api/test_rate_limits.py); here a 429 would stand in for the answer checked.
+        **{name.upper(): "1000000 per minute" for name in RATE_LIMITS},
+        "RATELIMIT_KEY_PREFIX": f"consortium-fuzz-{uuid.uuid4().hex[:12]}",
     }
     worker = start_worker(env, logs / "worker.log", command=FLASK_WORKER)
     command = [sys.executable, "-m", "gunicorn", "-w", "1", "-k", "sync", "--timeout", "60"]
