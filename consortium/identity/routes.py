@@ -123,6 +123,20 @@ class ApiClients(MethodView):
         return service.create_client(organisation_id=organisation_id, **data)
 
 
+@api.route("/organisations/<uuid:organisation_id>/api-clients/<uuid:api_client_id>/revoke")
+class ApiClientRevocation(MethodView):
+    @api.auth("organisation:admin")
+    @api.response(200, ApiClientSchema)
+    @api.errors(404, 409)
+    def post(self, organisation_id: uuid.UUID, api_client_id: uuid.UUID) -> Any:
+        """Revoke an API client (a leaked secret, a retired integration).
+
+        Its access tokens stop working at once (401) and the token endpoint refuses it; it
+        stays listed, as revoked. Revocation cannot be undone: create a new client instead.
+        """
+        return service.revoke_client(organisation_id=organisation_id, api_client_id=api_client_id)
+
+
 @api.route("/organisations/<uuid:organisation_id>/sso")
 class OrganisationSso(MethodView):
     @api.auth("organisation:admin")

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy import Select, select
 
 from consortium.audit import service as audit
-from consortium.core.errors import Invalid
+from consortium.core.errors import Conflict, Invalid, NotFound
 from consortium.core.security import ORGANISATION_SCOPES, SCOPES, hash_secret, new_secret
 from consortium.extensions import db
 from consortium.identity.models import ApiClient
@@ -69,3 +69,28 @@ def list_clients(*, organisation_id: uuid.UUID) -> Select[ApiClient]:
         .where(ApiClient.organisation_id == organisation_id)
         .order_by(ApiClient.created_at, ApiClient.id)
     )
+
+
+def revoke_client(*, organisation_id: uuid.UUID, api_client_id: uuid.UUID) -> ApiClient:
+    """Revoke an organisation's API client: its tokens stop working at once (every request
+    reads the client afresh) and it gets no new ones. 409 if it is already revoked."""
+    require_admin_of(organisation_id)
+    client = db.session.scalar(
+        select(ApiClient)
+        .where(ApiClient.id == api_client_id, ApiClient.organisation_id == organisation_id)
+        .with_for_update()
+    )
+    if client is None:
+        raise NotFound(f"No API client {api_client_id}.")
+    if client.status == "revoked":
+        raise Conflict(f"The API client {client.client_id} is already revoked.")
+    client.status = "revoked"
+    db.session.flush()
+    audit.record(
+        action="api_client.revoked",
+        subject_type="api_client",
+        subject_id=client.id,
+        organisation_id=organisation_id,
+        data={"client_id": client.client_id, "name": client.name},
+    )
+    return client

@@ -71,6 +71,8 @@ class World:
     # resolve) and the delivery of the session's booking to it, waiting to be retried.
     webhook: dict[str, Any]
     delivery: dict[str, Any]
+    # tenant_b's own API client (the one b.api holds a token of).
+    api_client: dict[str, Any]
 
 
 # Each URL converter argument name → tenant_b's resource of that kind. A new argument name
@@ -93,6 +95,7 @@ TENANT_B_IDS: dict[str, Callable[[World], str]] = {
     "action_id": lambda w: str(w.action["id"]),
     "webhook_id": lambda w: str(w.webhook["id"]),
     "delivery_id": lambda w: str(w.delivery["id"]),
+    "api_client_id": lambda w: str(w.api_client["id"]),
 }
 
 # A person's own special-category data: refused (403) to any caller who is not a signed-in
@@ -338,6 +341,7 @@ def world(
         goal=goal,
         webhook=webhook,
         delivery=delivery,
+        api_client=platform.get(f"/api/v1/organisations/{tenant_b.id}/api-clients").get_json()[0],
     )
 
 

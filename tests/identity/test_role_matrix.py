@@ -68,6 +68,7 @@ MATRIX: dict[tuple[str, str], tuple[int, ...]] = {
     ("DELETE", "/api/v1/organisations/{organisation_id}/admins"):      (     401,     403,     204,     404,     403,     403,     204),
     ("GET",    "/api/v1/organisations/{organisation_id}/api-clients"): (     401,     403,     200,     404,     403,     403,     200),
     ("POST",   "/api/v1/organisations/{organisation_id}/api-clients"): (     401,     403,     201,     404,     403,     403,     201),
+    ("POST",   "/api/v1/organisations/{organisation_id}/api-clients/{api_client_id}/revoke"): (     401,     403,     200,     404,     403,     403,     200),
     # Webhooks: the organisation's admins and its clients holding webhooks:manage; not even a
     # platform admin (a tenant's integrations are its own).
     ("GET",    "/api/v1/organisations/{organisation_id}/webhooks"): (     401,     403,     200,     404,     403,     200,     404),
@@ -317,6 +318,8 @@ class World:
     webhook: dict[str, Any] = field(default_factory=dict)
     delivery: dict[str, Any] = field(default_factory=dict)
     standing_webhook: dict[str, Any] = field(default_factory=dict)
+    # An API client of tenant_a to revoke: a fresh one per cell (_fresh_api_client).
+    api_client: dict[str, Any] = field(default_factory=dict)
 
     def ids(self) -> dict[str, str]:
         return {
@@ -341,6 +344,7 @@ class World:
                 if self.delivery
                 else {}
             ),
+            **({"api_client_id": str(self.api_client["id"])} if self.api_client else {}),
         }
 
 
@@ -703,6 +707,16 @@ def _webhook_change(w: World) -> Call:
     return Call(json={"description": "Matrix"}, headers={"If-Match": etag})
 
 
+def _fresh_api_client(w: World) -> Call:
+    response = w.platform.post(
+        f"/api/v1/organisations/{w.a.id}/api-clients",
+        json={"name": f"matrix {next(_unique)}", "scopes": ["people:read"]},
+    )
+    assert response.status_code == 201, response.get_json()
+    w.api_client = response.get_json()
+    return Call()
+
+
 def _fresh_webhook(w: World) -> Call:
     w.webhook = _new_webhook(w)
     etag = w.a.api.get(f"{WEBHOOKS}/{{webhook_id}}".format(**w.ids())).headers["ETag"]
@@ -710,6 +724,10 @@ def _fresh_webhook(w: World) -> Call:
 
 
 REQUESTS: dict[tuple[str, str], Callable[[World], Call]] = {
+    (
+        "POST",
+        "/api/v1/organisations/{organisation_id}/api-clients/{api_client_id}/revoke",
+    ): _fresh_api_client,
     ("POST", "/api/v1/mentor-profiles/{profile_id}/availability"): lambda w: Call(json=RULE),
     ("PATCH", "/api/v1/mentor-profiles/{profile_id}/availability/{rule_id}"): _rule_change,
     ("DELETE", "/api/v1/mentor-profiles/{profile_id}/availability/{rule_id}"): _fresh_rule_etag,
@@ -962,6 +980,7 @@ def world(
     w.owner_engine = owner_engine
     _sessions_world(w, idp)
     _webhooks_world(w)
+    _fresh_api_client(w)  # so {api_client_id} has a value in every cell
     return w
 
 
