@@ -18,6 +18,7 @@ from consortium.consortia import service as consortia
 from consortium.consortia.models import Consortium
 from consortium.core import tenancy
 from consortium.core.security import hash_secret, secret_matches
+from consortium.demo.ledger import seed_ledger
 from consortium.demo.pool import seed_pool
 from consortium.extensions import db
 from consortium.identity import sso
@@ -127,6 +128,7 @@ def seed() -> str:
                 _seed_sso(org)
         _seed_roles(by_slug)
         pool = seed_pool(by_slug["west-yorkshire-ics"])
+        ledger = seed_ledger(by_slug["west-yorkshire-ics"])
         client = db.session.scalar(select(ApiClient).where(ApiClient.client_id == DEV_CLIENT_ID))
         if client is None:
             db.session.add(
@@ -149,7 +151,8 @@ def seed() -> str:
     return (
         f"Demo data: {counts['consortia']} consortia, {counts['organisations']} organisations, "
         f"{counts['people']} people, {pool['profiles']} mentor profiles, "
-        f"{pool['programmes']} programmes, {pool['applications']} applications.\n"
+        f"{pool['programmes']} programmes, {pool['applications']} applications, "
+        f"{ledger} hours on the reciprocity ledger.\n"
         f"Sign in as any demo person at {current_app.config['ISSUER']}/ (or go straight to "
         f"{current_app.config['ISSUER']}/auth/sso/{ORGANISATIONS[0]['slug']}/login).\n"
         f"Development platform client (paste into /docs → Authorize):\n"

@@ -164,3 +164,29 @@ def test_the_readme_names_the_demos_coordinators_and_org_admins(runtime_url: str
 
 def _name(person: dict[str, Any]) -> str:
     return f"{person['given_name']} {person['family_name']}"
+
+
+def test_the_demo_ledger_shows_a_year_of_hours_between_employers(runtime_url: str) -> None:
+    """A fresh `make run` has something for the reciprocity report to show, once."""
+    from consortium.demo.ledger import HISTORY
+
+    with make_run(runtime_url, unused_port()) as (app, base):
+        platform = dev_platform(base, _seed_output(app))  # seeded twice: nothing is doubled
+        [network] = [
+            c
+            for c in platform.get(f"{base}/api/v1/consortia", timeout=10).json()
+            if c["slug"] == "west-yorkshire-ics"
+        ]
+        browser, _ = sign_in(base, "Leeds Teaching Hospitals NHS Trust", "Amara Okafor")
+        url = f"{base}/api/v1/consortia/{network['id']}/reciprocity"
+        ledger = browser.get(url, timeout=10).json()
+        assert ledger["total_hours"] == sum(sessions for _, _, sessions, _ in HISTORY)
+        leeds = next(
+            line
+            for line in ledger["organisations"]
+            if line["organisation"]["name"] == "Leeds Teaching Hospitals NHS Trust"
+        )
+        assert (leeds["hours_given"], leeds["hours_received"]) == (23.0, 10.0)
+        assert leeds["counterparts"]  # its own line, by counterpart
+        chart = browser.get(url, headers={"Accept": "image/png"}, timeout=30)
+        assert chart.status_code == 200 and chart.content[:4] == b"\x89PNG"
