@@ -423,6 +423,16 @@ def approve(*, match: Match) -> Match:
     is approved once every required key is in. Returns it."""
     p = require_part(match, "approve")
     _transition(match, "approve")
+    # Nobody signs off their own pairing, whatever roles they hold: another key holder must.
+    principal = tenancy.current()
+    if principal.person_id is not None and principal.person_id in (
+        match.mentee_id,
+        match.mentor_person_id,
+    ):
+        raise Forbidden(
+            "You are one of the two people in this pairing, so you cannot approve it: "
+            "another coordinator (or admin) of the pairing must."
+        )
     parts = parts_of(match, two_key=p.two_key)
     required = transitions.required_keys(two_key=p.two_key)
     given = {

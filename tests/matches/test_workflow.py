@@ -24,6 +24,7 @@ from tests.matches.conftest import (
     mail_to,
     match_url,
 )
+from tests.programmes.support import apply
 
 REASON = "My caseload has changed and I cannot give this the time it deserves."
 
@@ -468,3 +469,18 @@ def test_closing_needs_a_reason(world: MatchWorld) -> None:
     match = _active(world)
     response = act(world.mentor, match, "close", " ")
     assert_problem(response, 422, field="reason")
+
+
+def test_a_coordinator_cannot_approve_a_pairing_they_are_part_of(world: MatchWorld) -> None:
+    """Cora coordinates the network and applies as a mentee herself: another coordinator must
+    approve her pairing (a conflict of interest, whatever roles she holds)."""
+    application = apply(world.coordinator, world.programme)
+    pairing = world.proposal(application_id=application["id"])
+    response = act(world.coordinator, pairing, "approve")
+    assert_problem(response, 403)
+    assert "one of the two people" in response.get_json()["detail"]
+    assert get_ok(world.coordinator, match_url(pairing))["status"] == "proposed"
+    colleague = world.pool.sign_in(
+        world.pool.gamma, "Ciara", "Colleague", coordinator_of=[world.network_id]
+    )
+    assert act_ok(colleague, pairing, "approve")["status"] == "approved"
