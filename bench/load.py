@@ -1,6 +1,7 @@
 """A small HTTP load generator for the bench scripts: N concurrent clients on one asyncio
-loop, each sending GETs one after another for a fixed time, timing each from connect to the
-last byte of the body.
+loop, each sending requests one after another for a fixed time (GETs of one URL, or requests
+a function makes anew each time, e.g. bookings of distinct times), timing each from connect to
+the last byte of the body.
 
 One loop in one thread costs far less CPU per request than a client library (this machine has
 2 cores, shared with the server under test), and every target gets the same client. A
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -35,15 +37,32 @@ class Result:
         return float(np.percentile(self.latencies, q) * 1000) if self.latencies else float("nan")
 
 
-def _request(path: str, host: str, headers: dict[str, str]) -> bytes:
-    lines = [f"GET {path} HTTP/1.1", f"Host: {host}", *(f"{k}: {v}" for k, v in headers.items())]
-    return ("\r\n".join(lines) + "\r\n\r\n").encode()
+def _request(
+    path: str, host: str, headers: dict[str, str], method: str = "GET", body: bytes = b""
+) -> bytes:
+    if body:
+        headers = {**headers, "Content-Length": str(len(body))}
+    lines = [
+        f"{method} {path} HTTP/1.1",
+        f"Host: {host}",
+        *(f"{k}: {v}" for k, v in headers.items()),
+    ]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
+
+
+@dataclass(frozen=True)
+class Post:
+    """POSTs to `base` whose path, JSON body and headers `make()` gives anew for every request
+    (it has no await inside: the loop's clients never make two at once)."""
+
+    base: str
+    make: Callable[[], tuple[str, bytes, dict[str, str]]]
 
 
 async def _client(
     host: str,
     port: int,
-    request: bytes,
+    request: Callable[[], bytes],
     until: float,
     result: Result,
 ) -> None:
@@ -55,7 +74,7 @@ async def _client(
             if writer is None:
                 reader, writer = await asyncio.open_connection(host, port)
             assert reader is not None
-            writer.write(request)
+            writer.write(request())
             head = await reader.readuntil(b"\r\n\r\n")
             status = int(head.split(b" ", 2)[1])
             length, close = 0, False
@@ -82,15 +101,34 @@ async def _client(
 
 
 def run(
-    url: str, *, connections: int, seconds: float, headers: dict[str, str] | None = None
+    target: str | Post,
+    *,
+    connections: int,
+    seconds: float,
+    headers: dict[str, str] | None = None,
 ) -> Result:
-    """GET `url` from `connections` concurrent clients for `seconds`."""
-    parts = urlsplit(url)
+    """GET the URL `target` (or send the Post `target`) from `connections` concurrent clients
+    for `seconds`."""
+    parts = urlsplit(target.base if isinstance(target, Post) else target)
     host, port = parts.hostname or "127.0.0.1", parts.port or 80
     if host not in ("127.0.0.1", "localhost", "::1"):
         raise ValueError("the load generator only targets this machine (loopback)")
     path = parts.path + (f"?{parts.query}" if parts.query else "")
-    request = _request(path, f"{host}:{port}", {"Accept": "application/json", **(headers or {})})
+    sent = {"Accept": "application/json", **(headers or {})}
+    if isinstance(target, Post):
+        post, json_headers = target, {**sent, "Content-Type": "application/json"}
+
+        def request() -> bytes:
+            made_path, body, made_headers = post.make()
+            headers = {**json_headers, **made_headers}
+            return _request(made_path, f"{host}:{port}", headers, "POST", body)
+
+    else:
+        fixed = _request(path, f"{host}:{port}", sent)
+
+        def request() -> bytes:
+            return fixed
+
     result = Result()
 
     async def main() -> None:

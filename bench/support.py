@@ -75,8 +75,9 @@ def throwaway_database() -> Iterator[tuple[str, str]]:
         admin.dispose()
 
 
-def bench_app(url: str) -> Flask:
-    """The app on `url`, jobs inline, quiet logs."""
+def bench_app(url: str, secret_key: str = "bench-secret-key-that-is-long-enough-123") -> Flask:
+    """The app on `url`, jobs inline, quiet logs (`secret_key`: a served app's, to sign its
+    cookies)."""
     return create_app(
         Settings.from_env(
             {},
@@ -84,7 +85,7 @@ def bench_app(url: str) -> Flask:
             database_url=url,
             jobs_inline=True,
             log_level="WARNING",
-            secret_key="bench-secret-key-that-is-long-enough-123",
+            secret_key=secret_key,
         )
     )
 
