@@ -164,6 +164,6 @@ def to_text(calendar: Calendar) -> str:
     return calendar.to_ical().decode()
 
 
-def invitation(session: MentoringSession, *, method: str, stamp: datetime) -> str:
+def invitation(entry: SessionEntry, *, method: str, stamp: datetime) -> str:
     """The text of an invitation (REQUEST) or cancellation (CANCEL) for one session."""
-    return to_text(document(entries([session]), method=method, stamp=stamp))
+    return to_text(document([entry], method=method, stamp=stamp))

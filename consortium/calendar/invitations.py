@@ -42,7 +42,7 @@ def send(session: MentoringSession, *, change: str) -> None:
     attachment: mail.Attachment = {
         "filename": FILENAME,
         "content_type": f"text/calendar; method={method}",
-        "content": ics.invitation(session, method=method, stamp=utcnow()),
+        "content": ics.invitation(entry, method=method, stamp=utcnow()),
     }
     pairing = entry.pairing
     for me, other in ((pairing.mentor, pairing.mentee), (pairing.mentee, pairing.mentor)):

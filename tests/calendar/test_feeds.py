@@ -286,7 +286,8 @@ def test_the_first_and_last_minutes_of_datetimes_range_do_not_overflow(pair: Pai
         assert all(sessions)
         for session in sessions:
             assert session is not None
-            text = ics.invitation(session, method="REQUEST", stamp=now())
+            (entry,) = ics.entries([session])
+            text = ics.invitation(entry, method="REQUEST", stamp=now())
             (event,) = Calendar.from_ical(text).walk("VEVENT")
             assert event.start == session.starts_at
         both = ics.to_text(ics.document(ics.entries(s for s in sessions if s is not None)))
