@@ -222,15 +222,16 @@ def pairings(matches: Iterable[Match]) -> list[Pairing]:
                 )
             )
         }
-    orgs = {
-        o.id: o
-        for o in organisations.public_profiles(
-            organisation_ids=list(
-                {m.mentor_organisation_id for m in matches}
-                | {m.mentee_organisation_id for m in matches}
+        # Inside the same cross-tenant read: one change of the RLS settings, not two.
+        orgs = {
+            o.id: o
+            for o in organisations.public_profiles(
+                organisation_ids=list(
+                    {m.mentor_organisation_id for m in matches}
+                    | {m.mentee_organisation_id for m in matches}
+                )
             )
-        )
-    }
+        }
 
     def party(person_id: uuid.UUID | None, organisation_id: uuid.UUID) -> Party:
         row = people.get(person_id) if person_id else None
