@@ -170,13 +170,15 @@ def present(profiles: Iterable[MentorProfile]) -> list[dict[str, Any]]:
     profiles = list(profiles)
     if not profiles:
         return []
-    details = people.public_details(person_ids=[p.person_id for p in profiles])
-    orgs = {
-        o.id: o
-        for o in organisations.public_profiles(
-            organisation_ids=list({p.organisation_id for p in profiles})
-        )
-    }
+    # Both read only public fields across tenants; together, the RLS settings change once.
+    with tenancy.all_tenants():
+        details = people.public_details(person_ids=[p.person_id for p in profiles])
+        orgs = {
+            o.id: o
+            for o in organisations.public_profiles(
+                organisation_ids=list({p.organisation_id for p in profiles})
+            )
+        }
     memberships = _consortia_of(p.organisation_id for p in profiles)
     full = [p for p in profiles if _may_edit(p) or _assesses(p, memberships[p.organisation_id])]
     cares = care.care_for(full)
