@@ -36,7 +36,7 @@ COMMENT = {
 }
 
 
-class OrganisationRefSchema(Schema):
+class InsightOrganisationSchema(Schema):
     id = ma.fields.UUID(metadata={"example": EXAMPLE_ORG})
     name = ma.fields.String(metadata={"example": "Riverside NHS Foundation Trust"})
 
@@ -55,7 +55,7 @@ class InsightEntrySchema(Schema):
         },
     )
     programme_id = ma.fields.UUID(dump_only=True)
-    mentee_organisation = ma.fields.Nested(OrganisationRefSchema, dump_only=True)
+    mentee_organisation = ma.fields.Nested(InsightOrganisationSchema, dump_only=True)
     theme = ma.fields.String(required=True, validate=validate.OneOf(THEMES), metadata=THEME)
     sentiment = ma.fields.Integer(
         required=True, validate=validate.Range(min=1, max=5), metadata=SENTIMENT
@@ -151,7 +151,7 @@ class SentimentSchema(Schema):
 class InsightGroupSchema(Schema):
     round = ma.fields.Integer(metadata={"example": 1})
     published_on = ma.fields.Date(metadata={"example": "2027-03-31"})
-    mentee_organisation = ma.fields.Nested(OrganisationRefSchema)
+    mentee_organisation = ma.fields.Nested(InsightOrganisationSchema)
     theme = ma.fields.String(metadata={"example": "inclusion"})
     contributors = ma.fields.Integer(
         metadata={"description": "Distinct people in this group: never fewer than 3.", "example": 3}
