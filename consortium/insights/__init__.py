@@ -38,5 +38,7 @@ collated. The design, and the attack each part answers:
 
 Known limits (not defended): a reader who is also one of a group's contributors knows their
 own entry, so K - 1 others remain indistinguishable to them, not K; free text is shown verbatim, so an author
-who writes what only they could know identifies themselves (the form tells them).
+who writes what only they could know identifies themselves (the form tells them); and, as
+with any k-anonymity, people who collude (two contributors telling a reader their own texts)
+leave the third exposed.
 """
