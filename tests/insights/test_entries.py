@@ -168,3 +168,50 @@ def test_a_published_entry_leaves_its_authors_list(iw: InsightWorld) -> None:
             entry_url(entry), json={"comment": "Too late"}, headers={"If-Match": "*"}
         )
         assert_problem(response, 404)
+
+
+def test_two_pairings_with_one_organisation_are_still_one_voice(iw: InsightWorld) -> None:
+    """A mentor of two seniors of the same organisation speaks once per theme there: a
+    group's size is its people, never one person counted twice."""
+    iw.write(1, "culture")
+    response = iw.junior(1).post(
+        ENTRIES,
+        json={
+            "match_id": iw.pairing(1, status="completed"),
+            "theme": "culture",
+            "sentiment": 5,
+            "comment": "Counted twice?",
+        },
+    )
+    assert_problem(response, 409, field="theme")
+
+
+def test_the_database_shows_an_entry_to_its_author_only(iw: InsightWorld, runtime_url: str) -> None:
+    """Row-level security, as the app's role: another person of the same organisation, its
+    admins' settings and a coordinator's read none of it."""
+    from sqlalchemy import create_engine, text
+
+    iw.write(1)
+    settings = {
+        "author": (iw.pool.a.id, iw.junior(1).id, ""),
+        "colleague": (iw.pool.a.id, iw.junior(2).id, ""),
+        "coordinator": (iw.delta.id, iw.coordinator.id, iw.pool.network_id),
+        "mentee organisation": (iw.gamma.id, "", ""),
+    }
+    engine = create_engine(runtime_url)
+    seen = {}
+    try:
+        for who, (organisation, person, coordinated) in settings.items():
+            with engine.begin() as c:
+                c.execute(
+                    text(
+                        "SELECT set_config('app.organisation_id', :o, true),"
+                        " set_config('app.person_id', :p, true),"
+                        " set_config('app.coordinated_ids', :c, true)"
+                    ),
+                    {"o": organisation, "p": person, "c": coordinated},
+                )
+                seen[who] = c.execute(text("SELECT count(*) FROM insight_entries")).scalar_one()
+    finally:
+        engine.dispose()
+    assert seen == {"author": 1, "colleague": 0, "coordinator": 0, "mentee organisation": 0}
