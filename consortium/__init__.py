@@ -136,6 +136,7 @@ def _register_blueprints(app: Flask) -> None:
     from consortium.identity.routes import api as identity
     from consortium.identity.routes import oauth
     from consortium.identity.session_routes import blp as auth
+    from consortium.insights.routes import blp as insights
     from consortium.jobs.routes import blp as jobs
     from consortium.matches.routes import blp as matches
     from consortium.matching.routes import blp as matching_runs
@@ -165,6 +166,7 @@ def _register_blueprints(app: Flask) -> None:
         matching_runs,
         matches,
         sessions,
+        insights,
         audit,
         sensitive,
         scim,

@@ -20,6 +20,7 @@ from consortium.identity.models import (
     SigningKey,
     SsoConfiguration,
 )
+from consortium.insights.models import InsightEntry, InsightGroup, InsightRound
 from consortium.matches.models import Match, MatchGoal
 from consortium.matching.models import MatchingRun
 from consortium.organisations.models import Organisation
@@ -53,6 +54,9 @@ __all__ = [
     "CpdEntry",
     "GoalReview",
     "IdempotencyRecord",
+    "InsightEntry",
+    "InsightGroup",
+    "InsightRound",
     "Job",
     "LoginSession",
     "Match",

@@ -124,3 +124,54 @@ def write_mentor_profile(app: Flask, person_id: str, organisation_id: str, **val
         db.session.add(profile)
         db.session.commit()
         return str(profile.id)
+
+
+def write_pairing(
+    app: Flask,
+    *,
+    programme: dict[str, Any],
+    mentor_id: str,
+    mentor_organisation_id: str,
+    mentee_id: str,
+    mentee_organisation_id: str,
+    status: str = "active",
+) -> str:
+    """A pairing written straight to the database as the system, with the mentor's profile
+    (written too if they have none); returns its id. For tests that need a pairing as a given
+    (tests/matches drives the workflow that makes one)."""
+    from sqlalchemy import select
+
+    from consortium.core import tenancy
+    from consortium.extensions import db
+    from consortium.matches.models import Match
+    from consortium.pool.models import MentorProfile
+
+    with app.app_context(), tenancy.all_tenants():
+        existing = db.session.scalar(
+            select(MentorProfile.id).where(MentorProfile.person_id == uuid.UUID(mentor_id))
+        )
+    profile_id = (
+        str(existing)
+        if existing
+        else write_mentor_profile(
+            app, mentor_id, mentor_organisation_id, modalities=["reverse_mentoring", "mentoring"]
+        )
+    )
+    with app.app_context(), tenancy.all_tenants():
+        match = Match(
+            id=uuid.uuid4(),
+            consortium_id=uuid.UUID(str(programme["consortium_id"])),
+            programme_id=uuid.UUID(str(programme["id"])),
+            mentor_profile_id=uuid.UUID(profile_id),
+            mentor_person_id=uuid.UUID(mentor_id),
+            mentor_organisation_id=uuid.UUID(mentor_organisation_id),
+            mentee_id=uuid.UUID(mentee_id),
+            mentee_organisation_id=uuid.UUID(mentee_organisation_id),
+            status=status,
+            origin="manual",
+            reasons=["Written by the tests."],
+            activated_at=datetime.now(UTC) if status != "approved" else None,
+        )
+        db.session.add(match)
+        db.session.commit()
+        return str(match.id)

@@ -25,7 +25,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from tests.conftest import ApiClient
-from tests.factories import Tenant, create_person
+from tests.factories import Tenant, create_person, write_pairing
 from tests.oidc import LocalIdp, configure_sso, sign_in_as
 
 IGNORED_METHODS = {"HEAD", "OPTIONS"}
@@ -73,6 +73,9 @@ class World:
     delivery: dict[str, Any]
     # tenant_b's own API client (the one b.api holds a token of).
     api_client: dict[str, Any]
+    # The applicant's pending feedback entry as the mentor of b.person in a reverse mentoring
+    # programme of beta-network (the pairing written straight to the database).
+    insight_entry: dict[str, Any]
 
 
 # Each URL converter argument name → tenant_b's resource of that kind. A new argument name
@@ -96,11 +99,12 @@ TENANT_B_IDS: dict[str, Callable[[World], str]] = {
     "webhook_id": lambda w: str(w.webhook["id"]),
     "delivery_id": lambda w: str(w.delivery["id"]),
     "api_client_id": lambda w: str(w.api_client["id"]),
+    "entry_id": lambda w: str(w.insight_entry["id"]),
 }
 
 # A person's own special-category data: refused (403) to any caller who is not a signed-in
 # person, whatever the id, so a client's 403 reveals nothing; read back by the person.
-PERSON_ONLY = {"sensitive.MyConsent", "sensitive.MyConsentWithdrawal"}
+PERSON_ONLY = {"sensitive.MyConsent", "sensitive.MyConsentWithdrawal", "insights.EntryItem"}
 # A pair's notes and actions are its two people's only: the control reads them as the mentee.
 PAIR_ONLY = {"sessions.Notes", "sessions.NoteItem", "sessions.Actions", "sessions.ActionItem"}
 # An organisation's webhooks are its own admins' and clients' only (not a platform admin's):
@@ -179,6 +183,7 @@ BODIES: dict[tuple[str, str], Callable[[World], dict[str, Any]]] = {
         "url": "https://hooks.example.invalid/hijack",
         "enabled": False,
     },
+    ("insights.EntryItem", "PATCH"): lambda w: {"comment": "Hijacked", "sentiment": 1},
     ("pool.MentorProfileCpd", "POST"): lambda w: {
         "date": "2026-01-01",
         "kind": "training",
@@ -319,6 +324,7 @@ def world(
     )
     assert response.status_code == 200, response.get_json()
     (delivery,) = response.get_json()
+    insight_entry = _insight_entry(app, platform, tenant_b, consortium, applicant)
     return World(
         a=tenant_a,
         b=tenant_b,
@@ -342,7 +348,43 @@ def world(
         webhook=webhook,
         delivery=delivery,
         api_client=platform.get(f"/api/v1/organisations/{tenant_b.id}/api-clients").get_json()[0],
+        insight_entry=insight_entry,
     )
+
+
+def _insight_entry(
+    app: Flask, platform: ApiClient, b: Tenant, consortium: dict[str, Any], applicant: Any
+) -> dict[str, Any]:
+    """The applicant mentors b.person in a reverse mentoring programme and writes feedback."""
+    now = datetime.now(UTC)
+    response = platform.post(
+        "/api/v1/programmes",
+        json={
+            "consortium_id": consortium["id"],
+            "name": "Beta Reverse Mentoring",
+            "type": "reverse_mentoring",
+            "status": "open",
+            "application_window": {
+                "opens_at": (now - timedelta(days=1)).isoformat(),
+                "closes_at": (now + timedelta(days=30)).isoformat(),
+            },
+        },
+    )
+    assert response.status_code == 201, response.get_json()
+    match_id = write_pairing(
+        app,
+        programme=response.get_json(),
+        mentor_id=str(applicant.get("/api/v1/me").get_json()["id"]),
+        mentor_organisation_id=b.id,
+        mentee_id=str(b.person["id"]),
+        mentee_organisation_id=b.id,
+    )
+    response = applicant.post(
+        "/api/v1/insight-entries",
+        json={"match_id": match_id, "theme": "culture", "sentiment": 4, "comment": "Calm."},
+    )
+    assert response.status_code == 201, response.get_json()
+    return dict(response.get_json())
 
 
 def _session_times(w: World | None, *, hour: int) -> dict[str, str]:
@@ -473,6 +515,10 @@ def _snapshot(platform: ApiClient, w: World) -> dict[str, Any]:
         "actions": w.applicant_b.get(f"{_session_url(w)}/actions").get_json(),
         "goals": platform.get(f"/api/v1/matches/{w.match['id']}/goals").get_json(),
         "audit": platform.get("/api/v1/audit-events").get_json(),
+        "insight_entry": w.applicant_b.get(
+            f"/api/v1/insight-entries/{w.insight_entry['id']}"
+        ).get_json(),
+        "insights": platform.get(f"/api/v1/programmes/{w.programme['id']}/insights").get_json(),
         "webhooks": b.api.get(f"/api/v1/organisations/{b.id}/webhooks").get_json(),
         "deliveries": b.api.get(
             f"/api/v1/organisations/{b.id}/webhooks/{w.webhook['id']}/deliveries"

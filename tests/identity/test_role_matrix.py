@@ -40,7 +40,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from tests.conftest import ApiClient
-from tests.factories import Tenant, create_organisation, organisation_client
+from tests.factories import Tenant, create_organisation, organisation_client, write_pairing
 from tests.identity.role_support import (
     add_admin,
     add_coordinator,
@@ -194,6 +194,19 @@ MATRIX: dict[tuple[str, str], tuple[int, ...]] = {
     ("GET",    "/api/v1/matches/{match_id}/goals"):                    (     401,     200,     200,     404,     200,     200,     200),
     ("GET",    "/api/v1/matches/{match_id}/sessions/{session_id}/goal-reviews"): (     401,     200,     200,     404,     200,     200,     200),
     ("PUT",    "/api/v1/matches/{match_id}/sessions/{session_id}/goal-reviews"): (     401,     200,     403,     404,     403,     403,     403),
+    # Reverse mentoring feedback: {entry_id} is staff_a's pending entry as the junior mentor
+    # of a gamma senior in alpha-network's reverse mentoring programme (each cell that reaches
+    # one writes a fresh one). Entries are their author's alone: other people get 404, API
+    # clients (the platform's included) 403. {programme_id} is a plain mentoring programme:
+    # publishing a round of it is refused (409) once the caller may publish; the collated
+    # report is the coordinators', the platform's and member org admins' (their own groups).
+    ("GET",    "/api/v1/insight-entries"):                             (     401,     200,     200,     200,     200,     403,     403),
+    ("POST",   "/api/v1/insight-entries"):                             (     401,     201,     403,     404,     403,     403,     403),
+    ("GET",    "/api/v1/insight-entries/{entry_id}"):                  (     401,     200,     404,     404,     404,     403,     403),
+    ("PATCH",  "/api/v1/insight-entries/{entry_id}"):                  (     401,     200,     404,     404,     404,     403,     403),
+    ("DELETE", "/api/v1/insight-entries/{entry_id}"):                  (     401,     204,     404,     404,     404,     403,     403),
+    ("POST",   "/api/v1/programmes/{programme_id}/insight-rounds"):    (     401,     403,     403,     403,     409,     403,     409),
+    ("GET",    "/api/v1/programmes/{programme_id}/insights"):          (     401,     403,     200,     404,     200,     403,     200),
     # A calendar feed is a person's own: bearer clients have none (403).
     ("GET",    "/api/v1/me/calendar"):                                 (     401,     200,     200,     200,     200,     403,     403),
     ("POST",   "/api/v1/me/calendar/rotate"):                          (     401,     200,     200,     200,     200,     403,     403),
@@ -237,6 +250,9 @@ STATE_TABLES = (
     "match_goals",
     "goal_reviews",
     "calendar_feeds",
+    "insight_entries",
+    "insight_rounds",
+    "insight_groups",
 )
 IGNORED_METHODS = {"HEAD", "OPTIONS"}
 
@@ -320,6 +336,10 @@ class World:
     standing_webhook: dict[str, Any] = field(default_factory=dict)
     # An API client of tenant_a to revoke: a fresh one per cell (_fresh_api_client).
     api_client: dict[str, Any] = field(default_factory=dict)
+    # staff_a's pairing as the junior mentor of a gamma senior in a reverse mentoring
+    # programme of alpha-network, and staff_a's pending feedback entry (fresh per cell).
+    insight_match_id: str = ""
+    insight_entry: dict[str, Any] = field(default_factory=dict)
 
     def ids(self) -> dict[str, str]:
         return {
@@ -345,6 +365,7 @@ class World:
                 else {}
             ),
             **({"api_client_id": str(self.api_client["id"])} if self.api_client else {}),
+            **({"entry_id": str(self.insight_entry["id"])} if self.insight_entry else {}),
         }
 
 
@@ -723,6 +744,61 @@ def _fresh_webhook(w: World) -> Call:
     return Call(headers={"If-Match": etag})
 
 
+# --- reverse mentoring feedback ---------------------------------------------------------------
+
+INSIGHT = {"theme": "culture", "sentiment": 4, "comment": "Decisions wait for the board."}
+
+
+def _insights_world(w: World) -> None:
+    """A reverse mentoring programme of alpha-network; staff_a mentors a gamma senior in it."""
+    response = w.platform.post(
+        "/api/v1/programmes",
+        json={**_programme(w), "name": "Reverse Mentoring", "type": "reverse_mentoring"},
+    )
+    assert response.status_code == 201, response.get_json()
+    staff_a = w.principals["staff_a"].get("/api/v1/me").get_json()
+    senior = new_person(w.gamma, "senior", seniority=8)
+    w.insight_match_id = write_pairing(
+        w.app,
+        programme=response.get_json(),
+        mentor_id=str(staff_a["id"]),
+        mentor_organisation_id=w.a.id,
+        mentee_id=str(senior["id"]),
+        mentee_organisation_id=w.gamma.id,
+    )
+    _fresh_entry(w)
+
+
+def _clear_entries(w: World) -> None:
+    with w.owner_engine.begin() as c:
+        c.execute(text("DELETE FROM insight_entries"))
+
+
+def _new_entry(w: World) -> Call:
+    _clear_entries(w)
+    return Call(json={"match_id": w.insight_match_id, **INSIGHT})
+
+
+def _fresh_entry(w: World) -> Call:
+    """staff_a's pending entry, written anew, with its ETag (and a change to send)."""
+    _clear_entries(w)
+    staff_a = w.principals["staff_a"]
+    response = staff_a.post("/api/v1/insight-entries", json=_new_entry(w).json)
+    assert response.status_code == 201, response.get_json()
+    w.insight_entry = response.get_json()
+    etag = staff_a.get(f"/api/v1/insight-entries/{w.insight_entry['id']}").headers["ETag"]
+    return Call(json={"sentiment": 2}, headers={"If-Match": etag})
+
+
+def _fresh_entry_etag(w: World) -> Call:
+    return Call(headers=_fresh_entry(w).headers)
+
+
+def _fresh_entry_read(w: World) -> Call:
+    _fresh_entry(w)
+    return Call()
+
+
 REQUESTS: dict[tuple[str, str], Callable[[World], Call]] = {
     (
         "POST",
@@ -783,6 +859,10 @@ REQUESTS: dict[tuple[str, str], Callable[[World], Call]] = {
     ("GET", "/api/v1/matches/{match_id}/sessions/{session_id}/goal-reviews"): _the_session,
     ("PUT", "/api/v1/matches/{match_id}/sessions/{session_id}/goal-reviews"): _goal_reviews,
     ("POST", "/api/v1/matches"): _fresh_proposal,
+    ("POST", "/api/v1/insight-entries"): _new_entry,
+    ("GET", "/api/v1/insight-entries/{entry_id}"): _fresh_entry_read,
+    ("PATCH", "/api/v1/insight-entries/{entry_id}"): _fresh_entry,
+    ("DELETE", "/api/v1/insight-entries/{entry_id}"): _fresh_entry_etag,
     ("POST", "/api/v1/matches/{match_id}/approve"): _fresh_match("proposed"),
     ("POST", "/api/v1/matches/{match_id}/reject"): _fresh_match("proposed", reason=True),
     ("POST", "/api/v1/matches/{match_id}/accept"): _fresh_match("approved"),
@@ -981,6 +1061,7 @@ def world(
     _sessions_world(w, idp)
     _webhooks_world(w)
     _fresh_api_client(w)  # so {api_client_id} has a value in every cell
+    _insights_world(w)
     return w
 
 
