@@ -75,12 +75,12 @@ def _suppressed() -> ma.fields.Boolean:
     )
 
 
-class OrganisationRefSchema(Schema):
+class ReportOrganisationSchema(Schema):
     id = ma.fields.UUID(metadata={"example": EXAMPLE_ORG})
     name = ma.fields.String(metadata={"example": "Riverside NHS Foundation Trust"})
 
 
-class ProgrammeRefSchema(Schema):
+class ReportProgrammeSchema(Schema):
     id = ma.fields.UUID()
     name = ma.fields.String(metadata={"example": "Leading Across Boundaries"})
     type = ma.fields.String(metadata={"example": "traditional"})
@@ -96,8 +96,8 @@ class ReportSchema(Schema):
 
 
 class FlowSchema(Schema):
-    mentor_organisation = ma.fields.Nested(OrganisationRefSchema)
-    mentee_organisation = ma.fields.Nested(OrganisationRefSchema)
+    mentor_organisation = ma.fields.Nested(ReportOrganisationSchema)
+    mentee_organisation = ma.fields.Nested(ReportOrganisationSchema)
     pairings = count("Pairings approved in the period.")
     hours = ma.fields.Float(
         allow_none=True,
@@ -119,7 +119,7 @@ class FlowsReportSchema(ReportSchema):
 
 
 class UtilisationLineSchema(Schema):
-    organisation = ma.fields.Nested(OrganisationRefSchema)
+    organisation = ma.fields.Nested(ReportOrganisationSchema)
     mentors = count("Mentors and coaches released to the consortium.")
     places = ma.fields.Integer(
         metadata={"description": "Their capacity: mentees at a time, in all.", "example": 14}
@@ -154,7 +154,7 @@ class LoadBandsSchema(Schema):
 
 
 class CoachLoadLineSchema(Schema):
-    organisation = ma.fields.Nested(OrganisationRefSchema)
+    organisation = ma.fields.Nested(ReportOrganisationSchema)
     coaches = count()
     at_or_over_capacity = count()
     share_at_or_over_capacity = ma.fields.Float(allow_none=True, metadata={"example": 0.25})
@@ -169,7 +169,7 @@ class CoachLoadLineSchema(Schema):
 class NamedCoachSchema(Schema):
     profile_id = ma.fields.UUID()
     name = ma.fields.String(metadata={"example": "Mona Mentor"})
-    organisation = ma.fields.Nested(OrganisationRefSchema)
+    organisation = ma.fields.Nested(ReportOrganisationSchema)
     capacity = ma.fields.Integer(metadata={"example": 3})
     pairings = ma.fields.Integer(
         metadata={
@@ -215,11 +215,11 @@ class OutcomeFiguresSchema(Schema):
 
 
 class OrganisationOutcomesSchema(OutcomeFiguresSchema):
-    organisation = ma.fields.Nested(OrganisationRefSchema)
+    organisation = ma.fields.Nested(ReportOrganisationSchema)
 
 
 class ProgrammeOutcomesSchema(OutcomeFiguresSchema):
-    programme = ma.fields.Nested(ProgrammeRefSchema)
+    programme = ma.fields.Nested(ReportProgrammeSchema)
     by_mentee_organisation = ma.fields.List(
         ma.fields.Nested(OrganisationOutcomesSchema),
         metadata={"description": "Your organisation's mentees (coordinators: every member's)."},
@@ -245,11 +245,11 @@ class WaitFiguresSchema(Schema):
 
 
 class OrganisationWaitSchema(WaitFiguresSchema):
-    organisation = ma.fields.Nested(OrganisationRefSchema)
+    organisation = ma.fields.Nested(ReportOrganisationSchema)
 
 
 class ProgrammeWaitSchema(WaitFiguresSchema):
-    programme = ma.fields.Nested(ProgrammeRefSchema)
+    programme = ma.fields.Nested(ReportProgrammeSchema)
     by_mentee_organisation = ma.fields.List(ma.fields.Nested(OrganisationWaitSchema))
 
 
