@@ -86,26 +86,21 @@ def _report_view(kind: Kind) -> type[MethodView]:
 for _kind in KINDS.values():
     blp.route(f"/<uuid:consortium_id>/{_kind.name}")(_report_view(_kind))
 
-KIND_DOC = {
-    "parameters": [
-        {
-            "in": "path",
-            "name": "kind",
-            "required": True,
-            "description": "The report: " + ", ".join(KINDS) + ".",
-            "schema": {"type": "string", "enum": list(KINDS)},
-        }
-    ]
+KIND_PARAMETER = {
+    "in": "path",
+    "name": "kind",
+    "required": True,
+    "description": "The report: " + ", ".join(KINDS) + ".",
+    "schema": {"type": "string", "enum": list(KINDS)},
 }
 
 
-@blp.route("/<uuid:consortium_id>/<kind>/builds")
+@blp.route("/<uuid:consortium_id>/<kind>/builds", parameters=[KIND_PARAMETER])
 class Builds(MethodView):
     @blp.auth(*READERS)
     @blp.idempotent
     @blp.arguments(PeriodQuerySchema, location="query")
     @blp.response(202, BuildSchema)
-    @blp.doc(**KIND_DOC)
     @blp.errors(404)
     def post(
         self, period: dict[str, Any], consortium_id: uuid.UUID, kind: str
@@ -123,11 +118,10 @@ class Builds(MethodView):
         return build, 202, {"Location": location}
 
 
-@blp.route("/<uuid:consortium_id>/<kind>/builds/<uuid:build_id>")
+@blp.route("/<uuid:consortium_id>/<kind>/builds/<uuid:build_id>", parameters=[KIND_PARAMETER])
 class BuildItem(MethodView):
     @blp.auth(*READERS)
     @blp.response(200, BuildSchema)
-    @blp.doc(**KIND_DOC)
     @blp.errors(404)
     def get(self, consortium_id: uuid.UUID, kind: str, build_id: uuid.UUID) -> dict[str, Any]:
         """Show a report build: its status, progress and, once done, where its result is.
@@ -160,10 +154,12 @@ RESULT_DOC = {
 }
 
 
-@blp.route("/<uuid:consortium_id>/<kind>/builds/<uuid:build_id>/result")
+@blp.route(
+    "/<uuid:consortium_id>/<kind>/builds/<uuid:build_id>/result", parameters=[KIND_PARAMETER]
+)
 class BuildResult(MethodView):
     @blp.auth(*READERS)
-    @blp.doc(responses=RESULT_DOC, **KIND_DOC)
+    @blp.doc(responses=RESULT_DOC)
     @blp.errors(404, 406, 409)
     def get(self, consortium_id: uuid.UUID, kind: str, build_id: uuid.UUID) -> Response:
         """Fetch a built report as JSON, CSV or a chart (409 until the build has succeeded)."""

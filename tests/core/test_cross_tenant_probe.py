@@ -73,6 +73,8 @@ class World:
     delivery: dict[str, Any]
     # tenant_b's own API client (the one b.api holds a token of).
     api_client: dict[str, Any]
+    # A build of beta-network's flows report, made by tenant_b's client.
+    build: dict[str, Any]
 
 
 # Each URL converter argument name → tenant_b's resource of that kind. A new argument name
@@ -96,6 +98,8 @@ TENANT_B_IDS: dict[str, Callable[[World], str]] = {
     "webhook_id": lambda w: str(w.webhook["id"]),
     "delivery_id": lambda w: str(w.delivery["id"]),
     "api_client_id": lambda w: str(w.api_client["id"]),
+    "kind": lambda w: "flows",
+    "build_id": lambda w: str(w.build["id"]),
 }
 
 # A person's own special-category data: refused (403) to any caller who is not a signed-in
@@ -319,6 +323,9 @@ def world(
     )
     assert response.status_code == 200, response.get_json()
     (delivery,) = response.get_json()
+    response = tenant_b.api.post(f"/api/v1/reports/consortia/{consortium['id']}/flows/builds")
+    assert response.status_code == 202, response.get_json()
+    build = response.get_json()
     return World(
         a=tenant_a,
         b=tenant_b,
@@ -342,6 +349,7 @@ def world(
         webhook=webhook,
         delivery=delivery,
         api_client=platform.get(f"/api/v1/organisations/{tenant_b.id}/api-clients").get_json()[0],
+        build=build,
     )
 
 
