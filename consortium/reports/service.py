@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import select
 
 from consortium.core import tenancy
-from consortium.core.errors import Conflict, NotFound
+from consortium.core.errors import Conflict, Invalid, NotFound
 from consortium.core.jobs import Job, enqueue, progress_of
 from consortium.extensions import db
 from consortium.reciprocity.service import default_period
@@ -38,6 +38,8 @@ def period_of(start: date | None, end: date | None) -> Period:
     end = end or default_end
     if start is None:
         start = end - (default_end - default_start)
+    elif start > end:  # `to` left to default (today): the schema could not compare them
+        raise Invalid(f"from ({start}) is after to ({end}, today unless given).", field="from")
     return Period(start=start, end=end)
 
 

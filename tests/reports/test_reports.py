@@ -218,6 +218,8 @@ def test_a_bad_period_is_a_422_naming_the_field(rw: ReportsWorld) -> None:
     coordinator = rw.sw.coordinator
     response = coordinator.get(rw.url("flows", **{"from": "2026-05-01", "to": "2026-04-01"}))
     assert_problem(response, 422, field="to", location="query")
+    future = "/api/v1/reports/consortia/" + rw.network_id + "/flows?from=2999-01-01"
+    assert_problem(coordinator.get(future), 422, field="from")
     response = coordinator.get(rw.url("flows", **{"from": "yesterday"}))
     assert_problem(response, 422, field="from", location="query")
     response = coordinator.get(rw.url("utilisation", **{"from": "2019-01-01", "to": "2026-01-01"}))
