@@ -107,6 +107,7 @@ def _register_jobs() -> None:
     import consortium.organisations.jobs
     import consortium.people.jobs
     import consortium.pool.jobs
+    import consortium.reports.jobs
     import consortium.webhooks.jobs  # noqa: F401
 
 
@@ -146,6 +147,7 @@ def _register_blueprints(app: Flask) -> None:
     from consortium.pool.routes import blp as pool
     from consortium.programmes.routes import blp as programmes
     from consortium.reciprocity.routes import blp as reciprocity
+    from consortium.reports.routes import blp as consortium_reports
     from consortium.scim.routes import blp as scim
     from consortium.sensitive.routes import blp as sensitive
     from consortium.sessions.routes import blp as sessions
@@ -167,6 +169,7 @@ def _register_blueprints(app: Flask) -> None:
         matches,
         sessions,
         insights,
+        consortium_reports,
         audit,
         sensitive,
         scim,

@@ -20,10 +20,12 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import json
 import logging
 import os
 import uuid
 from collections.abc import Callable, Iterator
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
@@ -73,6 +75,8 @@ class Job(Entity, OrganisationOwned, Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     created_by: Mapped[str] = mapped_column(String(100))
     result: Mapped[dict[str, Any] | None]
+    # How far it got, {done, total, stage}, as the handler last reported it (see `progress`).
+    progress: Mapped[dict[str, Any] | None]
     # retrying: the last attempt's error in one line; failed: the reason, with what to do next.
     error: Mapped[str | None] = mapped_column(Text)
     # retrying: when RQ will make the next attempt (None: not known, e.g. jobs run inline).
@@ -286,9 +290,14 @@ def execute(app: Flask, job_id: uuid.UUID) -> str:
                     return "succeeded"
                 if job_type is None:
                     raise LookupError(f"no handler registered for job {row.name!r}")
-                with _collector_paused() if job_type.bulk else contextlib.nullcontext():
+                with (
+                    _collector_paused() if job_type.bulk else contextlib.nullcontext(),
+                    _reporting_progress(app, job_id) as reported,
+                ):
                     result = job_type.handler(**arguments)
                 row.status, row.result, row.finished_at = "succeeded", result, utcnow()
+                if reported:
+                    row.progress = reported[-1]
                 session.commit()
                 return "succeeded"
             except Exception as exc:  # a database error in the handler too: a failed attempt
@@ -316,6 +325,62 @@ def _collector_paused() -> Iterator[None]:
         yield
     finally:
         gc.enable()
+
+
+# --- progress --------------------------------------------------------------------------------
+
+# The running job's row is locked (and its writes uncommitted) until it finishes, so progress
+# goes to Redis while it runs; the last value is kept on the row when it succeeds.
+PROGRESS_TTL = 24 * 3600
+_running: ContextVar[tuple[Flask, uuid.UUID, list[dict[str, Any]]] | None] = ContextVar(
+    "consortium_running_job", default=None
+)
+
+
+@contextlib.contextmanager
+def _reporting_progress(app: Flask, job_id: uuid.UUID) -> Iterator[list[dict[str, Any]]]:
+    reported: list[dict[str, Any]] = []
+    token = _running.set((app, job_id, reported))
+    try:
+        yield reported
+    finally:
+        _running.reset(token)
+
+
+def _progress_key(job_id: uuid.UUID) -> str:
+    return f"consortium:job-progress:{job_id}"
+
+
+def progress(done: int, total: int, *, stage: str | None = None) -> None:
+    """Report how far the running job has got (shown on /api/v1/jobs/{id} while it runs).
+
+    Outside a job (e.g. a report built synchronously) it does nothing. Best effort: a Redis
+    that does not answer loses the figure, never the job.
+    """
+    running = _running.get()
+    if running is None:
+        return
+    app, job_id, reported = running
+    value = {"done": done, "total": total, "stage": stage}
+    reported.append(value)
+    try:
+        redis_connection(app).set(_progress_key(job_id), json.dumps(value), ex=PROGRESS_TTL)
+    except RedisError as exc:
+        log.warning("progress of job %s not recorded: %s", job_id, exc)
+
+
+def progress_of(row: Job) -> dict[str, Any] | None:
+    """The job's progress as last reported: from Redis while unfinished, then from the row."""
+    if row.status not in UNFINISHED or not has_app_context():
+        return row.progress
+    try:
+        stored = redis_connection(current_app).get(_progress_key(row.id))
+    except RedisError:
+        return row.progress
+    if not stored:
+        return row.progress
+    value: dict[str, Any] = json.loads(stored)
+    return value
 
 
 def _lock(job_id: uuid.UUID, *, nowait: bool, skip_locked: bool = False) -> Any:

@@ -14,6 +14,15 @@ EXAMPLE_REASON = (
 )
 
 
+class ProgressSchema(Schema):
+    done = ma.fields.Integer(metadata={"description": "Steps done.", "example": 3})
+    total = ma.fields.Integer(metadata={"description": "Steps in all.", "example": 5})
+    stage = ma.fields.String(
+        allow_none=True,
+        metadata={"description": "What it is doing now.", "example": "coach load"},
+    )
+
+
 class JobSchema(Schema):
     id = ma.fields.UUID(dump_only=True)
     name = ma.fields.String(dump_only=True, metadata={"example": "organisations.export"})
@@ -36,6 +45,12 @@ class JobSchema(Schema):
     started_at = ma.fields.AwareDateTime(dump_only=True, allow_none=True)
     finished_at = ma.fields.AwareDateTime(dump_only=True, allow_none=True)
     result = ma.fields.Dict(dump_only=True, allow_none=True)
+    progress = ma.fields.Nested(
+        ProgressSchema,
+        dump_only=True,
+        allow_none=True,
+        metadata={"description": "How far the job has got, if its type reports it."},
+    )
     error = ma.fields.String(
         dump_only=True,
         allow_none=True,

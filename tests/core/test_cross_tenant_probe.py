@@ -76,6 +76,8 @@ class World:
     # The applicant's pending feedback entry as the mentor of b.person in a reverse mentoring
     # programme of beta-network (the pairing written straight to the database).
     insight_entry: dict[str, Any]
+    # A build of beta-network's flows report, made by tenant_b's client.
+    build: dict[str, Any]
 
 
 # Each URL converter argument name → tenant_b's resource of that kind. A new argument name
@@ -100,6 +102,8 @@ TENANT_B_IDS: dict[str, Callable[[World], str]] = {
     "delivery_id": lambda w: str(w.delivery["id"]),
     "api_client_id": lambda w: str(w.api_client["id"]),
     "entry_id": lambda w: str(w.insight_entry["id"]),
+    "kind": lambda w: "flows",
+    "build_id": lambda w: str(w.build["id"]),
 }
 
 # A person's own special-category data: refused (403) to any caller who is not a signed-in
@@ -325,6 +329,9 @@ def world(
     assert response.status_code == 200, response.get_json()
     (delivery,) = response.get_json()
     insight_entry = _insight_entry(app, platform, tenant_b, consortium, applicant)
+    response = tenant_b.api.post(f"/api/v1/reports/consortia/{consortium['id']}/flows/builds")
+    assert response.status_code == 202, response.get_json()
+    build = response.get_json()
     return World(
         a=tenant_a,
         b=tenant_b,
@@ -349,6 +356,7 @@ def world(
         delivery=delivery,
         api_client=platform.get(f"/api/v1/organisations/{tenant_b.id}/api-clients").get_json()[0],
         insight_entry=insight_entry,
+        build=build,
     )
 
 

@@ -86,6 +86,16 @@ MATRIX: dict[tuple[str, str], tuple[int, ...]] = {
     ("GET",    "/api/v1/consortia/{consortium_id}/members"):           (     401,     200,     200,     404,     200,     200,     200),
     ("POST",   "/api/v1/consortia/{consortium_id}/members"):           (     401,     403,     403,     403,     403,     403,     201),
     ("GET",    "/api/v1/consortia/{consortium_id}/reciprocity"):       (     401,     403,     200,     404,     200,     200,     200),
+    ("GET",    "/api/v1/reports/consortia/{consortium_id}/flows"): (     401,     403,     200,     404,     200,     200,     200),
+    ("GET",    "/api/v1/reports/consortia/{consortium_id}/utilisation"): (     401,     403,     200,     404,     200,     200,     200),
+    ("GET",    "/api/v1/reports/consortia/{consortium_id}/coach-load"): (     401,     403,     200,     404,     200,     200,     200),
+    ("GET",    "/api/v1/reports/consortia/{consortium_id}/programme-outcomes"): (     401,     403,     200,     404,     200,     200,     200),
+    ("GET",    "/api/v1/reports/consortia/{consortium_id}/time-to-match"): (     401,     403,     200,     404,     200,     200,     200),
+    # Report builds (a job): {kind} is flows; {build_id} is a build tenant_a's admin made, in
+    # tenant_a's view, so the coordinator and tenant_a's client may read it too.
+    ("POST",   "/api/v1/reports/consortia/{consortium_id}/{kind}/builds"): (     401,     403,     202,     404,     202,     202,     202),
+    ("GET",    "/api/v1/reports/consortia/{consortium_id}/{kind}/builds/{build_id}"): (     401,     403,     200,     404,     200,     200,     200),
+    ("GET",    "/api/v1/reports/consortia/{consortium_id}/{kind}/builds/{build_id}/result"): (     401,     403,     200,     404,     200,     200,     200),
     ("GET",    "/api/v1/consortia/{consortium_id}/coordinators"):      (     401,     200,     200,     404,     200,     200,     200),
     ("POST",   "/api/v1/consortia/{consortium_id}/coordinators"):      (     401,     403,     403,     403,     201,     403,     201),
     ("DELETE", "/api/v1/consortia/{consortium_id}/coordinators"):      (     401,     403,     403,     403,     204,     403,     204),
@@ -340,6 +350,8 @@ class World:
     # programme of alpha-network, and staff_a's pending feedback entry (fresh per cell).
     insight_match_id: str = ""
     insight_entry: dict[str, Any] = field(default_factory=dict)
+    # A flows report build tenant_a's admin made (in tenant_a's view).
+    build: dict[str, Any] = field(default_factory=dict)
 
     def ids(self) -> dict[str, str]:
         return {
@@ -347,6 +359,8 @@ class World:
             "person_id": str(self.a.person["id"]),
             "consortium_id": str(self.network["id"]),
             "job_id": str(self.job["id"]),
+            "kind": "flows",
+            "build_id": str(self.build.get("id", "")),
             "profile_id": str(self.profile["id"]),
             "programme_id": str(self.programme["id"]),
             "application_id": str(self.application["id"]),
@@ -1062,6 +1076,9 @@ def world(
     _webhooks_world(w)
     _fresh_api_client(w)  # so {api_client_id} has a value in every cell
     _insights_world(w)
+    response = admin_a.post(f"/api/v1/reports/consortia/{network['id']}/flows/builds")
+    assert response.status_code == 202, response.get_json()
+    w.build = response.get_json()
     return w
 
 
