@@ -131,6 +131,7 @@ def _register_blueprints(app: Flask) -> None:
     from consortium.calendar.routes import blp as calendar
     from consortium.calendar.routes import feed as calendar_feed
     from consortium.consortia.routes import blp as consortia
+    from consortium.evaluation.routes import blp as evaluation
     from consortium.extensions import api
     from consortium.health.routes import blp as health
     from consortium.identity.routes import api as identity
@@ -165,6 +166,7 @@ def _register_blueprints(app: Flask) -> None:
         matching_runs,
         matches,
         sessions,
+        evaluation,
         audit,
         sensitive,
         scim,

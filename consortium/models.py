@@ -12,6 +12,7 @@ from consortium.consortia.models import Consortium, ConsortiumMembership
 from consortium.core.db import Base
 from consortium.core.idempotency import IdempotencyRecord
 from consortium.core.jobs import Job
+from consortium.evaluation.models import PairingEvaluation, SessionFeedback
 from consortium.identity.models import (
     ApiClient,
     LoginSession,
@@ -62,6 +63,7 @@ __all__ = [
     "MentorProfileShare",
     "MentoringSession",
     "Organisation",
+    "PairingEvaluation",
     "Person",
     "PersonIdentity",
     "Programme",
@@ -70,6 +72,7 @@ __all__ = [
     "SensitiveAttributes",
     "SessionAction",
     "SessionAttendee",
+    "SessionFeedback",
     "SessionNote",
     "SigningKey",
     "SsoConfiguration",
