@@ -5,6 +5,7 @@ The world (tests/evaluation/conftest.py): Mona (tenant_a) mentors Gail (gamma).
 
 from __future__ import annotations
 
+from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine
 
 from tests.api.helpers import assert_problem
@@ -98,3 +99,43 @@ def test_a_rating_out_of_range_or_a_bad_visibility_is_refused_naming_the_field(
         feedback_url(session), json={"rating": 4, "visibility": "pair"}
     )
     assert_problem(response, 428)
+
+
+def test_the_database_holds_who_reads_feedback_at_the_person_level(
+    sw: SessionWorld, runtime_url: str
+) -> None:
+    """Row-level security, not only the app: as the app's role, the mentee's settings read
+    her own feedback and the mentor's shared one, never the one he left for coordinators;
+    an organisation admin's settings read none."""
+    session = hold(sw, sw.mentee, sw.match)
+    assert give_feedback(sw.mentee, session).status_code == 200
+    assert give_feedback(sw.mentor, session, visibility="coordinator").status_code == 200
+    assert give_feedback(sw.mentor, session, visibility="pair").status_code == 200
+    assert give_feedback(sw.mentor, session, visibility="coordinator").status_code == 200
+
+    def visible(person_id: str, organisation_id: str, coordinated: str = "") -> list[str]:
+        runtime = create_engine(runtime_url)
+        with runtime.connect() as c:
+            c.execute(
+                text(
+                    "SELECT set_config('app.person_id', :p, true),"
+                    " set_config('app.organisation_id', :o, true),"
+                    " set_config('app.coordinated_ids', :c, true)"
+                ),
+                {"p": person_id, "o": organisation_id, "c": coordinated},
+            )
+            rows = list(c.execute(text("SELECT author_role FROM session_feedback")).scalars())
+            # Nobody but the author changes a row.
+            changed = c.execute(text("UPDATE session_feedback SET rating = 1")).rowcount
+            c.rollback()
+        runtime.dispose()
+        return [*sorted(rows), f"changed {changed}"]
+
+    gamma, network = sw.world.pool.gamma.id, sw.world.network_id
+    assert visible(sw.mentee.id, gamma) == ["mentee", "changed 1"]
+    admin = sw.world.admin_gamma
+    assert visible(admin.id, gamma) == ["changed 0"]
+    assert visible(sw.coordinator.id, sw.world.pool.delta.id, network) == [
+        "mentor",
+        "changed 0",
+    ]
