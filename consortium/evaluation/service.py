@@ -17,6 +17,7 @@ import uuid
 from typing import Any
 
 from sqlalchemy import Select, select
+from sqlalchemy.exc import IntegrityError
 
 from consortium.audit import service as audit
 from consortium.core import tenancy
@@ -64,6 +65,16 @@ def _pair_columns(match: Match, side: str) -> dict[str, Any]:
         "author_person_id": tenancy.current().person_id,
         "author_role": side,
     }
+
+
+def _write(row: SessionFeedback | PairingEvaluation, what: str) -> None:
+    """Write the row; one written at the same moment by the same person (the unique index)
+    is a 409, not a 500."""
+    try:
+        with db.session.begin_nested():
+            db.session.add(row)
+    except IntegrityError:
+        raise Conflict(f"{what} was being written at the same time; read it and retry.") from None
 
 
 def _own_organisation(match: Match, side: str) -> uuid.UUID:
@@ -115,9 +126,8 @@ def give_feedback(
         feedback = SessionFeedback(
             id=uuid.uuid4(), session_id=session.id, **_pair_columns(match, side)
         )
-        db.session.add(feedback)
     feedback.rating, feedback.comment, feedback.visibility = rating, comment, visibility
-    db.session.flush()
+    _write(feedback, "Your feedback on this session")
     audit.record(
         action="session.feedback_given",
         subject_type="session_feedback",
@@ -236,8 +246,7 @@ def submit_evaluation(
         overall_rating=overall_rating,
         **_pair_columns(match, side),
     )
-    db.session.add(evaluation)
-    db.session.flush()
+    _write(evaluation, "Your evaluation of this pairing")
     audit.record(
         action="pairing.evaluation_submitted",
         subject_type="pairing_evaluation",
