@@ -53,7 +53,7 @@ def chart(figure: Figure, data: dict[str, Any]) -> None:
 
     def label(name: str, cell: dict[str, Any]) -> str:
         suppressed = any(cell[f]["people"] == SUPPRESSED for f in ("completion", "evaluations"))
-        return f"{name} (fewer than 5: not shown)" if suppressed else name
+        return f"{name} (<5, not shown)" if suppressed else name
 
     reports.grouped_bars(
         figure,
