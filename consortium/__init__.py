@@ -132,6 +132,7 @@ def _register_blueprints(app: Flask) -> None:
     from consortium.calendar.routes import blp as calendar
     from consortium.calendar.routes import feed as calendar_feed
     from consortium.consortia.routes import blp as consortia
+    from consortium.evaluation.routes import blp as evaluation
     from consortium.extensions import api
     from consortium.health.routes import blp as health
     from consortium.identity.routes import api as identity
@@ -170,6 +171,7 @@ def _register_blueprints(app: Flask) -> None:
         sessions,
         insights,
         consortium_reports,
+        evaluation,
         audit,
         sensitive,
         scim,

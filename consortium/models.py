@@ -12,6 +12,7 @@ from consortium.consortia.models import Consortium, ConsortiumMembership
 from consortium.core.db import Base
 from consortium.core.idempotency import IdempotencyRecord
 from consortium.core.jobs import Job
+from consortium.evaluation.models import PairingEvaluation, SessionFeedback
 from consortium.identity.models import (
     ApiClient,
     LoginSession,
@@ -66,6 +67,7 @@ __all__ = [
     "MentorProfileShare",
     "MentoringSession",
     "Organisation",
+    "PairingEvaluation",
     "Person",
     "PersonIdentity",
     "Programme",
@@ -74,6 +76,7 @@ __all__ = [
     "SensitiveAttributes",
     "SessionAction",
     "SessionAttendee",
+    "SessionFeedback",
     "SessionNote",
     "SigningKey",
     "SsoConfiguration",

@@ -18,6 +18,8 @@ from consortium.consortia import service as consortia
 from consortium.consortia.models import Consortium
 from consortium.core import tenancy
 from consortium.core.security import hash_secret, secret_matches
+from consortium.demo.evaluation import PROGRAMME as PAST_PROGRAMME
+from consortium.demo.evaluation import seed_evaluation
 from consortium.demo.ledger import seed_ledger
 from consortium.demo.pool import seed_pool
 from consortium.extensions import db
@@ -129,6 +131,7 @@ def seed() -> str:
         _seed_roles(by_slug)
         pool = seed_pool(by_slug["west-yorkshire-ics"])
         ledger = seed_ledger(by_slug["west-yorkshire-ics"])
+        evaluated = seed_evaluation(by_slug["west-yorkshire-ics"])
         client = db.session.scalar(select(ApiClient).where(ApiClient.client_id == DEV_CLIENT_ID))
         if client is None:
             db.session.add(
@@ -152,7 +155,8 @@ def seed() -> str:
         f"Demo data: {counts['consortia']} consortia, {counts['organisations']} organisations, "
         f"{counts['people']} people, {pool['profiles']} mentor profiles, "
         f"{pool['programmes']} programmes, {pool['applications']} applications, "
-        f"{ledger} hours on the reciprocity ledger.\n"
+        f"{ledger} hours on the reciprocity ledger, "
+        f"{evaluated} evaluated pairings in {PAST_PROGRAMME['name']}.\n"
         f"Sign in as any demo person at {current_app.config['ISSUER']}/ (or go straight to "
         f"{current_app.config['ISSUER']}/auth/sso/{ORGANISATIONS[0]['slug']}/login).\n"
         f"Development platform client (paste into /docs → Authorize):\n"

@@ -110,7 +110,10 @@ TENANT_B_IDS: dict[str, Callable[[World], str]] = {
 # person, whatever the id, so a client's 403 reveals nothing; read back by the person.
 PERSON_ONLY = {"sensitive.MyConsent", "sensitive.MyConsentWithdrawal", "insights.EntryItem"}
 # A pair's notes and actions are its two people's only: the control reads them as the mentee.
-PAIR_ONLY = {"sessions.Notes", "sessions.NoteItem", "sessions.Actions", "sessions.ActionItem"}
+PAIR_ONLY = {
+    "sessions.Notes", "sessions.NoteItem", "sessions.Actions", "sessions.ActionItem",
+    "evaluation.SessionFeedbackCollection",
+}  # fmt: skip
 # An organisation's webhooks are its own admins' and clients' only (not a platform admin's):
 # the control reads them as tenant_b's client.
 OWN_ORGANISATION_ONLY = {
@@ -188,6 +191,18 @@ BODIES: dict[tuple[str, str], Callable[[World], dict[str, Any]]] = {
         "enabled": False,
     },
     ("insights.EntryItem", "PATCH"): lambda w: {"comment": "Hijacked", "sentiment": 1},
+    ("evaluation.SessionFeedbackCollection", "PUT"): lambda w: {
+        "rating": 1,
+        "comment": "Hijacked",
+        "visibility": "pair",
+    },
+    ("evaluation.Evaluations", "POST"): lambda w: {
+        "goals": [{"goal_id": w.goal["id"], "outcome": "not"}],
+        "what_changed": "Hijacked",
+        "would_recommend": False,
+        "hours_given": 1,
+        "overall_rating": 1,
+    },
     ("pool.MentorProfileCpd", "POST"): lambda w: {
         "date": "2026-01-01",
         "kind": "training",
@@ -522,6 +537,11 @@ def _snapshot(platform: ApiClient, w: World) -> dict[str, Any]:
         "notes": w.applicant_b.get(f"{_session_url(w)}/notes").get_json(),
         "actions": w.applicant_b.get(f"{_session_url(w)}/actions").get_json(),
         "goals": platform.get(f"/api/v1/matches/{w.match['id']}/goals").get_json(),
+        "feedback": w.applicant_b.get(f"{_session_url(w)}/feedback").get_json(),
+        "evaluations": platform.get(f"/api/v1/matches/{w.match['id']}/evaluations").get_json(),
+        "evaluation_report": platform.get(
+            f"/api/v1/programmes/{w.programme['id']}/evaluation-report"
+        ).get_json(),
         "audit": platform.get("/api/v1/audit-events").get_json(),
         "insight_entry": w.applicant_b.get(
             f"/api/v1/insight-entries/{w.insight_entry['id']}"

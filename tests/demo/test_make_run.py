@@ -190,3 +190,26 @@ def test_the_demo_ledger_shows_a_year_of_hours_between_employers(runtime_url: st
         assert leeds["counterparts"]  # its own line, by counterpart
         chart = browser.get(url, headers={"Accept": "image/png"}, timeout=30)
         assert chart.status_code == 200 and chart.content[:4] == b"\x89PNG"
+
+
+def test_the_demo_evaluation_report_shows_last_years_cohort(runtime_url: str) -> None:
+    """A fresh `make run` has an evaluated cohort for the evaluation report, once: the
+    programme's figures shown, its sectors' suppressed (each fewer than 5 people)."""
+    from consortium.demo.evaluation import PAIRINGS, PROGRAMME
+
+    with make_run(runtime_url, unused_port()) as (app, base):
+        platform = dev_platform(base, _seed_output(app))  # seeded twice: nothing is doubled
+        programmes = platform.get(
+            f"{base}/api/v1/programmes", params={"page_size": 100}, timeout=10
+        ).json()
+        [programme] = [p for p in programmes if p["name"] == PROGRAMME["name"]]
+        url = f"{base}/api/v1/programmes/{programme['id']}/evaluation-report"
+        report = platform.get(url, timeout=10).json()
+        total = report["total"]
+        assert total["completion"]["pairings_ended"] == len(PAIRINGS)
+        assert total["completion"]["pairings_evaluated"] == len(PAIRINGS) - 1
+        assert total["evaluations"]["evaluations"] == 2 * len(PAIRINGS) - 1
+        assert total["session_feedback"]["ratings"] == 3 * 2 * len(PAIRINGS)
+        assert {c["evaluations"]["people"] for c in report["by_sector"]} == {"<5"}
+        chart = platform.get(url, headers={"Accept": "image/png"}, timeout=30)
+        assert chart.status_code == 200 and chart.content[:4] == b"\x89PNG"

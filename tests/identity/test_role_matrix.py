@@ -217,6 +217,17 @@ MATRIX: dict[tuple[str, str], tuple[int, ...]] = {
     ("DELETE", "/api/v1/insight-entries/{entry_id}"):                  (     401,     204,     404,     404,     404,     403,     403),
     ("POST",   "/api/v1/programmes/{programme_id}/insight-rounds"):    (     401,     403,     403,     403,     409,     403,     409),
     ("GET",    "/api/v1/programmes/{programme_id}/insights"):          (     401,     403,     200,     404,     200,     403,     200),
+    # Feedback and evaluation of staff_a's pairing with Gus: given by the pair only (anyone
+    # else, admins and coordinators included, gets 404); PUT needs a held session, POST an
+    # ended pairing (fresh ones per cell). Coordinators (and the platform) read evaluations,
+    # and the feedback left for them through the programme. The evaluation report is for
+    # coordinators and member organisations' admins and clients (staff 403, admin_b 404).
+    ("GET",    "/api/v1/matches/{match_id}/sessions/{session_id}/feedback"): (     401,     200,     404,     404,     404,     404,     404),
+    ("PUT",    "/api/v1/matches/{match_id}/sessions/{session_id}/feedback"): (     401,     200,     404,     404,     404,     404,     404),
+    ("GET",    "/api/v1/matches/{match_id}/evaluations"):              (     401,     200,     404,     404,     200,     404,     200),
+    ("POST",   "/api/v1/matches/{match_id}/evaluations"):              (     401,     201,     404,     404,     404,     404,     404),
+    ("GET",    "/api/v1/programmes/{programme_id}/feedback"):          (     401,     403,     403,     403,     200,     403,     200),
+    ("GET",    "/api/v1/programmes/{programme_id}/evaluation-report"): (     401,     403,     200,     404,     200,     200,     200),
     # A calendar feed is a person's own: bearer clients have none (403).
     ("GET",    "/api/v1/me/calendar"):                                 (     401,     200,     200,     200,     200,     403,     403),
     ("POST",   "/api/v1/me/calendar/rotate"):                          (     401,     200,     200,     200,     200,     403,     403),
@@ -263,6 +274,8 @@ STATE_TABLES = (
     "insight_entries",
     "insight_rounds",
     "insight_groups",
+    "session_feedback",
+    "pairing_evaluations",
 )
 IGNORED_METHODS = {"HEAD", "OPTIONS"}
 
@@ -710,6 +723,35 @@ def _goal_reviews(w: World) -> Call:
     )
 
 
+def _feedback(w: World) -> Call:
+    """A fresh held session; the If-Match is staff_a's (the mentee's) feedback list's ETag."""
+    _fresh_session(held=True)(w)
+    etag = w.principals["staff_a"].get(f"{_session_url(w)}/feedback").headers["ETag"]
+    return Call(json={"rating": 4, "visibility": "pair"}, headers={"If-Match": etag})
+
+
+def _ended_pair(w: World) -> Call:
+    """A fresh pairing of staff_a with Gus, active and then closed by the platform; the body
+    rates its goal."""
+    _active_pair(w)
+    url = f"/api/v1/matches/{w.match['id']}"
+    etag = w.platform.get(url).headers["ETag"]
+    response = w.platform.post(
+        f"{url}/close", json={"reason": "Done."}, headers={"If-Match": etag}
+    )
+    assert response.status_code == 200, response.get_json()
+    goals = w.platform.get(f"{url}/goals").get_json()
+    return Call(
+        json={
+            "goals": [{"goal_id": g["id"], "outcome": "met"} for g in goals],
+            "what_changed": "Confidence.",
+            "would_recommend": True,
+            "hours_given": 6,
+            "overall_rating": 4,
+        }
+    )
+
+
 # How to make a valid request for a row (default: no body). Writes get fresh resources per cell.
 WEBHOOKS = "/api/v1/organisations/{organisation_id}/webhooks"
 
@@ -872,6 +914,10 @@ REQUESTS: dict[tuple[str, str], Callable[[World], Call]] = {
     ("GET", "/api/v1/matches/{match_id}/goals"): _the_session,
     ("GET", "/api/v1/matches/{match_id}/sessions/{session_id}/goal-reviews"): _the_session,
     ("PUT", "/api/v1/matches/{match_id}/sessions/{session_id}/goal-reviews"): _goal_reviews,
+    ("GET", "/api/v1/matches/{match_id}/sessions/{session_id}/feedback"): _the_session,
+    ("PUT", "/api/v1/matches/{match_id}/sessions/{session_id}/feedback"): _feedback,
+    ("GET", "/api/v1/matches/{match_id}/evaluations"): _the_session,
+    ("POST", "/api/v1/matches/{match_id}/evaluations"): _ended_pair,
     ("POST", "/api/v1/matches"): _fresh_proposal,
     ("POST", "/api/v1/insight-entries"): _new_entry,
     ("GET", "/api/v1/insight-entries/{entry_id}"): _fresh_entry_read,

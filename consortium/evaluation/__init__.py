@@ -1,0 +1,1 @@
+"""Feedback after sessions, evaluations at the end of a pairing, and the programme report."""
