@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import textwrap
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -18,6 +19,7 @@ from flask import Response, request
 
 # Figures made directly, never through pyplot: no global state and no display (thread-safe).
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 from werkzeug.exceptions import NotAcceptable
 
 JSON, CSV, SVG, PNG = "application/json", "text/csv", "image/svg+xml", "image/png"
@@ -116,11 +118,15 @@ def grouped_bars(
             hatch=("", "//", "..", "xx")[k % 4],
             edgecolor="white",
         )
-    axes.set_yticks(range(len(labels)), labels=[_short(label) for label in labels])
+    axes.set_yticks(range(len(labels)), labels=[_wrapped(label) for label in labels])
     axes.invert_yaxis()  # the first label at the top, as in the table
     axes.set_xlabel(unit)
-    axes.set_title(title)
-    axes.legend(loc="lower right")
+    # Over the whole figure, not the axes: the labels' width does not push it off the edge.
+    figure.suptitle(title)
+    # Below the axes (the constrained layout makes room): it never hides a bar.
+    figure.legend(loc="outside lower center", ncols=min(count, 4), frameon=False)
+    if all(float(v).is_integer() for values in series.values() for v in values):
+        axes.xaxis.set_major_locator(MaxNLocator(integer=True))  # counts: no 0.2 of a coach
     axes.grid(axis="x", alpha=0.3)
     if not labels:
         axes.text(
@@ -128,8 +134,16 @@ def grouped_bars(
         )
 
 
-def _short(label: str, limit: int = 40) -> str:
-    return label if len(label) <= limit else label[: limit - 1] + "…"
+def _wrapped(label: str, width: int = 32) -> str:
+    """A long label on at most two lines: "giver → receiver" one each, else wrapped, each line
+    cut short with an ellipsis past `width`."""
+    giver, arrow, receiver = label.partition(" → ")
+    if arrow:
+        lines = [giver, f"→ {receiver}"]
+    else:
+        lines = textwrap.wrap(label, width) or [""]
+        lines = [lines[0], " ".join(lines[1:])] if len(lines) > 2 else lines
+    return "\n".join(textwrap.shorten(line, width, placeholder="…") for line in lines if line)
 
 
 def documented(*, description: str, schema: str, csv_example: str) -> dict[str, Any]:
