@@ -28,6 +28,12 @@ LISTED = 50  # proposals listed on a programme's page; the rest are counted
 RUNS_LISTED = 10
 SLOTS_AHEAD = timedelta(days=14)
 SLOTS_LISTED = 10
+STATUS_VERBS = {
+    "open": "Open the application window",
+    "closed": "Close the programme",
+    "matching": "Close applications for matching",
+    "running": "Start the programme",
+}
 ROLE_NAMES = {"staff": "Staff", "org_admin": "Organisation admin", "coordinator": "Coordinator"}
 
 
@@ -110,6 +116,9 @@ def programme(*, programme_id: uuid.UUID) -> dict[str, Any]:
         "consortium": consortia.get_consortium(consortium_id=found.consortium_id),
         "coordinates": coordinates,
         "counts": matches.count_by_status(programme_id=found.id),
+        # Where the programme's status may go next, as the service allows (its buttons).
+        "next_statuses": programmes.NEXT_STATUSES[found.status] if coordinates else (),
+        "STATUS_VERBS": STATUS_VERBS,
         "runs": [],
         "proposals": [],
         "consent": [],
@@ -117,7 +126,7 @@ def programme(*, programme_id: uuid.UUID) -> dict[str, Any]:
     if coordinates:
         runs = db.session.scalars(matching.list_runs(programme_id=found.id).limit(RUNS_LISTED))
         view["runs"] = matching.present(list(runs))
-        view["proposals"] = _proposed(found.id)
+        view["proposals"] = [(p, matches.actions_for_caller(p)) for p in _proposed(found.id)]
     # Two-key approval: the proposals lending the admin's organisation's staff, not yet
     # consented to.
     view["asks_consent"] = (
@@ -142,3 +151,18 @@ def _proposed(
         programme_id=programme_id, status="proposed", organisation_id=organisation_id
     )
     return matches.pairings(db.session.scalars(statement.limit(LISTED)))
+
+
+def run(*, programme_id: uuid.UUID, run_id: uuid.UUID) -> dict[str, Any]:
+    """A run of a programme the caller coordinates, as the API shows it (403/404 as there)."""
+    found = matching.get_run(programme_id=programme_id, run_id=run_id)
+    shown = matching.present_one(found)
+    return {
+        "programme": programmes.get_programme(programme_id=programme_id),
+        "run": shown,
+        "finished": shown["status"] in FINISHED,
+        "api_url": f"/api/v1/programmes/{programme_id}/matching-runs/{run_id}",
+    }
+
+
+FINISHED = frozenset({"succeeded", "failed"})

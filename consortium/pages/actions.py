@@ -1,0 +1,150 @@
+"""The console's forms: each POST parses its fields, calls the service function the API route
+calls (in the same order, with the same checks), then sends the browser back to the page with
+what happened, or shows the page again with the service's refusal as an error message.
+
+No rule lives here. The scope each action needs is the one its API route declares (`needs`),
+checked the way the API's `requires` does; what the caller may do to which row is the
+service's decision, so tenancy and roles are exactly the API's (another tenant's row: 404).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from flask import redirect, request, url_for
+from marshmallow import Schema, ValidationError
+from werkzeug.wrappers import Response
+
+from consortium.core import tenancy
+from consortium.core.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
+from consortium.matches import service as matches
+from consortium.matches.schemas import ReasonSchema
+from consortium.matching import service as matching
+from consortium.programmes import service as programmes
+from consortium.programmes.schemas import ProgrammeUpdateSchema
+from consortium.sessions import service as sessions
+from consortium.sessions.schemas import MentoringSessionCreateSchema
+
+
+def needs(*scopes: str) -> None:
+    """The API route's @blp.auth(*scopes), as a refusal the page shows."""
+    principal = tenancy.current()
+    if not any(principal.has_scope(s) for s in scopes):
+        raise Forbidden(f"This needs the scope {' or '.join(scopes)}.")
+
+
+def parsed(schema: Schema, values: dict[str, Any]) -> dict[str, Any]:
+    """The form's fields through the API operation's own schema: the same rules, and its
+    first complaint as the error (naming the field)."""
+    try:
+        return dict(schema.load(values))
+    except ValidationError as exc:
+        field, messages = next(iter(_flat(exc.normalized_messages())))
+        raise Invalid(f"{field}: {messages[0]}", field=field) from None
+
+
+def _flat(messages: Any, prefix: str = "") -> Any:
+    for key, value in messages.items():
+        if isinstance(value, dict):
+            yield from _flat(value, f"{prefix}{key}.")
+        else:
+            yield f"{prefix}{key}", list(value)
+
+
+def _reason() -> str:
+    return str(parsed(ReasonSchema(), {"reason": request.form.get("reason", "")})["reason"])
+
+
+def set_programme_status(programme_id: uuid.UUID) -> str:
+    """PATCH /api/v1/programmes/{id} with {"status": …}: open or close the window."""
+    needs("consortium:coordinate")
+    changes = parsed(ProgrammeUpdateSchema(), {"status": request.form.get("status", "")})
+    programme = programmes.get_programme_to_run(programme_id=programme_id)
+    programmes.update_programme(programme=programme, changes=changes)
+    return f"status-{programme.status}"
+
+
+def start_run(programme_id: uuid.UUID) -> uuid.UUID:
+    """POST /api/v1/programmes/{id}/matching-runs; returns the run's id."""
+    needs("consortium:coordinate")
+    return matching.start_run(programme_id=programme_id).id
+
+
+ACTIONS: dict[str, tuple[tuple[str, ...], Callable[..., Any], bool]] = {
+    # action: (the API route's scopes, the service function, whether it takes a reason)
+    "approve": (("consortium:coordinate", "organisation:admin"), matches.approve, False),
+    "reject": (("consortium:coordinate", "organisation:admin"), matches.reject, True),
+    "accept": (("pool:write",), matches.accept, False),
+    "decline": (("pool:write",), matches.decline, True),
+    "close": (
+        ("pool:write", "consortium:coordinate", "organisation:admin"),
+        matches.close,
+        True,
+    ),
+}
+
+# What the page says after a change, by the key the action returns (never text from the URL).
+DONE = {
+    "approve": "Your approval is recorded.",
+    "reject": "The proposal is rejected.",
+    "accept": "You accepted the pairing.",
+    "decline": "You declined the pairing.",
+    "close": "The pairing is closed.",
+    "booked": "The session is booked; you and the other person are sent an invitation.",
+    "run": "The matching run has started.",
+    **{f"status-{s}": f"The programme is now {s}." for s in programmes.NEXT_STATUSES},
+}
+
+
+def act_on_pairing(match_id: uuid.UUID, action: str) -> str:
+    """POST /api/v1/matches/{id}/{action}, as its route does it (the form's `version` is the
+    pairing's updated_at it was shown at, in place of If-Match)."""
+    if action not in ACTIONS:
+        raise NotFound("No such action.")
+    scopes, change, takes_reason = ACTIONS[action]
+    needs(*scopes)
+    kw = {"reason": _reason()} if takes_reason else {}
+    match = matches.get_match(match_id=match_id, for_update=True)
+    matches.require_part(match, action)
+    _require_version(match.updated_at)
+    change(match=match, **kw)
+    return action
+
+
+def _require_version(updated_at: datetime) -> None:
+    """The page's copy is still the current one (the console's If-Match)."""
+    shown = request.form.get("version", "")
+    if shown != updated_at.isoformat():
+        raise Conflict(
+            "The pairing changed since this page was shown; look at it again and retry.",
+            field="version",
+        )
+
+
+def book_session(match_id: uuid.UUID) -> str:
+    """POST /api/v1/matches/{id}/sessions: a slot from the mentor's free times."""
+    needs("pool:write")
+    slot = request.form.get("slot", "")
+    start, _, end = slot.partition("/")
+    values = {
+        "start": start,
+        "end": end,
+        "mode": request.form.get("mode", ""),
+        **({"location": loc} if (loc := request.form.get("location", "").strip()) else {}),
+    }
+    data = parsed(MentoringSessionCreateSchema(), values)
+    data.setdefault("location", None)
+    sessions.book(match_id=match_id, **data)
+    return "booked"
+
+
+def done(key: str, endpoint: str, **values: Any) -> Response:
+    """After a change: the page again by GET (303: no resubmission), saying what was done."""
+    return redirect(url_for(endpoint, done=key, **values), code=303)
+
+
+def refusal_status(exc: DomainError) -> int:
+    return {NotFound: 404, Forbidden: 403, Conflict: 409, Invalid: 422}.get(type(exc), 400)
