@@ -20,7 +20,13 @@ from consortium.extensions import db
 from consortium.identity import authentication, sso
 from consortium.pages import actions, service
 
-blp = Blueprint("pages", __name__, template_folder="templates", static_folder="static")
+blp = Blueprint(
+    "pages",
+    __name__,
+    template_folder="templates",
+    static_folder="static",
+    static_url_path="/console/static",
+)
 # The console's forms send the session's CSRF token as a field (they cannot set a header).
 authentication.accepts_form_token(blp.name)
 
