@@ -61,8 +61,9 @@ def _reason() -> str:
 def set_programme_status(programme_id: uuid.UUID) -> str:
     """PATCH /api/v1/programmes/{id} with {"status": …}: open or close the window."""
     needs("consortium:coordinate")
-    changes = parsed(ProgrammeUpdateSchema(), {"status": request.form.get("status", "")})
+    # Found first, as the API's lookups are: another tenant's programme is 404 whatever the form.
     programme = programmes.get_programme_to_run(programme_id=programme_id)
+    changes = parsed(ProgrammeUpdateSchema(), {"status": request.form.get("status", "")})
     programmes.update_programme(programme=programme, changes=changes)
     return f"status-{programme.status}"
 
@@ -106,9 +107,9 @@ def act_on_pairing(match_id: uuid.UUID, action: str) -> str:
         raise NotFound("No such action.")
     scopes, change, takes_reason = ACTIONS[action]
     needs(*scopes)
-    kw = {"reason": _reason()} if takes_reason else {}
     match = matches.get_match(match_id=match_id, for_update=True)
     matches.require_part(match, action)
+    kw = {"reason": _reason()} if takes_reason else {}
     _require_version(match.updated_at)
     change(match=match, **kw)
     return action
@@ -127,6 +128,7 @@ def _require_version(updated_at: datetime) -> None:
 def book_session(match_id: uuid.UUID) -> str:
     """POST /api/v1/matches/{id}/sessions: a slot from the mentor's free times."""
     needs("pool:write")
+    sessions.get_match(match_id=match_id)  # another tenant's pairing: 404 whatever the form
     slot = request.form.get("slot", "")
     start, _, end = slot.partition("/")
     values = {
