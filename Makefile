@@ -55,6 +55,9 @@ browser: $(AXE) ## Install what the browser tests drive: chromium, chromium-driv
 			--no-install-recommends chromium chromium-driver; \
 	fi
 
+screenshots: $(STAMP) services browser ## PNGs of the console's main pages in docs/screenshots/ (the browser test's flow)
+	CONSOLE_SCREENSHOTS=docs/screenshots $(BIN)/pytest -q -p no:randomly tests/browser/test_console.py
+
 test: $(STAMP) services browser lint chart ## Run the whole suite against PostgreSQL and Redis
 	$(BIN)/pytest -n auto -q
 

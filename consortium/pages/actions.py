@@ -23,6 +23,8 @@ from consortium.core.errors import Conflict, DomainError, Forbidden, Invalid, No
 from consortium.matches import service as matches
 from consortium.matches.schemas import ReasonSchema
 from consortium.matching import service as matching
+from consortium.pool import service as pool
+from consortium.pool.schemas import VettingDecisionSchema
 from consortium.programmes import service as programmes
 from consortium.programmes.schemas import ProgrammeUpdateSchema
 from consortium.sessions import service as sessions
@@ -96,6 +98,8 @@ DONE = {
     "close": "The pairing is closed.",
     "booked": "The session is booked; you and the other person are sent an invitation.",
     "run": "The matching run has started.",
+    "released": "The mentor is released to the shared pool.",
+    "vetted": "The vetting decision is recorded; the mentor is told by email.",
     **{f"status-{s}": f"The programme is now {s}." for s in programmes.NEXT_STATUSES},
 }
 
@@ -141,6 +145,26 @@ def book_session(match_id: uuid.UUID) -> str:
     data.setdefault("location", None)
     sessions.book(match_id=match_id, **data)
     return "booked"
+
+
+def release_profile(profile_id: uuid.UUID) -> str:
+    """POST /api/v1/mentor-profiles/{id}/release."""
+    profile = pool.get_profile(profile_id=profile_id)  # first: another tenant's is 404
+    needs("organisation:admin")
+    pool.release(profile=profile)
+    return "released"
+
+
+def decide_vetting(profile_id: uuid.UUID) -> str:
+    """POST /api/v1/mentor-profiles/{id}/vetting, with the API's schema."""
+    profile = pool.get_profile(profile_id=profile_id)  # first: another tenant's is 404
+    needs("organisation:admin", "consortium:coordinate")
+    fields = {"status": request.form.get("status", "")}
+    for name in ("expires_on", "note"):
+        if value := request.form.get(name, "").strip():
+            fields[name] = value
+    pool.decide_vetting(profile=profile, **parsed(VettingDecisionSchema(), fields))
+    return "vetted"
 
 
 def done(key: str, endpoint: str, **values: Any) -> Response:

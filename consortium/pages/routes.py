@@ -137,6 +137,17 @@ def run(programme_id: uuid.UUID, run_id: uuid.UUID) -> Response:
         return _refused(exc)
 
 
+@blp.get("/staff")
+def staff() -> Response:
+    """An org admin's staff: search their records, release and vet their mentors."""
+    if not _signed_in():
+        return _to_sign_in()
+    try:
+        return _html("pages/staff.html", **service.staff(search=request.args.get("search")))
+    except (NotFound, Forbidden) as exc:
+        return _refused(exc)
+
+
 # --- the console's forms ------------------------------------------------------------------
 
 
@@ -153,6 +164,8 @@ def _submit(
     except DomainError as exc:
         # Nothing of the refused change stays; the page is read afresh, saying why.
         db.session.rollback()
+        if isinstance(exc, NotFound):  # not there for this caller: as its GET would say
+            return _refused(exc)
         g.problem = exc
         try:
             page = again()
@@ -238,3 +251,27 @@ def _uuid(value: str) -> uuid.UUID | None:
 def _refused(exc: NotFound | Forbidden) -> Response:
     status = 404 if isinstance(exc, NotFound) else 403
     return _html("pages/refused.html", status=status, status_code=status, detail=exc.detail)
+
+
+def _staff_page() -> Response:
+    return _html("pages/staff.html", problem=g.get("problem"), **service.staff(search=None))
+
+
+@blp.post("/mentor-profiles/<uuid:profile_id>/release")
+def release(profile_id: uuid.UUID) -> Response:
+    """Release a mentor of the admin's organisation to the shared pool."""
+    return _submit(
+        lambda: actions.release_profile(profile_id),
+        lambda key: actions.done(key, "pages.staff"),
+        _staff_page,
+    )
+
+
+@blp.post("/mentor-profiles/<uuid:profile_id>/vetting")
+def vetting(profile_id: uuid.UUID) -> Response:
+    """Record a vetting decision on a mentor profile."""
+    return _submit(
+        lambda: actions.decide_vetting(profile_id),
+        lambda key: actions.done(key, "pages.staff"),
+        _staff_page,
+    )

@@ -17,6 +17,9 @@ from consortium.identity import me
 from consortium.matches import service as matches
 from consortium.matches.service import Pairing
 from consortium.matching import service as matching
+from consortium.people import service as people
+from consortium.pool import service as pool
+from consortium.pool.models import VETTING_STATUSES
 from consortium.programmes import service as programmes
 from consortium.programmes.models import Programme
 from consortium.sessions import service as sessions
@@ -66,6 +69,8 @@ def landing() -> dict[str, Any]:
         "own_links": me.own_links(caller) if caller["person"] else None,
         "pairings": [],
         "coordinated": [],
+        "administers": principal.organisation_id is not None
+        and principal.administers(principal.organisation_id),
     }
     if principal.person_id is not None and principal.has_scope(READ_SCOPE):
         found = db.session.scalars(matches.list_matches(person_id=principal.person_id))
@@ -166,3 +171,29 @@ def run(*, programme_id: uuid.UUID, run_id: uuid.UUID) -> dict[str, Any]:
 
 
 FINISHED = frozenset({"succeeded", "failed"})
+
+
+STAFF_LISTED = 50
+
+
+def staff(*, search: str | None) -> dict[str, Any]:
+    """An org admin's staff page: their organisation's staff records matching `search` (as
+    GET /api/v1/people?search= lists them) and its mentor profiles, with release and vetting
+    as the pool presents them. Needs what those API routes need."""
+    principal = tenancy.current()
+    if principal.organisation_id is None or not principal.administers(principal.organisation_id):
+        raise Forbidden("The staff page is for your organisation's admins.")
+    if not principal.has_scope("people:read"):
+        raise Forbidden("This page needs the scope people:read.")
+    found = db.session.scalars(people.list_people(search=search or None).limit(STAFF_LISTED + 1))
+    listed = list(found)
+    profiles = db.session.scalars(
+        pool.list_profiles(organisation_id=principal.organisation_id).limit(STAFF_LISTED)
+    )
+    return {
+        "search": search or "",
+        "people": listed[:STAFF_LISTED],
+        "more": len(listed) > STAFF_LISTED,
+        "profiles": pool.present(list(profiles)),
+        "vetting_statuses": VETTING_STATUSES,
+    }

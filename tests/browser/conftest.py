@@ -10,6 +10,7 @@ the test identity provider's clients are told its callback addresses too.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import tempfile
 import threading
@@ -39,6 +40,8 @@ CHROMIUM, CHROMEDRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver"
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 WAIT = 10  # seconds a page may take to show what a step waits for
 PHONE_WIDTH = 360
+# `make screenshots` sets this: the flow's main pages are written there as PNGs.
+SCREENSHOTS = os.environ.get("CONSOLE_SCREENSHOTS")
 
 
 @dataclass
@@ -162,6 +165,16 @@ class Browser:
         old = self.driver.find_element(By.TAG_NAME, "html")
         self.driver.find_element(By.PARTIAL_LINK_TEXT, text).click()
         WebDriverWait(self.driver, WAIT).until(expected_conditions.staleness_of(old))
+
+    def shot(self, name: str) -> None:
+        """With CONSOLE_SCREENSHOTS set, the whole page as `name`.png at laptop width."""
+        if not SCREENSHOTS:
+            return
+        height = self.driver.execute_script("return document.documentElement.scrollHeight")
+        self.driver.set_window_size(1280, max(600, int(height)))
+        Path(SCREENSHOTS).mkdir(parents=True, exist_ok=True)
+        self.driver.save_screenshot(str(Path(SCREENSHOTS) / f"{name}.png"))
+        self.driver.set_window_size(1280, 1000)
 
     def axe(self) -> None:
         """axe-core's WCAG 2.2 AA rules find nothing on this page, at laptop and phone width."""

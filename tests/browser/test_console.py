@@ -58,6 +58,7 @@ def test_a_pairing_from_matching_run_to_booked_session_in_the_browser(
     # The coordinator: their programme, a matching run followed to its end, the proposal.
     browser.sign_in(world.alpha.organisation["slug"], CORA)
     browser.axe()
+    browser.shot("1-coordinator-home")
     browser.follow(programme["name"])
     assert browser.heading() == programme["name"]
     browser.axe()
@@ -68,6 +69,7 @@ def test_a_pairing_from_matching_run_to_booked_session_in_the_browser(
     WaitFor.text(browser, "run-status", "succeeded")
     assert "Why not matched" in browser.text()
     browser.axe()
+    browser.shot("3-matching-run")
     browser.follow("Review the proposals")
     assert "Priya Test (" in browser.text() and "Score:" in browser.text()
     assert "Coordinator: waiting" in browser.text()
@@ -76,9 +78,18 @@ def test_a_pairing_from_matching_run_to_booked_session_in_the_browser(
     assert "Coordinator: approved" in browser.text()
     assert "(the mentor\u2019s employer): waiting" in browser.text()  # the second key
     browser.axe()
+    browser.shot("2-programme-proposals")
 
     # The mentor's employer gives the second key, from the programme page's consent list.
     browser.sign_in(world.beta.organisation["slug"], BEA)
+    browser.follow("Your staff")
+    search = browser.driver.find_element(By.ID, "search")
+    search.send_keys("Priya")
+    browser.press("Search")
+    assert priya_record["email"] in browser.text()
+    assert "Released to the shared pool\nyes" in browser.text()
+    browser.axe()
+    browser.shot("4-org-admin-staff")
     browser.open(f"/programmes/{programme['id']}")
     assert "Awaiting your organisation\u2019s consent" in browser.text()
     browser.axe()
@@ -103,6 +114,7 @@ def test_a_pairing_from_matching_run_to_booked_session_in_the_browser(
     assert "The session is booked" in browser.text()
     assert "1 booked" in browser.text()
     browser.axe()
+    browser.shot("5-mentee-pairing-booked")
     pairing_path = f"/pairings/{match['id']}"
 
     # Another employer's admin: the pairing of alpha's and beta's staff is not there for them.

@@ -145,3 +145,48 @@ def test_the_coordinator_opens_and_closes_the_window(
     response = _form(world.coordinator, f"{programme}/status", status="open")
     assert response.status_code == 303
     assert world.platform.get(f"/api/v1{programme}").get_json()["status"] == "open"
+
+
+def test_an_org_admin_searches_staff_and_releases_and_vets_a_mentor(
+    world: MatchWorld,  # noqa: F811 - the fixture imported above
+) -> None:
+    from tests.factories import write_mentor_profile
+    from tests.identity.role_support import new_person
+
+    admin = world.admin_a
+    newcomer = new_person(world.pool.a, "mentor")
+    profile_id = write_mentor_profile(
+        world.app,
+        str(newcomer["id"]),
+        world.pool.a.id,
+        released_at=None,
+        released_by=None,
+        vetting_status="pending",
+    )
+    shown = page(admin.get("/staff", query_string={"search": newcomer["family_name"]}))
+    assert newcomer["email"] in shown.words
+    assert world.mentee.email not in shown.words  # another employer's staff are not listed
+    assert page(admin.get("/")).links.count("/staff") == 1
+    response = _form(admin, f"/mentor-profiles/{profile_id}/release")
+    assert response.status_code == 303, page(response, response.status_code).words[-400:]
+    profile_url = f"/api/v1/mentor-profiles/{profile_id}"
+    assert admin.get(profile_url).get_json()["release"]["released"] is True
+    refused = page(_form(admin, f"/mentor-profiles/{profile_id}/vetting", status="approved"), 422)
+    assert "There is a problem" in refused.words  # approving needs an expiry date (the API's rule)
+    response = _form(
+        admin,
+        f"/mentor-profiles/{profile_id}/vetting",
+        status="approved",
+        expires_on="2099-01-31",
+        note="DBS seen",
+    )
+    assert response.status_code == 303, response.get_data(as_text=True)
+    assert admin.get(profile_url).get_json()["vetting"]["status"] == "approved"
+    # Staff and another employer's admin: not their page; the released profile is in their
+    # pool, but not theirs to release or vet (403, as from the API).
+    page(world.mentee.get("/staff"), 403)
+    page(_form(world.admin_gamma, f"/mentor-profiles/{profile_id}/release"), 403)
+    page(_form(world.mentee, f"/mentor-profiles/{profile_id}/vetting", status="pending"), 403)
+    for path, body in (("release", None), ("vetting", {"status": "pending"})):
+        api = world.admin_gamma.post(f"{profile_url}/{path}", json=body)
+        assert api.status_code == 403, api.get_json()
