@@ -21,7 +21,7 @@ from werkzeug.wrappers import Response
 from consortium.core import tenancy
 from consortium.core.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 from consortium.matches import service as matches
-from consortium.matches.schemas import ReasonSchema
+from consortium.matches.schemas import MatchCreateSchema, ReasonSchema
 from consortium.matching import service as matching
 from consortium.pool import service as pool
 from consortium.pool.schemas import VettingDecisionSchema
@@ -98,6 +98,7 @@ DONE = {
     "close": "The pairing is closed.",
     "booked": "The session is booked; you and the other person are sent an invitation.",
     "run": "The matching run has started.",
+    "proposed": "The proposal is made; it waits for approval like the engine's.",
     "released": "The mentor is released to the shared pool.",
     "vetted": "The vetting decision is recorded; the mentor is told by email.",
     **{f"status-{s}": f"The programme is now {s}." for s in programmes.NEXT_STATUSES},
@@ -173,4 +174,24 @@ def done(key: str, endpoint: str, **values: Any) -> Response:
 
 
 def refusal_status(exc: DomainError) -> int:
-    return {NotFound: 404, Forbidden: 403, Conflict: 409, Invalid: 422}.get(type(exc), 400)
+    """The status the API answers the same refusal with."""
+    if isinstance(exc, matches.ConstraintsNowBroken):
+        return 409
+    for kind, status in ((NotFound, 404), (Forbidden, 403), (Conflict, 409), (Invalid, 422)):
+        if isinstance(exc, kind):
+            return status
+    return 400
+
+
+def propose(programme_id: uuid.UUID) -> str:
+    """POST /api/v1/matches: a hand-made proposal in this programme, with the API's schema."""
+    needs("consortium:coordinate")
+    programmes.get_programme_to_run(programme_id=programme_id)  # first: another's is 404
+    fields = {
+        "application_id": request.form.get("application_id", ""),
+        "mentor_profile_id": request.form.get("mentor_profile_id", ""),
+    }
+    if reason := request.form.get("override_reason", "").strip():
+        fields["override_reason"] = reason
+    matches.propose(**parsed(MatchCreateSchema(), fields))
+    return "proposed"

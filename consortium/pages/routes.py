@@ -17,7 +17,7 @@ from consortium.calendar.invitations import when
 from consortium.core import links, tenancy
 from consortium.core.errors import DomainError, Forbidden, Invalid, NotFound
 from consortium.extensions import db
-from consortium.identity import authentication, sso
+from consortium.identity import authentication, sessions, sso
 from consortium.pages import actions, service
 
 blp = Blueprint(
@@ -101,6 +101,17 @@ def sign_in() -> Response:
             "name your organisation gave you.",
         )
     return redirect(url_for("auth.Login", org_slug=slug, next=_next_path()), code=302)
+
+
+@blp.post("/sign-out")
+def sign_out() -> Response:
+    """The console's sign-out button: what POST /auth/logout does, then the landing page."""
+    active = g.get("login_session")
+    if active is not None:
+        sessions.end_session(active.session)
+    response = redirect(url_for("pages.home"), code=303)
+    sessions.clear_cookie(response)
+    return response
 
 
 @blp.get("/pairings/<uuid:match_id>")
@@ -212,6 +223,16 @@ def start_run(programme_id: uuid.UUID) -> Response:
     return _submit(
         change,
         lambda key: actions.done(key, "pages.run", programme_id=programme_id, run_id=started[0]),
+        _programme_page(programme_id),
+    )
+
+
+@blp.post("/programmes/<uuid:programme_id>/proposals")
+def propose(programme_id: uuid.UUID) -> Response:
+    """A hand-made proposal: an open application and a mentor of the pool."""
+    return _submit(
+        lambda: actions.propose(programme_id),
+        lambda key: actions.done(key, "pages.programme", programme_id=programme_id),
         _programme_page(programme_id),
     )
 

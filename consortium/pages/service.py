@@ -127,11 +127,13 @@ def programme(*, programme_id: uuid.UUID) -> dict[str, Any]:
         "runs": [],
         "proposals": [],
         "consent": [],
+        "hand_made": None,
     }
     if coordinates:
         runs = db.session.scalars(matching.list_runs(programme_id=found.id).limit(RUNS_LISTED))
         view["runs"] = matching.present(list(runs))
         view["proposals"] = [(p, matches.actions_for_caller(p)) for p in _proposed(found.id)]
+        view["hand_made"] = _hand_made_choices(found)
     # Two-key approval: the proposals lending the admin's organisation's staff, not yet
     # consented to.
     view["asks_consent"] = (
@@ -196,4 +198,32 @@ def staff(*, search: str | None) -> dict[str, Any]:
         "more": len(listed) > STAFF_LISTED,
         "profiles": pool.present(list(profiles)),
         "vetting_statuses": VETTING_STATUSES,
+    }
+
+
+def _hand_made_choices(found: Programme) -> dict[str, Any]:
+    """For a hand-made proposal: the programme's open applications (by the mentee's name) and
+    the mentors of the consortium's pool, as their GETs list them for the coordinator."""
+    applications = list(
+        db.session.scalars(
+            programmes.list_applications(programme_id=found.id, status="open").limit(LISTED)
+        )
+    )
+    names = people.public_details(person_ids=[a.person_id for a in applications])
+    profiles = pool.present(
+        list(
+            db.session.scalars(pool.list_profiles(consortium_id=found.consortium_id).limit(LISTED))
+        )
+    )
+    return {
+        "applications": [
+            (a.id, names.get(a.person_id, {}).get("display_name", "A mentee")) for a in applications
+        ],
+        "mentors": [
+            (
+                p["id"],
+                f"{p['person'].get('display_name', 'A mentor')} ({p['organisation']['name']})",
+            )
+            for p in profiles
+        ],
     }

@@ -14,6 +14,7 @@ import time
 import pytest
 from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 
 from tests.browser.conftest import Browser, allow_live_callbacks
 from tests.matches.conftest import act_ok
@@ -56,6 +57,14 @@ def test_a_pairing_from_matching_run_to_booked_session_in_the_browser(
     allow_live_callbacks(world.idp, browser.live)
 
     # The coordinator: their programme, a matching run followed to its end, the proposal.
+    browser.open("/")  # the first Tab reaches the skip link, which is then visible
+    browser.driver.find_element(By.TAG_NAME, "body").send_keys(Keys.TAB)
+    skip = browser.driver.switch_to.active_element
+    assert (skip.text, skip.get_attribute("href")) == (
+        "Skip to the content",
+        browser.live.url("/#main"),
+    )
+    assert skip.is_displayed() and skip.location["x"] >= 0
     browser.sign_in(world.alpha.organisation["slug"], CORA)
     browser.axe()
     browser.shot("1-coordinator-home")
@@ -122,6 +131,10 @@ def test_a_pairing_from_matching_run_to_booked_session_in_the_browser(
     browser.open(pairing_path)
     assert browser.heading() == "This page is not here"
     browser.axe()
+    browser.press("Sign out")
+    assert browser.heading() == "Sign in to Consortium"
+    browser.open(pairing_path)  # signed out: the way to sign in, then back here
+    assert browser.heading() == "Sign in to Consortium"
     print(f"\nbrowser flow: {time.monotonic() - started:.1f}s, {len(browser.checked)} axe checks")
 
 

@@ -190,3 +190,26 @@ def test_an_org_admin_searches_staff_and_releases_and_vets_a_mentor(
     for path, body in (("release", None), ("vetting", {"status": "pending"})):
         api = world.admin_gamma.post(f"{profile_url}/{path}", json=body)
         assert api.status_code == 403, api.get_json()
+
+
+def test_the_coordinator_proposes_a_pairing_by_hand(
+    world: MatchWorld,  # noqa: F811 - the fixture imported above
+) -> None:
+    programme = f"/programmes/{world.programme['id']}"
+    shown = page(world.coordinator.get(programme))
+    choices = {i.get("name") for i in shown.inputs}
+    assert {"application_id", "mentor_profile_id", "override_reason"} <= choices
+    fields = {
+        "application_id": str(world.application["id"]),
+        "mentor_profile_id": str(world.profile_id),
+    }
+    response = _form(world.coordinator, f"{programme}/proposals", **fields)
+    assert response.status_code == 303, response.get_data(as_text=True)
+    listed = world.platform.get(
+        "/api/v1/matches", query_string={"programme_id": world.programme["id"]}
+    ).get_json()
+    assert [(m["origin"], m["status"]) for m in listed] == [("manual", "proposed")]
+    # The mentee has a live pairing now: the service's 409, on the page.
+    page(_form(world.coordinator, f"{programme}/proposals", **fields), 409)
+    page(_form(world.coordinator, f"{programme}/proposals", application_id="x"), 422)
+    page(_form(world.mentee, f"{programme}/proposals", **fields), 403)
