@@ -26,7 +26,7 @@ from consortium.matching import service as matching
 from consortium.pool import service as pool
 from consortium.pool.schemas import VettingDecisionSchema
 from consortium.programmes import service as programmes
-from consortium.programmes.schemas import ProgrammeUpdateSchema
+from consortium.programmes.schemas import ApplicationSchema, ProgrammeUpdateSchema
 from consortium.sessions import service as sessions
 from consortium.sessions.schemas import MentoringSessionCreateSchema
 
@@ -98,6 +98,7 @@ DONE = {
     "close": "The pairing is closed.",
     "booked": "The session is booked; you and the other person are sent an invitation.",
     "run": "The matching run has started.",
+    "applied": "Your application is in; you will hear when a pairing is proposed.",
     "proposed": "The proposal is made; it waits for approval like the engine's.",
     "released": "The mentor is released to the shared pool.",
     "vetted": "The vetting decision is recorded; the mentor is told by email.",
@@ -146,6 +147,25 @@ def book_session(match_id: uuid.UUID) -> str:
     data.setdefault("location", None)
     sessions.book(match_id=match_id, **data)
     return "booked"
+
+
+GOALS_OFFERED = 2  # goal rows on the form (the API takes up to MAX_GOALS)
+
+
+def apply(programme_id: uuid.UUID) -> str:
+    """POST /api/v1/programmes/{id}/applications, with the API's ApplicationSchema."""
+    needs("pool:write")
+    programmes.get_programme(programme_id=programme_id)  # first: another tenant's is 404
+    goals = []
+    for n in range(1, GOALS_OFFERED + 1):
+        statement = request.form.get(f"goal-{n}", "").strip()
+        measure = request.form.get(f"measure-{n}", "").strip()
+        if n == 1 or statement or measure:  # the first is required; blank extra rows are not
+            goals.append({"statement": statement, "success_measure": measure})
+    topics = [t.strip() for t in request.form.get("topics", "").split(",") if t.strip()]
+    data = parsed(ApplicationSchema(), {"goals": goals, "topics": topics})
+    programmes.create_application(programme_id=programme_id, **data)
+    return "applied"
 
 
 def release_profile(profile_id: uuid.UUID) -> str:

@@ -227,6 +227,16 @@ def start_run(programme_id: uuid.UUID) -> Response:
     )
 
 
+@blp.post("/programmes/<uuid:programme_id>/applications")
+def apply(programme_id: uuid.UUID) -> Response:
+    """Apply to the programme with goals (the signed-in person)."""
+    return _submit(
+        lambda: actions.apply(programme_id),
+        lambda key: actions.done(key, "pages.programme", programme_id=programme_id),
+        _programme_page(programme_id),
+    )
+
+
 @blp.post("/programmes/<uuid:programme_id>/proposals")
 def propose(programme_id: uuid.UUID) -> Response:
     """A hand-made proposal: an open application and a mentor of the pool."""

@@ -21,7 +21,7 @@ from consortium.people import service as people
 from consortium.pool import service as pool
 from consortium.pool.models import VETTING_STATUSES
 from consortium.programmes import service as programmes
-from consortium.programmes.models import Programme
+from consortium.programmes.models import Application, Programme
 from consortium.sessions import service as sessions
 from consortium.sessions.models import MentoringSession
 
@@ -128,13 +128,25 @@ def programme(*, programme_id: uuid.UUID) -> dict[str, Any]:
         "proposals": [],
         "consent": [],
         "hand_made": None,
+        "own_application": None,
+        "may_apply": False,
+        "goals_offered": range(1, 3),
     }
     if coordinates:
         runs = db.session.scalars(matching.list_runs(programme_id=found.id).limit(RUNS_LISTED))
         view["runs"] = matching.present(list(runs))
         view["proposals"] = [(p, matches.actions_for_caller(p)) for p in _proposed(found.id)]
         view["hand_made"] = _hand_made_choices(found)
-    # Two-key approval: the proposals lending the admin's organisation's staff, not yet
+    # A person may apply while it is open (the service refuses a second application, 409).
+    if principal.person_id is not None and found.status == "open":
+        own = db.session.scalars(
+            programmes.list_applications(programme_id=found.id, status="open").where(
+                Application.person_id == principal.person_id
+            )
+        ).first()
+        view["own_application"] = own
+        view["may_apply"] = own is None and principal.has_scope("pool:write")
+        # Two-key approval: the proposals lending the admin's organisation's staff, not yet
     # consented to.
     view["asks_consent"] = (
         view["consortium"].approval_policy == matches.TWO_KEY

@@ -1,10 +1,10 @@
 """The console's main flow in headless Chromium, each page checked by axe-core (WCAG 2.2 AA):
-a coordinator runs matching and approves a proposal, the mentor's employer gives the second
+a person applies with a goal, a coordinator runs matching and approves the proposal, the mentor's employer gives the second
 key, the mentee accepts and books a session in the mentor's free times; an admin of another
 employer is refused the pairing's page (404).
 
 The world is the matching runs' (tests/matching_runs): north-network of alpha, beta and gamma,
-Cora (alpha) coordinates; Priya (beta) mentors, Ann (alpha) applies.
+Cora (alpha) coordinates; Priya (beta) mentors; Ann (alpha) applies in the browser.
 """
 
 from __future__ import annotations
@@ -77,8 +77,18 @@ def test_a_pairing_from_matching_run_to_booked_session_in_the_browser(
         world.app, world.platform, world.idp, world.beta.organisation, priya_record["email"]
     )
     give_availability(priya, profile_id)
-    _, ann = world.apply(world.alpha, "Ann", programme)
+    _, ann = world.applicant(world.alpha, "Ann", seniority=4)
     allow_live_callbacks(world.idp, browser.live)
+
+    # The mentee applies, with a goal, from the programme's page.
+    browser.sign_in(world.alpha.organisation["slug"], ann["email"])
+    browser.open(f"/programmes/{programme['id']}")
+    browser.driver.find_element(By.ID, "goal-1").send_keys("Lead a cross-service project")
+    browser.driver.find_element(By.ID, "measure-1").send_keys("A plan signed off by June")
+    browser.axe()
+    browser.press("Apply")
+    assert "Your application is in" in browser.text()
+    browser.axe()
 
     # The coordinator: their programme, a matching run followed to its end, the proposal.
     browser.open("/")  # the first Tab reaches the skip link, which is then visible

@@ -213,3 +213,34 @@ def test_the_coordinator_proposes_a_pairing_by_hand(
     page(_form(world.coordinator, f"{programme}/proposals", **fields), 409)
     page(_form(world.coordinator, f"{programme}/proposals", application_id="x"), 422)
     page(_form(world.mentee, f"{programme}/proposals", **fields), 403)
+
+
+def test_a_person_applies_with_goals_through_the_form(
+    world: MatchWorld,  # noqa: F811 - the fixture imported above
+) -> None:
+    programme = f"/programmes/{world.programme['id']}"
+    colin = world.colleague
+    shown = page(colin.get(programme))
+    assert (2, "Apply to this programme") in shown.headings
+    refused = page(_form(colin, f"{programme}/applications", **{"goal-1": "Lead a team"}), 422)
+    assert "goals.0.success_measure:" in refused.words
+    response = _form(
+        colin,
+        f"{programme}/applications",
+        **{
+            "goal-1": "Lead my first improvement project",
+            "measure-1": "The board signs off the plan by June",
+            "topics": "Leadership, Quality Improvement",
+        },
+    )
+    assert response.status_code == 303, response.get_data(as_text=True)
+    (application,) = [
+        a
+        for a in colin.get(f"/api/v1{programme}/applications").get_json()
+        if a["person_id"] == colin.id
+    ]
+    assert application["topics"] == ["leadership", "quality-improvement"]
+    assert [g["statement"] for g in application["goals"]] == ["Lead my first improvement project"]
+    shown = page(colin.get(programme))
+    assert "your application is open" in shown.words
+    page(_form(colin, f"{programme}/applications", **{"goal-1": "a", "measure-1": "b"}), 409)
