@@ -78,6 +78,8 @@ def test_the_coordinator_approves_through_the_form_as_through_the_api(
     shown = page(world.coordinator.get(target.path, query_string=target.query))
     assert "Your approval is recorded." in shown.words
     assert "Coordinator: approved" in shown.words
+    # Their key is in: no Approve button for them now, Reject still (the second key awaits).
+    assert "Approve: Mona Mentor" not in shown.words and "Reject: Mona Mentor" in shown.words
     approvals = world.platform.get(match_url(match)).get_json()["approvals"]
     assert (
         approvals["coordinator"]["at"] is not None and approvals["home_organisation"]["at"] is None
