@@ -176,6 +176,13 @@ def run(*, programme_id: uuid.UUID, run_id: uuid.UUID) -> dict[str, Any]:
     """A run of a programme the caller coordinates, as the API shows it (403/404 as there)."""
     found = matching.get_run(programme_id=programme_id, run_id=run_id)
     shown = matching.present_one(found)
+    # The unmatched by name: the mentees' display names, as a coordinator may know them.
+    mentee_ids = [uuid.UUID(u["mentee_id"]) for u in shown["unmatched"] or []]
+    names = people.public_details(person_ids=mentee_ids) if mentee_ids else {}
+    shown["unmatched"] = [
+        {**u, "name": names.get(uuid.UUID(u["mentee_id"]), {}).get("display_name")}
+        for u in shown["unmatched"] or []
+    ]
     return {
         "programme": programmes.get_programme(programme_id=programme_id),
         "run": shown,

@@ -78,6 +78,7 @@ def test_a_pairing_from_matching_run_to_booked_session_in_the_browser(
     )
     give_availability(priya, profile_id)
     _, ann = world.applicant(world.alpha, "Ann", seniority=4)
+    world.apply(world.beta, "Bo", programme)  # Priya's colleague: left unmatched, with why
     allow_live_callbacks(world.idp, browser.live)
 
     # The mentee applies, with a goal, from the programme's page.
@@ -116,6 +117,9 @@ def test_a_pairing_from_matching_run_to_booked_session_in_the_browser(
     # The page, polling the run through the API, shows it finished without being told to.
     WaitFor.text(browser, "run-status", "succeeded")
     WaitFor.shows(browser, "Why not matched")
+    assert "1 unmatched" in browser.text()
+    unmatched = browser.driver.find_element(By.CSS_SELECTOR, "#unmatched + ul li").text
+    assert unmatched.startswith("Bo Test: ") and "your own organisation" in unmatched
     assert "Why not matched" in browser.text()
     browser.axe()
     browser.shot("3-matching-run")
