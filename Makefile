@@ -11,7 +11,7 @@ TEST_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 export TEST_DATABASE_URL TEST_REDIS_URL
 
-.PHONY: help install run test lint chart format openapi lock services worker clean
+.PHONY: help install run test lint chart format openapi lock services worker clean browser screenshots
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -41,7 +41,24 @@ run: $(STAMP) ## Serve the seeded demo on http://127.0.0.1:$PORT (5000; SQLite, 
 services: ## Make sure PostgreSQL and Redis are up (start the local services if not)
 	@bash .ci/services
 
-test: $(STAMP) services lint chart ## Run the whole suite against PostgreSQL and Redis
+# The browser tests (tests/browser): Debian's chromium and chromedriver, and axe-core from npm
+# at the version package-lock.json pins (the accessibility check each page must pass).
+AXE := tests/browser/node_modules/axe-core/axe.min.js
+$(AXE): tests/browser/package.json tests/browser/package-lock.json
+	cd tests/browser && npm ci --no-audit --no-fund --loglevel=error
+	touch $(AXE)
+
+browser: $(AXE) ## Install what the browser tests drive: chromium, chromium-driver (apt) and axe-core (npm)
+	@if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then \
+		echo "Installing Debian's chromium and chromium-driver"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+			--no-install-recommends chromium chromium-driver; \
+	fi
+
+screenshots: $(STAMP) services browser ## PNGs of the console's main pages in docs/screenshots/ (the browser test's flow)
+	CONSOLE_SCREENSHOTS=docs/screenshots $(BIN)/pytest -q -p no:randomly tests/browser/test_console.py
+
+test: $(STAMP) services browser lint chart ## Run the whole suite against PostgreSQL and Redis
 	$(BIN)/pytest -n auto -q
 
 lint: $(STAMP) ## ruff, mypy, the domains' layering (import-linter) and the Dockerfile (hadolint)

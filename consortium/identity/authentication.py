@@ -2,7 +2,8 @@
 
 A bearer token (API clients) wins; without one, the session cookie (people signed in through
 SSO). The same routes serve both. Cookie-authenticated unsafe requests must carry the session's
-CSRF token in X-CSRF-Token: a cookie is sent by the browser on its own, a header is not.
+CSRF token in X-CSRF-Token: a cookie is sent by the browser on its own, a header is not. The
+console's HTML forms, which cannot send a header, carry the same token in a `csrf_token` field.
 """
 
 from __future__ import annotations
@@ -27,6 +28,10 @@ _exempt_blueprints: set[str] = set()
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 CSRF_HEADER = "X-CSRF-Token"
+CSRF_FIELD = "csrf_token"
+# The blueprints whose HTML forms may send the token as a form field instead of the header.
+_form_blueprints: set[str] = set()
+FORM_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
 
 
 class CsrfRequired(Forbidden):
@@ -140,12 +145,24 @@ def authenticate() -> None:
     principal = principal_from_session(active) if active else None
     if active is None or principal is None:
         return  # an ended or expired session is simply not signed in
-    if request.method not in SAFE_METHODS and not sessions.csrf_matches(
-        active, request.headers.get(CSRF_HEADER)
-    ):
+    if request.method not in SAFE_METHODS and not sessions.csrf_matches(active, _csrf_supplied()):
         raise CsrfRequired()
     g.login_session = active
     tenancy.set_principal(principal)
+
+
+def _csrf_supplied() -> str | None:
+    """The header; for a form posted to a blueprint that takes forms, else its field."""
+    supplied = request.headers.get(CSRF_HEADER)
+    form = request.blueprint in _form_blueprints and request.mimetype in FORM_TYPES
+    if supplied is None and form:
+        return request.form.get(CSRF_FIELD)
+    return supplied
+
+
+def accepts_form_token(blueprint_name: str) -> None:
+    """Let a blueprint's HTML forms send the CSRF token as the `csrf_token` field."""
+    _form_blueprints.add(blueprint_name)
 
 
 def exempt(blueprint_name: str) -> None:

@@ -377,13 +377,26 @@ def parts_of(match: Match, *, two_key: bool) -> frozenset[str]:
 
 
 def actions_for_caller(p: Pairing) -> list[str]:
-    """The actions the caller may take on the pairing in its current status, in order."""
+    """The actions the caller may take on the pairing in its current status, in order
+    (approve only while a key the caller holds is still missing: `keys_to_give`)."""
     parts = parts_of(p.match, two_key=p.two_key)
     return [
         action
         for action in transitions.allowed_actions(p.match.status)
-        if (found := transitions.find(p.match.status, action)) and found.by & parts
+        if (found := transitions.find(p.match.status, action))
+        and found.by & parts
+        and (action != "approve" or keys_to_give(p.match, p, parts))
     ]
+
+
+def keys_to_give(match: Match, p: Pairing, parts: frozenset[str]) -> list[str]:
+    """The approval keys the caller (playing `parts`) holds that are still missing."""
+    required = transitions.required_keys(two_key=p.two_key)
+    given = {
+        COORDINATOR_KEY: match.coordinator_approved_at is not None,
+        HOME_ORGANISATION_KEY: match.home_org_approved_at is not None,
+    }
+    return [k for k in required if k in parts and not given[k]]
 
 
 def require_part(match: Match, action: str) -> Pairing:
@@ -440,7 +453,7 @@ def approve(*, match: Match) -> Match:
         COORDINATOR_KEY: match.coordinator_approved_at is not None,
         HOME_ORGANISATION_KEY: match.home_org_approved_at is not None,
     }
-    held = [k for k in required if k in parts and not given[k]]
+    held = keys_to_give(match, p, parts)
     if not held:
         waiting = [k for k in required if not given[k]]
         raise Conflict(

@@ -7,23 +7,39 @@ Signed out, a page sends the browser to the landing page's sign-in, which brings
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, g, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from consortium.calendar.invitations import when
 from consortium.core import links, tenancy
-from consortium.core.errors import Forbidden, Invalid, NotFound
-from consortium.identity import sso
-from consortium.pages import service
+from consortium.core.errors import DomainError, Forbidden, Invalid, NotFound
+from consortium.extensions import db
+from consortium.identity import authentication, sessions, sso
+from consortium.pages import actions, service
 
-blp = Blueprint("pages", __name__, template_folder="templates")
+blp = Blueprint(
+    "pages",
+    __name__,
+    template_folder="templates",
+    static_folder="static",
+    static_url_path="/console/static",
+)
+# The console's forms send the session's CSRF token as a field (they cannot set a header).
+authentication.accepts_form_token(blp.name)
 
 
 @blp.context_processor
 def _helpers() -> dict[str, Any]:
-    return {"links": links, "when": when}
+    active = g.get("login_session")
+    return {
+        "links": links,
+        "when": when,
+        "csrf_token": active.csrf_token if active is not None else "",
+        "done": actions.DONE.get(request.args.get("done", "")),
+    }
 
 
 def _html(template: str, status: int = 200, **context: Any) -> Response:
@@ -87,6 +103,17 @@ def sign_in() -> Response:
     return redirect(url_for("auth.Login", org_slug=slug, next=_next_path()), code=302)
 
 
+@blp.post("/sign-out")
+def sign_out() -> Response:
+    """The console's sign-out button: what POST /auth/logout does, then the landing page."""
+    active = g.get("login_session")
+    if active is not None:
+        sessions.end_session(active.session)
+    response = redirect(url_for("pages.home"), code=303)
+    sessions.clear_cookie(response)
+    return response
+
+
 @blp.get("/pairings/<uuid:match_id>")
 def pairing(match_id: uuid.UUID) -> Response:
     """A pairing, its sessions and what the reader may do next."""
@@ -109,6 +136,173 @@ def programme(programme_id: uuid.UUID) -> Response:
         return _refused(exc)
 
 
+@blp.get("/programmes/<uuid:programme_id>/runs/<uuid:run_id>")
+def run(programme_id: uuid.UUID, run_id: uuid.UUID) -> Response:
+    """A matching run: its progress (updated in place while it runs) and, once finished, why
+    each mentee left unmatched was."""
+    if not _signed_in():
+        return _to_sign_in()
+    try:
+        return _html("pages/run.html", **service.run(programme_id=programme_id, run_id=run_id))
+    except (NotFound, Forbidden) as exc:
+        return _refused(exc)
+
+
+@blp.get("/staff")
+def staff() -> Response:
+    """An org admin's staff: search their records, release and vet their mentors."""
+    if not _signed_in():
+        return _to_sign_in()
+    try:
+        return _html("pages/staff.html", **service.staff(search=request.args.get("search")))
+    except (NotFound, Forbidden) as exc:
+        return _refused(exc)
+
+
+# --- the console's forms ------------------------------------------------------------------
+
+
+def _submit(
+    change: Callable[[], str],
+    then: Callable[[str], Response],
+    again: Callable[[], Response],
+) -> Response:
+    """Make the change; on success `then(key)`, else the page `again` with the refusal."""
+    if not _signed_in():
+        return _to_sign_in()
+    try:
+        key = change()
+    except DomainError as exc:
+        # Nothing of the refused change stays; the page is read afresh, saying why.
+        db.session.rollback()
+        if isinstance(exc, NotFound):  # not there for this caller: as its GET would say
+            return _refused(exc)
+        g.problem = exc
+        try:
+            page = again()
+        except (NotFound, Forbidden) as shown:  # a page the caller may not see: as its GET
+            return _refused(shown)
+        page.status_code = actions.refusal_status(exc)
+        return page
+    return then(key)
+
+
+def _programme_page(programme_id: uuid.UUID) -> Callable[[], Response]:
+    return lambda: _html(
+        "pages/programme.html",
+        problem=g.get("problem"),
+        **service.programme(programme_id=programme_id),
+    )
+
+
+def _pairing_page(match_id: uuid.UUID) -> Callable[[], Response]:
+    return lambda: _html(
+        "pages/pairing.html", problem=g.get("problem"), **service.pairing(match_id=match_id)
+    )
+
+
+@blp.post("/programmes/<uuid:programme_id>/status")
+def programme_status(programme_id: uuid.UUID) -> Response:
+    """Open or close the programme's application window (PATCH of its status)."""
+    return _submit(
+        lambda: actions.set_programme_status(programme_id),
+        lambda key: actions.done(key, "pages.programme", programme_id=programme_id),
+        _programme_page(programme_id),
+    )
+
+
+@blp.post("/programmes/<uuid:programme_id>/runs")
+def start_run(programme_id: uuid.UUID) -> Response:
+    """Start a matching run and go to its page, which follows its progress."""
+    started: list[uuid.UUID] = []
+
+    def change() -> str:
+        started.append(actions.start_run(programme_id))
+        return "run"
+
+    return _submit(
+        change,
+        lambda key: actions.done(key, "pages.run", programme_id=programme_id, run_id=started[0]),
+        _programme_page(programme_id),
+    )
+
+
+@blp.post("/programmes/<uuid:programme_id>/applications")
+def apply(programme_id: uuid.UUID) -> Response:
+    """Apply to the programme with goals (the signed-in person)."""
+    return _submit(
+        lambda: actions.apply(programme_id),
+        lambda key: actions.done(key, "pages.programme", programme_id=programme_id),
+        _programme_page(programme_id),
+    )
+
+
+@blp.post("/programmes/<uuid:programme_id>/proposals")
+def propose(programme_id: uuid.UUID) -> Response:
+    """A hand-made proposal: an open application and a mentor of the pool."""
+    return _submit(
+        lambda: actions.propose(programme_id),
+        lambda key: actions.done(key, "pages.programme", programme_id=programme_id),
+        _programme_page(programme_id),
+    )
+
+
+@blp.post("/pairings/<uuid:match_id>/sessions")
+def book(match_id: uuid.UUID) -> Response:
+    """Book a session in one of the mentor's free times."""
+    return _submit(
+        lambda: actions.book_session(match_id),
+        lambda key: actions.done(key, "pages.pairing", match_id=match_id),
+        _pairing_page(match_id),
+    )
+
+
+@blp.post("/pairings/<uuid:match_id>/<action>")
+def act(match_id: uuid.UUID, action: str) -> Response:
+    """Approve, reject, accept or decline a pairing; back to the page it was done from."""
+    back = request.form.get("back", "")
+    programme_id = _uuid(back)
+
+    def then(key: str) -> Response:
+        if programme_id is not None:
+            return actions.done(key, "pages.programme", programme_id=programme_id)
+        return actions.done(key, "pages.pairing", match_id=match_id)
+
+    again = _programme_page(programme_id) if programme_id else _pairing_page(match_id)
+    return _submit(lambda: actions.act_on_pairing(match_id, action), then, again)
+
+
+def _uuid(value: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        return None
+
+
 def _refused(exc: NotFound | Forbidden) -> Response:
     status = 404 if isinstance(exc, NotFound) else 403
     return _html("pages/refused.html", status=status, status_code=status, detail=exc.detail)
+
+
+def _staff_page() -> Response:
+    return _html("pages/staff.html", problem=g.get("problem"), **service.staff(search=None))
+
+
+@blp.post("/mentor-profiles/<uuid:profile_id>/release")
+def release(profile_id: uuid.UUID) -> Response:
+    """Release a mentor of the admin's organisation to the shared pool."""
+    return _submit(
+        lambda: actions.release_profile(profile_id),
+        lambda key: actions.done(key, "pages.staff"),
+        _staff_page,
+    )
+
+
+@blp.post("/mentor-profiles/<uuid:profile_id>/vetting")
+def vetting(profile_id: uuid.UUID) -> Response:
+    """Record a vetting decision on a mentor profile."""
+    return _submit(
+        lambda: actions.decide_vetting(profile_id),
+        lambda key: actions.done(key, "pages.staff"),
+        _staff_page,
+    )

@@ -17,8 +17,11 @@ from consortium.identity import me
 from consortium.matches import service as matches
 from consortium.matches.service import Pairing
 from consortium.matching import service as matching
+from consortium.people import service as people
+from consortium.pool import service as pool
+from consortium.pool.models import VETTING_STATUSES
 from consortium.programmes import service as programmes
-from consortium.programmes.models import Programme
+from consortium.programmes.models import Application, Programme
 from consortium.sessions import service as sessions
 from consortium.sessions.models import MentoringSession
 
@@ -28,6 +31,12 @@ LISTED = 50  # proposals listed on a programme's page; the rest are counted
 RUNS_LISTED = 10
 SLOTS_AHEAD = timedelta(days=14)
 SLOTS_LISTED = 10
+STATUS_VERBS = {
+    "open": "Open the application window",
+    "closed": "Close the programme",
+    "matching": "Close applications for matching",
+    "running": "Start the programme",
+}
 ROLE_NAMES = {"staff": "Staff", "org_admin": "Organisation admin", "coordinator": "Coordinator"}
 
 
@@ -60,6 +69,8 @@ def landing() -> dict[str, Any]:
         "own_links": me.own_links(caller) if caller["person"] else None,
         "pairings": [],
         "coordinated": [],
+        "administers": principal.organisation_id is not None
+        and principal.administers(principal.organisation_id),
     }
     if principal.person_id is not None and principal.has_scope(READ_SCOPE):
         found = db.session.scalars(matches.list_matches(person_id=principal.person_id))
@@ -110,15 +121,32 @@ def programme(*, programme_id: uuid.UUID) -> dict[str, Any]:
         "consortium": consortia.get_consortium(consortium_id=found.consortium_id),
         "coordinates": coordinates,
         "counts": matches.count_by_status(programme_id=found.id),
+        # Where the programme's status may go next, as the service allows (its buttons).
+        "next_statuses": programmes.NEXT_STATUSES[found.status] if coordinates else (),
+        "STATUS_VERBS": STATUS_VERBS,
         "runs": [],
         "proposals": [],
         "consent": [],
+        "hand_made": None,
+        "own_application": None,
+        "may_apply": False,
+        "goals_offered": range(1, 3),
     }
     if coordinates:
         runs = db.session.scalars(matching.list_runs(programme_id=found.id).limit(RUNS_LISTED))
         view["runs"] = matching.present(list(runs))
-        view["proposals"] = _proposed(found.id)
-    # Two-key approval: the proposals lending the admin's organisation's staff, not yet
+        view["proposals"] = [(p, matches.actions_for_caller(p)) for p in _proposed(found.id)]
+        view["hand_made"] = _hand_made_choices(found)
+    # A person may apply while it is open (the service refuses a second application, 409).
+    if principal.person_id is not None and found.status == "open":
+        own = db.session.scalars(
+            programmes.list_applications(programme_id=found.id, status="open").where(
+                Application.person_id == principal.person_id
+            )
+        ).first()
+        view["own_application"] = own
+        view["may_apply"] = own is None and principal.has_scope("pool:write")
+        # Two-key approval: the proposals lending the admin's organisation's staff, not yet
     # consented to.
     view["asks_consent"] = (
         view["consortium"].approval_policy == matches.TWO_KEY
@@ -142,3 +170,79 @@ def _proposed(
         programme_id=programme_id, status="proposed", organisation_id=organisation_id
     )
     return matches.pairings(db.session.scalars(statement.limit(LISTED)))
+
+
+def run(*, programme_id: uuid.UUID, run_id: uuid.UUID) -> dict[str, Any]:
+    """A run of a programme the caller coordinates, as the API shows it (403/404 as there)."""
+    found = matching.get_run(programme_id=programme_id, run_id=run_id)
+    shown = matching.present_one(found)
+    # The unmatched by name: the mentees' display names, as a coordinator may know them.
+    mentee_ids = [uuid.UUID(u["mentee_id"]) for u in shown["unmatched"] or []]
+    names = people.public_details(person_ids=mentee_ids) if mentee_ids else {}
+    shown["unmatched"] = [
+        {**u, "name": names.get(uuid.UUID(u["mentee_id"]), {}).get("display_name")}
+        for u in shown["unmatched"] or []
+    ]
+    return {
+        "programme": programmes.get_programme(programme_id=programme_id),
+        "run": shown,
+        "finished": shown["status"] in FINISHED,
+        "api_url": f"/api/v1/programmes/{programme_id}/matching-runs/{run_id}",
+    }
+
+
+FINISHED = frozenset({"succeeded", "failed"})
+
+
+STAFF_LISTED = 50
+
+
+def staff(*, search: str | None) -> dict[str, Any]:
+    """An org admin's staff page: their organisation's staff records matching `search` (as
+    GET /api/v1/people?search= lists them) and its mentor profiles, with release and vetting
+    as the pool presents them. Needs what those API routes need."""
+    principal = tenancy.current()
+    if principal.organisation_id is None or not principal.administers(principal.organisation_id):
+        raise Forbidden("The staff page is for your organisation's admins.")
+    if not principal.has_scope("people:read"):
+        raise Forbidden("This page needs the scope people:read.")
+    found = db.session.scalars(people.list_people(search=search or None).limit(STAFF_LISTED + 1))
+    listed = list(found)
+    profiles = db.session.scalars(
+        pool.list_profiles(organisation_id=principal.organisation_id).limit(STAFF_LISTED)
+    )
+    return {
+        "search": search or "",
+        "people": listed[:STAFF_LISTED],
+        "more": len(listed) > STAFF_LISTED,
+        "profiles": pool.present(list(profiles)),
+        "vetting_statuses": VETTING_STATUSES,
+    }
+
+
+def _hand_made_choices(found: Programme) -> dict[str, Any]:
+    """For a hand-made proposal: the programme's open applications (by the mentee's name) and
+    the mentors of the consortium's pool, as their GETs list them for the coordinator."""
+    applications = list(
+        db.session.scalars(
+            programmes.list_applications(programme_id=found.id, status="open").limit(LISTED)
+        )
+    )
+    names = people.public_details(person_ids=[a.person_id for a in applications])
+    profiles = pool.present(
+        list(
+            db.session.scalars(pool.list_profiles(consortium_id=found.consortium_id).limit(LISTED))
+        )
+    )
+    return {
+        "applications": [
+            (a.id, names.get(a.person_id, {}).get("display_name", "A mentee")) for a in applications
+        ],
+        "mentors": [
+            (
+                p["id"],
+                f"{p['person'].get('display_name', 'A mentor')} ({p['organisation']['name']})",
+            )
+            for p in profiles
+        ],
+    }

@@ -100,6 +100,8 @@ TENANT_B_IDS: dict[str, Callable[[World], str]] = {
     "action_id": lambda w: str(w.action["id"]),
     "webhook_id": lambda w: str(w.webhook["id"]),
     "delivery_id": lambda w: str(w.delivery["id"]),
+    # The console's pairing forms (POST /pairings/<id>/<action>): one of the API's actions.
+    "action": lambda w: "approve",
     "api_client_id": lambda w: str(w.api_client["id"]),
     "entry_id": lambda w: str(w.insight_entry["id"]),
     "kind": lambda w: "flows",
@@ -493,7 +495,9 @@ def _probed_rules(app: Flask) -> list[Any]:
         (
             r
             for r in app.url_map.iter_rules()
-            if (r.rule.startswith("/api/") or r.endpoint.startswith("pages.")) and r.arguments
+            if (r.rule.startswith("/api/") or r.endpoint.startswith("pages."))
+            and r.arguments
+            and r.endpoint != "pages.static"  # the console's stylesheet and script
         ),
         key=lambda r: r.rule,
     )

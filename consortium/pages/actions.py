@@ -1,0 +1,217 @@
+"""The console's forms: each POST parses its fields, calls the service function the API route
+calls (in the same order, with the same checks), then sends the browser back to the page with
+what happened, or shows the page again with the service's refusal as an error message.
+
+No rule lives here. The scope each action needs is the one its API route declares (`needs`),
+checked the way the API's `requires` does; what the caller may do to which row is the
+service's decision, so tenancy and roles are exactly the API's (another tenant's row: 404).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from flask import redirect, request, url_for
+from marshmallow import Schema, ValidationError
+from werkzeug.wrappers import Response
+
+from consortium.core import tenancy
+from consortium.core.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
+from consortium.matches import service as matches
+from consortium.matches.schemas import MatchCreateSchema, ReasonSchema
+from consortium.matching import service as matching
+from consortium.pool import service as pool
+from consortium.pool.schemas import VettingDecisionSchema
+from consortium.programmes import service as programmes
+from consortium.programmes.schemas import ApplicationSchema, ProgrammeUpdateSchema
+from consortium.sessions import service as sessions
+from consortium.sessions.schemas import MentoringSessionCreateSchema
+
+
+def needs(*scopes: str) -> None:
+    """The API route's @blp.auth(*scopes), as a refusal the page shows."""
+    principal = tenancy.current()
+    if not any(principal.has_scope(s) for s in scopes):
+        raise Forbidden(f"This needs the scope {' or '.join(scopes)}.")
+
+
+def parsed(schema: Schema, values: dict[str, Any]) -> dict[str, Any]:
+    """The form's fields through the API operation's own schema: the same rules, and its
+    first complaint as the error (naming the field)."""
+    try:
+        return dict(schema.load(values))
+    except ValidationError as exc:
+        field, messages = next(iter(_flat(exc.normalized_messages())))
+        raise Invalid(f"{field}: {messages[0]}", field=field) from None
+
+
+def _flat(messages: Any, prefix: str = "") -> Any:
+    for key, value in messages.items():
+        if isinstance(value, dict):
+            yield from _flat(value, f"{prefix}{key}.")
+        else:
+            yield f"{prefix}{key}", list(value)
+
+
+def _reason() -> str:
+    return str(parsed(ReasonSchema(), {"reason": request.form.get("reason", "")})["reason"])
+
+
+def set_programme_status(programme_id: uuid.UUID) -> str:
+    """PATCH /api/v1/programmes/{id} with {"status": …}: open or close the window."""
+    needs("consortium:coordinate")
+    # Found first, as the API's lookups are: another tenant's programme is 404 whatever the form.
+    programme = programmes.get_programme_to_run(programme_id=programme_id)
+    changes = parsed(ProgrammeUpdateSchema(), {"status": request.form.get("status", "")})
+    programmes.update_programme(programme=programme, changes=changes)
+    return f"status-{programme.status}"
+
+
+def start_run(programme_id: uuid.UUID) -> uuid.UUID:
+    """POST /api/v1/programmes/{id}/matching-runs; returns the run's id."""
+    needs("consortium:coordinate")
+    return matching.start_run(programme_id=programme_id).id
+
+
+ACTIONS: dict[str, tuple[tuple[str, ...], Callable[..., Any], bool]] = {
+    # action: (the API route's scopes, the service function, whether it takes a reason)
+    "approve": (("consortium:coordinate", "organisation:admin"), matches.approve, False),
+    "reject": (("consortium:coordinate", "organisation:admin"), matches.reject, True),
+    "accept": (("pool:write",), matches.accept, False),
+    "decline": (("pool:write",), matches.decline, True),
+    "close": (
+        ("pool:write", "consortium:coordinate", "organisation:admin"),
+        matches.close,
+        True,
+    ),
+}
+
+# What the page says after a change, by the key the action returns (never text from the URL).
+DONE = {
+    "approve": "Your approval is recorded.",
+    "reject": "The proposal is rejected.",
+    "accept": "You accepted the pairing.",
+    "decline": "You declined the pairing.",
+    "close": "The pairing is closed.",
+    "booked": "The session is booked; you and the other person are sent an invitation.",
+    "run": "The matching run has started.",
+    "applied": "Your application is in; you will hear when a pairing is proposed.",
+    "proposed": "The proposal is made; it waits for approval like the engine's.",
+    "released": "The mentor is released to the shared pool.",
+    "vetted": "The vetting decision is recorded; the mentor is told by email.",
+    **{f"status-{s}": f"The programme is now {s}." for s in programmes.NEXT_STATUSES},
+}
+
+
+def act_on_pairing(match_id: uuid.UUID, action: str) -> str:
+    """POST /api/v1/matches/{id}/{action}, as its route does it (the form's `version` is the
+    pairing's updated_at it was shown at, in place of If-Match)."""
+    if action not in ACTIONS:
+        raise NotFound("No such action.")
+    scopes, change, takes_reason = ACTIONS[action]
+    needs(*scopes)
+    match = matches.get_match(match_id=match_id, for_update=True)
+    matches.require_part(match, action)
+    kw = {"reason": _reason()} if takes_reason else {}
+    _require_version(match.updated_at)
+    change(match=match, **kw)
+    return action
+
+
+def _require_version(updated_at: datetime) -> None:
+    """The page's copy is still the current one (the console's If-Match)."""
+    shown = request.form.get("version", "")
+    if shown != updated_at.isoformat():
+        raise Conflict(
+            "The pairing changed since this page was shown; look at it again and retry.",
+            field="version",
+        )
+
+
+def book_session(match_id: uuid.UUID) -> str:
+    """POST /api/v1/matches/{id}/sessions: a slot from the mentor's free times."""
+    needs("pool:write")
+    sessions.get_match(match_id=match_id)  # another tenant's pairing: 404 whatever the form
+    slot = request.form.get("slot", "")
+    start, _, end = slot.partition("/")
+    values = {
+        "start": start,
+        "end": end,
+        "mode": request.form.get("mode", ""),
+        **({"location": loc} if (loc := request.form.get("location", "").strip()) else {}),
+    }
+    data = parsed(MentoringSessionCreateSchema(), values)
+    data.setdefault("location", None)
+    sessions.book(match_id=match_id, **data)
+    return "booked"
+
+
+GOALS_OFFERED = 2  # goal rows on the form (the API takes up to MAX_GOALS)
+
+
+def apply(programme_id: uuid.UUID) -> str:
+    """POST /api/v1/programmes/{id}/applications, with the API's ApplicationSchema."""
+    needs("pool:write")
+    programmes.get_programme(programme_id=programme_id)  # first: another tenant's is 404
+    goals = []
+    for n in range(1, GOALS_OFFERED + 1):
+        statement = request.form.get(f"goal-{n}", "").strip()
+        measure = request.form.get(f"measure-{n}", "").strip()
+        if n == 1 or statement or measure:  # the first is required; blank extra rows are not
+            goals.append({"statement": statement, "success_measure": measure})
+    topics = [t.strip() for t in request.form.get("topics", "").split(",") if t.strip()]
+    data = parsed(ApplicationSchema(), {"goals": goals, "topics": topics})
+    programmes.create_application(programme_id=programme_id, **data)
+    return "applied"
+
+
+def release_profile(profile_id: uuid.UUID) -> str:
+    """POST /api/v1/mentor-profiles/{id}/release."""
+    profile = pool.get_profile(profile_id=profile_id)  # first: another tenant's is 404
+    needs("organisation:admin")
+    pool.release(profile=profile)
+    return "released"
+
+
+def decide_vetting(profile_id: uuid.UUID) -> str:
+    """POST /api/v1/mentor-profiles/{id}/vetting, with the API's schema."""
+    profile = pool.get_profile(profile_id=profile_id)  # first: another tenant's is 404
+    needs("organisation:admin", "consortium:coordinate")
+    fields = {"status": request.form.get("status", "")}
+    for name in ("expires_on", "note"):
+        if value := request.form.get(name, "").strip():
+            fields[name] = value
+    pool.decide_vetting(profile=profile, **parsed(VettingDecisionSchema(), fields))
+    return "vetted"
+
+
+def done(key: str, endpoint: str, **values: Any) -> Response:
+    """After a change: the page again by GET (303: no resubmission), saying what was done."""
+    return redirect(url_for(endpoint, done=key, **values), code=303)
+
+
+def refusal_status(exc: DomainError) -> int:
+    """The status the API answers the same refusal with."""
+    if isinstance(exc, matches.ConstraintsNowBroken):
+        return 409
+    for kind, status in ((NotFound, 404), (Forbidden, 403), (Conflict, 409), (Invalid, 422)):
+        if isinstance(exc, kind):
+            return status
+    return 400
+
+
+def propose(programme_id: uuid.UUID) -> str:
+    """POST /api/v1/matches: a hand-made proposal in this programme, with the API's schema."""
+    needs("consortium:coordinate")
+    programmes.get_programme_to_run(programme_id=programme_id)  # first: another's is 404
+    fields = {
+        "application_id": request.form.get("application_id", ""),
+        "mentor_profile_id": request.form.get("mentor_profile_id", ""),
+    }
+    if reason := request.form.get("override_reason", "").strip():
+        fields["override_reason"] = reason
+    matches.propose(**parsed(MatchCreateSchema(), fields))
+    return "proposed"
