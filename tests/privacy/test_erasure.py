@@ -35,7 +35,7 @@ def traces(owner_engine: Engine, needles: list[str]) -> list[tuple[str, str, int
         for table, column in columns:
             hits = c.execute(
                 text(
-                    f'SELECT count(*) FROM "{table}"'  # noqa: S608 - names from the catalogue
+                    f'SELECT count(*) FROM "{table}"'
                     f' WHERE lower("{column}"::text) LIKE ANY(:patterns)'
                 ),
                 {"patterns": [f"%{n.lower()}%" for n in needles]},
@@ -82,7 +82,7 @@ def test_erasure_leaves_no_trace_of_name_or_email(life: Life, owner_engine: Engi
         ("consents", "person_id"),
         ("sensitive_attributes", "person_id"),
     ):
-        sql = f"SELECT count(*) FROM {table} WHERE {column} = :p"  # noqa: S608 - fixed names
+        sql = f"SELECT count(*) FROM {table} WHERE {column} = :p"
         assert count(owner_engine, sql, p=subject.id) == 0, table
     rules = "SELECT count(*) FROM availability_rules WHERE profile_id = :p"
     assert count(owner_engine, rules, p=life.own_profile_id) == 0
