@@ -73,6 +73,8 @@ class World:
     delivery: dict[str, Any]
     # tenant_b's own API client (the one b.api holds a token of).
     api_client: dict[str, Any]
+    # The applicant's own data export (subject access), built and ready.
+    export: dict[str, Any]
 
 
 # Each URL converter argument name → tenant_b's resource of that kind. A new argument name
@@ -96,11 +98,15 @@ TENANT_B_IDS: dict[str, Callable[[World], str]] = {
     "webhook_id": lambda w: str(w.webhook["id"]),
     "delivery_id": lambda w: str(w.delivery["id"]),
     "api_client_id": lambda w: str(w.api_client["id"]),
+    "export_id": lambda w: str(w.export["id"]),
 }
 
 # A person's own special-category data: refused (403) to any caller who is not a signed-in
 # person, whatever the id, so a client's 403 reveals nothing; read back by the person.
-PERSON_ONLY = {"sensitive.MyConsent", "sensitive.MyConsentWithdrawal"}
+PERSON_ONLY = {
+    "sensitive.MyConsent", "sensitive.MyConsentWithdrawal",
+    "privacy.MyExport", "privacy.MyExportDownload",
+}  # fmt: skip
 # A pair's notes and actions are its two people's only: the control reads them as the mentee.
 PAIR_ONLY = {"sessions.Notes", "sessions.NoteItem", "sessions.Actions", "sessions.ActionItem"}
 # An organisation's webhooks are its own admins' and clients' only (not a platform admin's):
@@ -319,6 +325,9 @@ def world(
     )
     assert response.status_code == 200, response.get_json()
     (delivery,) = response.get_json()
+    response = applicant.post("/api/v1/me/exports")
+    assert response.status_code == 202, response.get_json()
+    export = response.get_json()
     return World(
         a=tenant_a,
         b=tenant_b,
@@ -342,6 +351,7 @@ def world(
         webhook=webhook,
         delivery=delivery,
         api_client=platform.get(f"/api/v1/organisations/{tenant_b.id}/api-clients").get_json()[0],
+        export=export,
     )
 
 
@@ -477,6 +487,7 @@ def _snapshot(platform: ApiClient, w: World) -> dict[str, Any]:
         "deliveries": b.api.get(
             f"/api/v1/organisations/{b.id}/webhooks/{w.webhook['id']}/deliveries"
         ).get_json(),
+        "export": w.applicant_b.get(f"/api/v1/me/exports/{w.export['id']}").get_json(),
     }
 
 

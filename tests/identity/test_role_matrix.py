@@ -194,6 +194,13 @@ MATRIX: dict[tuple[str, str], tuple[int, ...]] = {
     ("GET",    "/api/v1/matches/{match_id}/goals"):                    (     401,     200,     200,     404,     200,     200,     200),
     ("GET",    "/api/v1/matches/{match_id}/sessions/{session_id}/goal-reviews"): (     401,     200,     200,     404,     200,     200,     200),
     ("PUT",    "/api/v1/matches/{match_id}/sessions/{session_id}/goal-reviews"): (     401,     200,     403,     404,     403,     403,     403),
+    # GDPR: a person's own export ({export_id} is staff_a's): theirs alone, whoever else asks
+    # (404); bearer clients have no person (403). Erasing a staff record ({person_id} here is
+    # a fresh leaver of tenant_a per cell) is for its organisation's admins (and the platform).
+    ("POST",   "/api/v1/me/exports"):                                  (     401,     202,     202,     202,     202,     403,     403),
+    ("GET",    "/api/v1/me/exports/{export_id}"):                      (     401,     200,     404,     404,     404,     403,     403),
+    ("GET",    "/api/v1/me/exports/{export_id}/download"):             (     401,     200,     404,     404,     404,     403,     403),
+    ("POST",   "/api/v1/organisations/{organisation_id}/people/{person_id}/erasure"): (     401,     403,     200,     404,     403,     403,     200),
     # A calendar feed is a person's own: bearer clients have none (403).
     ("GET",    "/api/v1/me/calendar"):                                 (     401,     200,     200,     200,     200,     403,     403),
     ("POST",   "/api/v1/me/calendar/rotate"):                          (     401,     200,     200,     200,     200,     403,     403),
@@ -237,6 +244,7 @@ STATE_TABLES = (
     "match_goals",
     "goal_reviews",
     "calendar_feeds",
+    "personal_exports",
 )
 IGNORED_METHODS = {"HEAD", "OPTIONS"}
 
@@ -320,6 +328,8 @@ class World:
     standing_webhook: dict[str, Any] = field(default_factory=dict)
     # An API client of tenant_a to revoke: a fresh one per cell (_fresh_api_client).
     api_client: dict[str, Any] = field(default_factory=dict)
+    # staff_a's own data export.
+    export: dict[str, Any] = field(default_factory=dict)
 
     def ids(self) -> dict[str, str]:
         return {
@@ -345,6 +355,7 @@ class World:
                 else {}
             ),
             **({"api_client_id": str(self.api_client["id"])} if self.api_client else {}),
+            **({"export_id": str(self.export["id"])} if self.export else {}),
         }
 
 
@@ -354,6 +365,8 @@ class Call:
     data: bytes | None = None
     headers: dict[str, str] = field(default_factory=dict)
     query: dict[str, str] | None = None
+    # Path arguments of this cell's own (e.g. a fresh person to erase), over World.ids().
+    path_ids: dict[str, str] = field(default_factory=dict)
 
 
 _unique = itertools.count(1)
@@ -854,6 +867,9 @@ REQUESTS: dict[tuple[str, str], Callable[[World], Call]] = {
         json={"ethnicity": "asian"}, headers={"If-Match": "*"}
     ),
     ("POST", "/api/v1/me/consents"): lambda w: Call(json={"programme_id": w.positive["id"]}),
+    ("POST", "/api/v1/organisations/{organisation_id}/people/{person_id}/erasure"): lambda w: Call(
+        path_ids={"person_id": str(new_person(w.a, "leaver")["id"])}
+    ),
     ("POST", "/api/v1/me/consents/{consent_id}/withdraw"): _valid_consent,
     (
         "POST",
@@ -981,6 +997,9 @@ def world(
     _sessions_world(w, idp)
     _webhooks_world(w)
     _fresh_api_client(w)  # so {api_client_id} has a value in every cell
+    response = staff_a.post("/api/v1/me/exports")
+    assert response.status_code == 202, response.get_json()
+    w.export = response.get_json()
     return w
 
 
@@ -1039,7 +1058,7 @@ def test_the_role_matrix(world: World, owner_engine: Engine, subtests: Any) -> N
                 # request as it is. A cell that reaches the resource (2xx, 404) gets a fresh one.
                 if call is None or expected not in (401, 403):
                     call = REQUESTS.get((method, template), lambda w: Call())(world)
-                path = template.format(**world.ids())
+                path = template.format(**{**world.ids(), **call.path_ids})
                 kwargs: dict[str, Any] = {"headers": call.headers}
                 if call.json is not None:
                     kwargs["json"] = call.json
