@@ -82,3 +82,22 @@ def test_retention_removes_what_is_past_its_period(
     with life.world.app.app_context():
         again = apply_retention()
     assert again == dict.fromkeys(counts, 0)
+
+
+def test_retention_periods_come_from_the_environment() -> None:
+    from consortium.config import ConfigError, Settings
+
+    settings = Settings.from_env(
+        {
+            "PRIVATE_NOTES_RETENTION_DAYS": "30",
+            "LOGIN_SESSION_RETENTION_DAYS": "7",
+            "JOB_RETENTION_DAYS": "14",
+        }
+    )
+    assert (
+        settings.private_notes_retention_days,
+        settings.login_session_retention_days,
+        settings.job_retention_days,
+    ) == (30, 7, 14)
+    with pytest.raises(ConfigError, match="JOB_RETENTION_DAYS"):
+        Settings.from_env({"JOB_RETENTION_DAYS": "0"})
