@@ -5,7 +5,8 @@ reciprocity ledger, sessions in reports) keeps its numbers under the same, now a
 Three passes, all in the caller's transaction:
 1. what is only about the person is deleted (identities, login sessions, calendar feeds,
    availability, consents, declared attributes, their notes, their idempotency records) and
-   their free text cleared (profile, goals, CPD log, actions);
+   their free text cleared (profile, goals, CPD log, actions) and their profiles paused, so
+   matching never proposes someone who is gone;
 2. their staff record becomes "Erased Person" with an address no one can hold;
 3. every other text and JSON column of every table is scrubbed of their email and name
    (who approved what, mail waiting in the outbox, webhook payloads, replayable responses).
@@ -78,6 +79,17 @@ class Traces:
     def scrub(self, value: str) -> str:
         return re.sub(self.pattern, ERASED, value, flags=re.IGNORECASE)
 
+    def scrub_json(self, value: Any) -> Any:
+        """Every string (and key) in a JSON value scrubbed; its shape kept. Never the JSON
+        text itself: a one-letter name would cut into its escapes (\\n, \\u00e9)."""
+        if isinstance(value, str):
+            return self.scrub(value)
+        if isinstance(value, list):
+            return [self.scrub_json(v) for v in value]
+        if isinstance(value, dict):
+            return {self.scrub(k): self.scrub_json(v) for k, v in value.items()}
+        return value
+
 
 def _table(name: str) -> Table:
     return Base.metadata.tables[name]
@@ -109,7 +121,9 @@ def _clear_free_text(person_id: uuid.UUID) -> None:
     session = db.session
     profiles = _table("mentor_profiles")
     session.execute(
-        update(profiles).where(profiles.c.person_id == person_id).values(bio="", vetting_note=None)
+        update(profiles)
+        .where(profiles.c.person_id == person_id)
+        .values(bio="", vetting_note=None, status="paused", paused_reason="erased")
     )
     own_profiles = select(profiles.c.id).where(profiles.c.person_id == person_id)
     for name in ("cpd_entries", "vetting_decisions"):
@@ -178,10 +192,8 @@ def _scrub_everywhere(traces: Traces) -> int:
                 )
             ).all()
             for row_id, value in hits:
-                if isinstance(column.type, JSON):
-                    new: Any = json.loads(traces.scrub(json.dumps(value, ensure_ascii=False)))
-                else:
-                    new = traces.scrub(value)
+                scrub = traces.scrub_json if isinstance(column.type, JSON) else traces.scrub
+                new = scrub(value)
                 if new != value:
                     session.execute(update(table).where(table.c.id == row_id).values({column: new}))
                     changed += 1
@@ -201,7 +213,7 @@ def _scrub_audit(traces: Traces) -> None:
             blob = json.dumps([actor_name, reason, data], ensure_ascii=False)
             if not any(n in blob.lower() for n in traces.needles):
                 continue
-            actor_name, reason, data = json.loads(traces.scrub(blob))
+            actor_name, reason, data = traces.scrub_json([actor_name, reason, data])
             db.session.execute(
                 update(events)
                 .where(events.c.id == row_id)

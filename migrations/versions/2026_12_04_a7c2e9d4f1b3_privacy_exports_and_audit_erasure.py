@@ -26,6 +26,29 @@ depends_on = None
 
 PERSON = "app_all_tenants() OR person_id = app_person_id()"
 
+# Each string and key of a JSON value, never its text: a pattern matching inside an escape
+# (a one-letter name and "\\n") would leave invalid JSON.
+SCRUB_JSONB = r"""
+CREATE FUNCTION app_scrub_jsonb(j jsonb, p text) RETURNS jsonb
+LANGUAGE plpgsql IMMUTABLE SET search_path = public, pg_temp AS $$
+BEGIN
+    CASE jsonb_typeof(j)
+        WHEN 'string' THEN
+            RETURN to_jsonb(regexp_replace(j #>> '{}', p, '[erased]', 'gi'));
+        WHEN 'array' THEN
+            RETURN (SELECT coalesce(jsonb_agg(app_scrub_jsonb(e, p) ORDER BY i), '[]'::jsonb)
+                    FROM jsonb_array_elements(j) WITH ORDINALITY AS t(e, i));
+        WHEN 'object' THEN
+            RETURN (SELECT coalesce(jsonb_object_agg(regexp_replace(k, p, '[erased]', 'gi'),
+                                                     app_scrub_jsonb(v, p)), '{}'::jsonb)
+                    FROM jsonb_each(j) AS t(k, v));
+        ELSE
+            RETURN j;
+    END CASE;
+END
+$$;
+"""
+
 PSEUDONYMISE = r"""
 CREATE FUNCTION app_pseudonymise_audit(p_person uuid, p_needles text[], p_pattern text)
 RETURNS integer LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
@@ -46,7 +69,7 @@ BEGIN
     UPDATE audit_events SET
         actor_name = regexp_replace(actor_name, p_pattern, '[erased]', 'gi'),
         reason = regexp_replace(reason, p_pattern, '[erased]', 'gi'),
-        data = regexp_replace(data::text, p_pattern, '[erased]', 'gi')::jsonb
+        data = app_scrub_jsonb(data, p_pattern)
     WHERE EXISTS (
         SELECT 1 FROM unnest(p_needles) AS needle
         WHERE position(needle IN lower(actor || ' ' || actor_name || ' '
@@ -111,12 +134,14 @@ def upgrade() -> None:
         "CREATE POLICY owner_pseudonymise ON audit_events FOR UPDATE TO CURRENT_USER"
         " USING (true) WITH CHECK (true)"
     )
+    op.execute(SCRUB_JSONB)
     op.execute(PSEUDONYMISE)
 
 
 def downgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
         op.execute("DROP FUNCTION app_pseudonymise_audit(uuid, text[], text)")
+        op.execute("DROP FUNCTION app_scrub_jsonb(jsonb, text)")
         op.execute("DROP POLICY owner_pseudonymise ON audit_events")
     op.drop_index(op.f("ix_personal_exports_person_id"), table_name="personal_exports")
     op.drop_index(op.f("ix_personal_exports_organisation_id"), table_name="personal_exports")

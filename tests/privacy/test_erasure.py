@@ -84,6 +84,9 @@ def test_erasure_leaves_no_trace_of_name_or_email(life: Life, owner_engine: Engi
     ):
         sql = f"SELECT count(*) FROM {table} WHERE {column} = :p"
         assert count(owner_engine, sql, p=subject.id) == 0, table
+    paused = "SELECT status || ':' || paused_reason FROM mentor_profiles WHERE id = :p"
+    with owner_engine.begin() as c:
+        assert c.execute(text(paused), {"p": life.own_profile_id}).scalar_one() == "paused:erased"
     rules = "SELECT count(*) FROM availability_rules WHERE profile_id = :p"
     assert count(owner_engine, rules, p=life.own_profile_id) == 0
     # Their signed-in session ended with them.

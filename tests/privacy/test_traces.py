@@ -35,3 +35,13 @@ def test_the_pseudonymous_address_is_the_one_the_audit_function_checks_for() -> 
 def test_postgres_spells_word_boundaries_its_own_way() -> None:
     pattern = _postgres_pattern(TRACES)
     assert r"\mSam\M" in pattern and r"\b" not in pattern
+
+
+def test_json_values_are_scrubbed_string_by_string_keeping_their_shape() -> None:
+    short = Traces(PERSON, "n.u@example.org", "n", "u")
+    value = {"body": "n wrote:\nline two, café", "list": ["u", 3, None], "n": True}
+    assert short.scrub_json(value) == {
+        "body": "[erased] wrote:\nline two, café",
+        "list": ["[erased]", 3, None],
+        "[erased]": True,
+    }
