@@ -126,9 +126,12 @@ def _clear_free_text(person_id: uuid.UUID) -> None:
         .values(bio="", vetting_note=None, status="paused", paused_reason="erased")
     )
     own_profiles = select(profiles.c.id).where(profiles.c.person_id == person_id)
-    for name in ("cpd_entries", "vetting_decisions"):
+    # A CPD entry's note is required (it stays, as "[erased]": the hours still count).
+    for name, cleared in (("cpd_entries", ERASED), ("vetting_decisions", None)):
         table = _table(name)
-        session.execute(update(table).where(table.c.profile_id.in_(own_profiles)).values(note=None))
+        session.execute(
+            update(table).where(table.c.profile_id.in_(own_profiles)).values(note=cleared)
+        )
     applications = _table("applications")
     session.execute(
         update(applications)

@@ -3,7 +3,7 @@
 The subject, Zebedee Quortlethwaite, works for gamma (fire), a member of the pairing tests'
 network. They applied to a programme with goals, are paired (active) with Mona, a mentor of
 tenant_a, held a session and wrote notes on it, offer to mentor themselves (a profile with
-availability), have a calendar feed, declared an ethnicity and consented to its use in a
+availability and a CPD log), have a calendar feed, declared an ethnicity and consented to its use in a
 positive-action programme. Mona's own note names them. Gwen is gamma's admin.
 """
 
@@ -94,6 +94,11 @@ def life(pool: PoolWorld, monkeypatch: pytest.MonkeyPatch) -> Life:  # noqa: F81
         pool.app, subject.id, pool.gamma.id, bio=f"{FULL_NAME}, station manager, mentors."
     )
     give_availability(subject, own_profile_id)
+    response = subject.tenant.api.post(
+        f"/api/v1/mentor-profiles/{own_profile_id}/cpd",
+        json={"date": "2026-06-01", "kind": "reflection", "hours": 1, "note": f"{FULL_NAME}."},
+    )
+    assert response.status_code == 201, response.get_json()
     assert subject.get("/api/v1/me/calendar").status_code == 200
 
     consent_programme_id = create_positive_action_programme(
