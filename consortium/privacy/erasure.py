@@ -197,6 +197,9 @@ def _scrub_everywhere(traces: Traces) -> int:
             for row_id, value in hits:
                 scrub = traces.scrub_json if isinstance(column.type, JSON) else traces.scrub
                 new = scrub(value)
+                length = getattr(column.type, "length", None)
+                if isinstance(new, str) and length and len(new) > length:
+                    new = new[:length]  # "[erased]" is longer than a short name
                 if new != value:
                     session.execute(update(table).where(table.c.id == row_id).values({column: new}))
                     changed += 1

@@ -67,7 +67,7 @@ BEGIN
     END IF;
     -- An event is about them when any of its text holds their id, email or full name.
     UPDATE audit_events SET
-        actor_name = regexp_replace(actor_name, p_pattern, '[erased]', 'gi'),
+        actor_name = left(regexp_replace(actor_name, p_pattern, '[erased]', 'gi'), 200),
         reason = regexp_replace(reason, p_pattern, '[erased]', 'gi'),
         data = app_scrub_jsonb(data, p_pattern)
     WHERE EXISTS (
