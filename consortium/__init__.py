@@ -49,6 +49,9 @@ def _configure(app: Flask, settings: Settings) -> None:
         JOB_TIMEOUT=600,
         ACCESS_TOKEN_TTL=settings.access_token_ttl,
         IDEMPOTENCY_TTL=settings.idempotency_ttl,
+        PRIVATE_NOTES_RETENTION_DAYS=settings.private_notes_retention_days,
+        LOGIN_SESSION_RETENTION_DAYS=settings.login_session_retention_days,
+        JOB_RETENTION_DAYS=settings.job_retention_days,
         SESSION_IDLE_TIMEOUT=settings.session_idle_timeout,
         SESSION_MAX_AGE=settings.session_max_age,
         SECURE_COOKIES=settings.secure_cookies,
@@ -107,6 +110,7 @@ def _register_jobs() -> None:
     import consortium.organisations.jobs
     import consortium.people.jobs
     import consortium.pool.jobs
+    import consortium.privacy.jobs
     import consortium.reports.jobs
     import consortium.webhooks.jobs  # noqa: F401
 
@@ -146,6 +150,7 @@ def _register_blueprints(app: Flask) -> None:
     from consortium.pages.routes import blp as pages
     from consortium.people.routes import blp as people
     from consortium.pool.routes import blp as pool
+    from consortium.privacy.routes import blp as privacy
     from consortium.programmes.routes import blp as programmes
     from consortium.reciprocity.routes import blp as reciprocity
     from consortium.reports.routes import blp as consortium_reports
@@ -174,6 +179,7 @@ def _register_blueprints(app: Flask) -> None:
         evaluation,
         audit,
         sensitive,
+        privacy,
         scim,
         jobs,
         webhooks,

@@ -66,6 +66,11 @@ class Settings:
     job_retry_intervals: tuple[int, ...] = (10, 60, 300)
     access_token_ttl: int = 3600
     idempotency_ttl: int = 24 * 3600
+    # Retention (days): private notes of ended pairings, ended or expired login sessions, and
+    # finished job rows (with the personal exports they built); see privacy.retention.
+    private_notes_retention_days: int = 365
+    login_session_retention_days: int = 30
+    job_retention_days: int = 90
     max_content_length: int = 1024 * 1024
     # Signed-in sessions end after this long without a request, and this long after login.
     session_idle_timeout: int = 3600
@@ -168,6 +173,9 @@ class Settings:
             ("late_cancellation_hours", "LATE_CANCELLATION_HOURS"),
             ("session_reminder_minutes", "SESSION_REMINDER_MINUTES"),
             ("trusted_proxy_hops", "TRUSTED_PROXY_HOPS"),
+            ("private_notes_retention_days", "PRIVATE_NOTES_RETENTION_DAYS"),
+            ("login_session_retention_days", "LOGIN_SESSION_RETENTION_DAYS"),
+            ("job_retention_days", "JOB_RETENTION_DAYS"),
         ):
             if key in e:
                 values[name] = int(e[key])
@@ -214,6 +222,13 @@ class Settings:
             raise ConfigError("SECRET_KEY must be at least 32 characters in production.")
         if not 0 < self.session_idle_timeout <= self.session_max_age:
             raise ConfigError("SESSION_IDLE_TIMEOUT must be positive and at most SESSION_MAX_AGE.")
+        for name in (
+            "private_notes_retention_days",
+            "login_session_retention_days",
+            "job_retention_days",
+        ):
+            if getattr(self, name) <= 0:
+                raise ConfigError(f"{name.upper()} must be a positive number of days.")
         if self.late_cancellation_hours < 0:
             raise ConfigError("LATE_CANCELLATION_HOURS must be 0 or more.")
         if self.session_reminder_minutes <= 0:

@@ -27,6 +27,7 @@ from consortium.matching.models import MatchingRun
 from consortium.organisations.models import Organisation
 from consortium.people.models import Person
 from consortium.pool.models import CpdEntry, MentorProfile, MentorProfileShare, VettingDecision
+from consortium.privacy.models import PersonalExport
 from consortium.programmes.models import Application, Programme
 from consortium.reciprocity.models import ReciprocityEntry
 from consortium.sensitive.models import Consent, SensitiveAttributes
@@ -70,6 +71,7 @@ __all__ = [
     "PairingEvaluation",
     "Person",
     "PersonIdentity",
+    "PersonalExport",
     "Programme",
     "ReciprocityEntry",
     "RoleAssignment",

@@ -78,6 +78,8 @@ class World:
     insight_entry: dict[str, Any]
     # A build of beta-network's flows report, made by tenant_b's client.
     build: dict[str, Any]
+    # The applicant's own data export (subject access), built and ready.
+    export: dict[str, Any]
 
 
 # Each URL converter argument name → tenant_b's resource of that kind. A new argument name
@@ -106,11 +108,16 @@ TENANT_B_IDS: dict[str, Callable[[World], str]] = {
     "entry_id": lambda w: str(w.insight_entry["id"]),
     "kind": lambda w: "flows",
     "build_id": lambda w: str(w.build["id"]),
+    "export_id": lambda w: str(w.export["id"]),
 }
 
 # A person's own special-category data: refused (403) to any caller who is not a signed-in
 # person, whatever the id, so a client's 403 reveals nothing; read back by the person.
 PERSON_ONLY = {"sensitive.MyConsent", "sensitive.MyConsentWithdrawal", "insights.EntryItem"}
+PERSON_ONLY = {
+    "sensitive.MyConsent", "sensitive.MyConsentWithdrawal",
+    "privacy.MyExport", "privacy.MyExportDownload",
+}  # fmt: skip
 # A pair's notes and actions are its two people's only: the control reads them as the mentee.
 PAIR_ONLY = {
     "sessions.Notes", "sessions.NoteItem", "sessions.Actions", "sessions.ActionItem",
@@ -349,6 +356,9 @@ def world(
     response = tenant_b.api.post(f"/api/v1/reports/consortia/{consortium['id']}/flows/builds")
     assert response.status_code == 202, response.get_json()
     build = response.get_json()
+    response = applicant.post("/api/v1/me/exports")
+    assert response.status_code == 202, response.get_json()
+    export = response.get_json()
     return World(
         a=tenant_a,
         b=tenant_b,
@@ -374,6 +384,7 @@ def world(
         api_client=platform.get(f"/api/v1/organisations/{tenant_b.id}/api-clients").get_json()[0],
         insight_entry=insight_entry,
         build=build,
+        export=export,
     )
 
 
@@ -555,6 +566,7 @@ def _snapshot(platform: ApiClient, w: World) -> dict[str, Any]:
         "deliveries": b.api.get(
             f"/api/v1/organisations/{b.id}/webhooks/{w.webhook['id']}/deliveries"
         ).get_json(),
+        "export": w.applicant_b.get(f"/api/v1/me/exports/{w.export['id']}").get_json(),
     }
 
 

@@ -31,6 +31,7 @@ ATTRIBUTES = "/api/v1/me/sensitive-attributes"
 ENCRYPTED_COLUMNS = [
     "busy_feeds.url_encrypted",
     "calendar_feeds.token_encrypted",
+    "personal_exports.bundle_encrypted",
     "sensitive_attributes.ciphertext",
     "signing_keys.private_key_encrypted",
     "sso_configurations.client_secret_encrypted",

@@ -228,6 +228,13 @@ MATRIX: dict[tuple[str, str], tuple[int, ...]] = {
     ("POST",   "/api/v1/matches/{match_id}/evaluations"):              (     401,     201,     404,     404,     404,     404,     404),
     ("GET",    "/api/v1/programmes/{programme_id}/feedback"):          (     401,     403,     403,     403,     200,     403,     200),
     ("GET",    "/api/v1/programmes/{programme_id}/evaluation-report"): (     401,     403,     200,     404,     200,     200,     200),
+    # GDPR: a person's own export ({export_id} is staff_a's): theirs alone, whoever else asks
+    # (404); bearer clients have no person (403). Erasing a staff record ({person_id} here is
+    # a fresh leaver of tenant_a per cell) is for its organisation's admins (and the platform).
+    ("POST",   "/api/v1/me/exports"):                                  (     401,     202,     202,     202,     202,     403,     403),
+    ("GET",    "/api/v1/me/exports/{export_id}"):                      (     401,     200,     404,     404,     404,     403,     403),
+    ("GET",    "/api/v1/me/exports/{export_id}/download"):             (     401,     200,     404,     404,     404,     403,     403),
+    ("POST",   "/api/v1/organisations/{organisation_id}/people/{person_id}/erasure"): (     401,     403,     200,     404,     403,     403,     200),
     # A calendar feed is a person's own: bearer clients have none (403).
     ("GET",    "/api/v1/me/calendar"):                                 (     401,     200,     200,     200,     200,     403,     403),
     ("POST",   "/api/v1/me/calendar/rotate"):                          (     401,     200,     200,     200,     200,     403,     403),
@@ -276,6 +283,7 @@ STATE_TABLES = (
     "insight_groups",
     "session_feedback",
     "pairing_evaluations",
+    "personal_exports",
 )
 IGNORED_METHODS = {"HEAD", "OPTIONS"}
 
@@ -365,6 +373,8 @@ class World:
     insight_entry: dict[str, Any] = field(default_factory=dict)
     # A flows report build tenant_a's admin made (in tenant_a's view).
     build: dict[str, Any] = field(default_factory=dict)
+    # staff_a's own data export.
+    export: dict[str, Any] = field(default_factory=dict)
 
     def ids(self) -> dict[str, str]:
         return {
@@ -393,6 +403,7 @@ class World:
             ),
             **({"api_client_id": str(self.api_client["id"])} if self.api_client else {}),
             **({"entry_id": str(self.insight_entry["id"])} if self.insight_entry else {}),
+            **({"export_id": str(self.export["id"])} if self.export else {}),
         }
 
 
@@ -402,6 +413,8 @@ class Call:
     data: bytes | None = None
     headers: dict[str, str] = field(default_factory=dict)
     query: dict[str, str] | None = None
+    # Path arguments of this cell's own (e.g. a fresh person to erase), over World.ids().
+    path_ids: dict[str, str] = field(default_factory=dict)
 
 
 _unique = itertools.count(1)
@@ -994,6 +1007,9 @@ REQUESTS: dict[tuple[str, str], Callable[[World], Call]] = {
         json={"ethnicity": "asian"}, headers={"If-Match": "*"}
     ),
     ("POST", "/api/v1/me/consents"): lambda w: Call(json={"programme_id": w.positive["id"]}),
+    ("POST", "/api/v1/organisations/{organisation_id}/people/{person_id}/erasure"): lambda w: Call(
+        path_ids={"person_id": str(new_person(w.a, "leaver")["id"])}
+    ),
     ("POST", "/api/v1/me/consents/{consent_id}/withdraw"): _valid_consent,
     (
         "POST",
@@ -1125,6 +1141,9 @@ def world(
     response = admin_a.post(f"/api/v1/reports/consortia/{network['id']}/flows/builds")
     assert response.status_code == 202, response.get_json()
     w.build = response.get_json()
+    response = staff_a.post("/api/v1/me/exports")
+    assert response.status_code == 202, response.get_json()
+    w.export = response.get_json()
     return w
 
 
@@ -1183,7 +1202,7 @@ def test_the_role_matrix(world: World, owner_engine: Engine, subtests: Any) -> N
                 # request as it is. A cell that reaches the resource (2xx, 404) gets a fresh one.
                 if call is None or expected not in (401, 403):
                     call = REQUESTS.get((method, template), lambda w: Call())(world)
-                path = template.format(**world.ids())
+                path = template.format(**{**world.ids(), **call.path_ids})
                 kwargs: dict[str, Any] = {"headers": call.headers}
                 if call.json is not None:
                     kwargs["json"] = call.json
