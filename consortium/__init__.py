@@ -130,6 +130,7 @@ def _register_blueprints(app: Flask) -> None:
     from consortium.availability.routes import search as slots
     from consortium.calendar.routes import blp as calendar
     from consortium.calendar.routes import feed as calendar_feed
+    from consortium.concerns.routes import blp as concerns
     from consortium.consortia.routes import blp as consortia
     from consortium.extensions import api
     from consortium.health.routes import blp as health
@@ -165,6 +166,7 @@ def _register_blueprints(app: Flask) -> None:
         matching_runs,
         matches,
         sessions,
+        concerns,
         audit,
         sensitive,
         scim,
