@@ -73,6 +73,10 @@ class World:
     delivery: dict[str, Any]
     # tenant_b's own API client (the one b.api holds a token of).
     api_client: dict[str, Any]
+    # The applicant's concern about the pairing, and a coordinator of beta-network (signed in)
+    # who is not one of the pair (b.person, the mentor, never sees the concern).
+    concern: dict[str, Any]
+    coordinator_b: Any
 
 
 # Each URL converter argument name → tenant_b's resource of that kind. A new argument name
@@ -96,13 +100,20 @@ TENANT_B_IDS: dict[str, Callable[[World], str]] = {
     "webhook_id": lambda w: str(w.webhook["id"]),
     "delivery_id": lambda w: str(w.delivery["id"]),
     "api_client_id": lambda w: str(w.api_client["id"]),
+    "concern_id": lambda w: str(w.concern["id"]),
 }
 
 # A person's own special-category data: refused (403) to any caller who is not a signed-in
 # person, whatever the id, so a client's 403 reveals nothing; read back by the person.
 PERSON_ONLY = {"sensitive.MyConsent", "sensitive.MyConsentWithdrawal"}
 # A pair's notes and actions are its two people's only: the control reads them as the mentee.
-PAIR_ONLY = {"sessions.Notes", "sessions.NoteItem", "sessions.Actions", "sessions.ActionItem"}
+PAIR_ONLY = {
+    "sessions.Notes", "sessions.NoteItem", "sessions.Actions", "sessions.ActionItem",
+    "concerns.MatchConcerns",
+}  # fmt: skip
+# Concerns are the consortium's coordinators' only, as people (not a platform client): the
+# control reads them as coordinator_b.
+COORDINATORS_ONLY = {"concerns.ConcernQueue", "concerns.ConcernItem"}
 # An organisation's webhooks are its own admins' and clients' only (not a platform admin's):
 # the control reads them as tenant_b's client.
 OWN_ORGANISATION_ONLY = {
@@ -179,6 +190,12 @@ BODIES: dict[tuple[str, str], Callable[[World], dict[str, Any]]] = {
         "url": "https://hooks.example.invalid/hijack",
         "enabled": False,
     },
+    ("concerns.MatchConcerns", "POST"): lambda w: {"kind": "conduct", "details": "Hijacked"},
+    ("concerns.ConcernAcknowledgement", "POST"): lambda w: {"note": "Hijacked"},
+    ("concerns.ConcernPause", "POST"): lambda w: {"note": "Hijacked"},
+    ("concerns.ConcernResumption", "POST"): lambda w: {"note": "Hijacked"},
+    ("concerns.ConcernResolution", "POST"): lambda w: {"outcome": "Hijacked"},
+    ("concerns.ConcernRematch", "POST"): lambda w: {"note": "Hijacked"},
     ("pool.MentorProfileCpd", "POST"): lambda w: {
         "date": "2026-01-01",
         "kind": "training",
@@ -319,6 +336,20 @@ def world(
     )
     assert response.status_code == 200, response.get_json()
     (delivery,) = response.get_json()
+    response = applicant.post(
+        f"/api/v1/matches/{match['id']}/concerns",
+        json={"kind": "not_working", "details": "We cannot find a time that suits us both."},
+    )
+    assert response.status_code == 201, response.get_json()
+    concern = response.get_json()
+    coordinator_b, _ = sign_in_as(
+        app,
+        platform,
+        idp,
+        tenant_b.organisation,
+        f"cleo.coord@{slug}.example.org",
+        coordinator_of=[consortium["id"]],
+    )
     return World(
         a=tenant_a,
         b=tenant_b,
@@ -342,6 +373,8 @@ def world(
         webhook=webhook,
         delivery=delivery,
         api_client=platform.get(f"/api/v1/organisations/{tenant_b.id}/api-clients").get_json()[0],
+        concern=concern,
+        coordinator_b=coordinator_b,
     )
 
 
@@ -476,6 +509,9 @@ def _snapshot(platform: ApiClient, w: World) -> dict[str, Any]:
         "webhooks": b.api.get(f"/api/v1/organisations/{b.id}/webhooks").get_json(),
         "deliveries": b.api.get(
             f"/api/v1/organisations/{b.id}/webhooks/{w.webhook['id']}/deliveries"
+        ).get_json(),
+        "concern": w.coordinator_b.get(
+            f"/api/v1/consortia/{w.consortium['id']}/concerns/{w.concern['id']}"
         ).get_json(),
     }
 
@@ -644,6 +680,8 @@ def test_the_probed_urls_are_real(app: Flask, platform: ApiClient, world: World)
         reader = world.applicant_b if rule.endpoint in PERSON_ONLY | PAIR_ONLY else platform
         if rule.endpoint in OWN_ORGANISATION_ONLY:
             reader = world.b.api
+        if rule.endpoint in COORDINATORS_ONLY:
+            reader = world.coordinator_b
         query = QUERIES[rule.endpoint](world) if rule.endpoint in QUERIES else None
         response = reader.get(path, query_string=query)
         assert response.status_code == 200, f"GET {path}: {response.status_code}"
