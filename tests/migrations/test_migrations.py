@@ -394,14 +394,8 @@ def test_stored_responses_lose_the_client_secrets_written_before_c4a1f9e2d7b3(
     try:
         with owner.begin() as c:
             c.execute(text("SELECT set_config('app.all_tenants', 'on', true)"))
-            c.execute(
-                text(row),
-                {"id": "00000000-0000-0000-0000-000000000001", "key": "a", "body": issued},
-            )
-            c.execute(
-                text(row),
-                {"id": "00000000-0000-0000-0000-000000000002", "key": "b", "body": person},
-            )
+            c.execute(text(row), {"id": "00000000-0000-0000-0000-000000000001", "key": "a", "body": issued})
+            c.execute(text(row), {"id": "00000000-0000-0000-0000-000000000002", "key": "b", "body": person})
         owner.dispose()
         command.upgrade(config, "head")
         with owner.begin() as c:
