@@ -41,10 +41,10 @@ ITEM = QUEUE + "/<uuid:concern_id>"
 class MatchConcerns(MethodView):
     @blp.auth("pool:write")
     @blp.response(200, ConcernSchema(many=True))
-    @blp.paginate_list(key=lambda c: (-c["created_at"].timestamp(), str(c["id"])))
+    @blp.paginate_list(key=lambda c: (c["created_at"], c["id"]))
     @blp.errors(404)
     def get(self, match_id: uuid.UUID) -> list[dict[str, Any]]:
-        """List the concerns you raised about your pairing, newest first, with their status.
+        """List the concerns you raised about your pairing, oldest first, with their status.
 
         For the pairing's two people, each seeing only their own; anyone else who sees the
         pairing gets 403.
@@ -74,7 +74,7 @@ class ConcernQueue(MethodView):
     @blp.arguments(ConcernQuerySchema, location="query")
     @blp.response(200, CoordinatorConcernSchema(many=True))
     @blp.paginate_list(
-        key=lambda c: service.queue_key(c),
+        key=service.queue_key,
         present=lambda page: [service.coordinator_view(c) for c in page],
     )
     @blp.errors(404)

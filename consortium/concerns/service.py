@@ -80,7 +80,7 @@ def raise_concern(*, match_id: uuid.UUID, kind: str, details: str) -> Concern:
 
 
 def own_concerns(*, match_id: uuid.UUID) -> list[Concern]:
-    """The concerns the caller raised about their pairing, newest first (404/403 as raising)."""
+    """The concerns the caller raised about their pairing, oldest first (404/403 as raising)."""
     match = matches.get_match(match_id=match_id)
     _pair_side(match)
     person_id = tenancy.current().person_id
@@ -88,7 +88,7 @@ def own_concerns(*, match_id: uuid.UUID) -> list[Concern]:
         db.session.scalars(
             select(Concern)
             .where(Concern.match_id == match.id, Concern.raised_by_person_id == person_id)
-            .order_by(Concern.created_at.desc(), Concern.id.desc())
+            .order_by(Concern.created_at, Concern.id)
         )
     )
 
@@ -193,10 +193,8 @@ def _by_at(by: str | None, at: Any) -> dict[str, Any] | None:
 
 def _require_live(concern: Concern, doing: str) -> None:
     if concern.status not in LIVE_STATUSES:
-        raise Conflict(
-            f"This concern was resolved at {concern.resolved_at.isoformat() if concern.resolved_at else 'earlier'}; "
-            f"it cannot be {doing}."
-        )
+        when = concern.resolved_at.isoformat() if concern.resolved_at else "earlier"
+        raise Conflict(f"This concern was resolved at {when}; it cannot be {doing}.")
 
 
 def _step(concern: Concern, action: str, note: str | None) -> None:

@@ -3,6 +3,7 @@ coordinators only. Everyone else who can see the pairing gets 403; anyone else 4
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from sqlalchemy.engine import Engine
@@ -181,6 +182,23 @@ def test_the_queue_lists_open_concerns_first_and_filters_by_status(world: MatchW
         422,
         field="status",
     )
+
+
+def test_both_lists_page_by_cursor(world: MatchWorld) -> None:
+    match = active(world)
+    raised = [raise_concern(world.mentee, match) for _ in range(3)]
+    for caller, url in ((world.mentee, concerns_url(match)), (world.coordinator, queue_url(world))):
+        seen: list[str] = []
+        query: dict[str, Any] = {"page_size": 2}
+        while True:
+            response = caller.get(url, query_string=query)
+            assert response.status_code == 200, response.get_json()
+            seen += [c["id"] for c in response.get_json()]
+            cursor = json.loads(response.headers["X-Pagination"]).get("next_cursor")
+            if not cursor:
+                break
+            query = {"page_size": 2, "cursor": cursor}
+        assert seen == [c["id"] for c in raised], url
 
 
 def test_resolving_needs_an_outcome_and_a_pairing_not_paused(world: MatchWorld) -> None:
