@@ -135,6 +135,7 @@ def _register_blueprints(app: Flask) -> None:
     from consortium.availability.routes import search as slots
     from consortium.calendar.routes import blp as calendar
     from consortium.calendar.routes import feed as calendar_feed
+    from consortium.concerns.routes import blp as concerns
     from consortium.consortia.routes import blp as consortia
     from consortium.evaluation.routes import blp as evaluation
     from consortium.extensions import api
@@ -177,6 +178,7 @@ def _register_blueprints(app: Flask) -> None:
         insights,
         consortium_reports,
         evaluation,
+        concerns,
         audit,
         sensitive,
         privacy,

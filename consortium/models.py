@@ -8,6 +8,7 @@ from consortium.availability.models import (
     BusyFeed,
 )
 from consortium.calendar.models import CalendarFeed
+from consortium.concerns.models import Concern
 from consortium.consortia.models import Consortium, ConsortiumMembership
 from consortium.core.db import Base
 from consortium.core.idempotency import IdempotencyRecord
@@ -50,6 +51,7 @@ __all__ = [
     "BusyBlock",
     "BusyFeed",
     "CalendarFeed",
+    "Concern",
     "Consent",
     "Consortium",
     "ConsortiumMembership",

@@ -176,6 +176,13 @@ class Match(Entity, PairVisible, Base):
     ended_by: Mapped[str | None] = mapped_column(String(200))
     ended_at: Mapped[datetime | None]
     ended_reason: Mapped[str | None] = mapped_column(Text)
+    # Ended by one of the two people (or a coordinator's rematch) with no fault: who and why
+    # are the coordinators' only (the reason, if any, is private to them), and the pair is
+    # never proposed again.
+    no_fault: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # Paused by the coordinators (acting on a concern): no new sessions are booked until
+    # they resume it; it still holds the mentor's place.
+    paused_at: Mapped[datetime | None]
     # When the pair was last nudged for not meeting within the programme's cadence.
     nudged_at: Mapped[datetime | None]
 

@@ -206,3 +206,38 @@ def rejected(p: Pairing, *, reason: str, by_home_organisation: bool) -> None:
     if by_home_organisation:
         recipients += coordinators(p.match.consortium_id)
     _send(recipients, subject=subject, body=body, consortium=p.consortium_name)
+
+
+def ended_no_fault(p: Pairing, *, reason: str | None, people_told: bool) -> None:
+    """Ended with no fault: the two people (but the one who ended it) hear only that it ended;
+    the coordinators (not either of the two) hear who, and the private reason if one was given."""
+    by = tenancy.current().name or "Someone"
+    pair = f"{p.mentor.display_name} and {p.mentee.display_name}"
+    if people_told:
+        _send(
+            _person(p.mentor) + _person(p.mentee),
+            subject=f"Your mentoring pairing in {p.programme_name} has ended",
+            body=(
+                f"Your pairing ({pair}) in {p.programme_name} has ended. Endings like this are "
+                "no-fault: no reason is shared. Any upcoming sessions are cancelled."
+            ),
+            consortium=p.consortium_name,
+        )
+    why = f'\n\nThe reason given, for the coordinators only: "{reason}"' if reason else ""
+    _send(
+        coordinators_outside(p),
+        subject=f"A pairing in {p.programme_name} ended (no fault)",
+        body=(
+            f"{by} ended the pairing of {_who(p.mentor)} (mentor) and {_who(p.mentee)} "
+            f"(mentee) in {p.programme_name}, with no fault.{why}\n\n"
+            f"The mentee has no live pairing in the programme now, so the next matching run "
+            f"considers them again (not with the same mentor). The pairing: {_link(p)}"
+        ),
+        consortium=p.consortium_name,
+    )
+
+
+def coordinators_outside(p: Pairing) -> list[Recipient]:
+    """The consortium's coordinators who are neither of the pairing's two people."""
+    pair = {p.mentor.person_id, p.mentee.person_id}
+    return [r for r in coordinators(p.match.consortium_id) if r.person_id not in pair]

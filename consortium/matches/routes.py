@@ -20,6 +20,7 @@ from consortium.core.api import Blueprint, problem
 from consortium.matches import service
 from consortium.matches.models import Match
 from consortium.matches.schemas import (
+    CloseSchema,
     MatchCreateSchema,
     MatchQuerySchema,
     MatchSchema,
@@ -264,12 +265,17 @@ class MatchClosure(MethodView):
     @blp.auth("pool:write", "consortium:coordinate", "organisation:admin")
     @blp.etag
     @blp.if_match
-    @blp.arguments(ReasonSchema)
+    @blp.arguments(CloseSchema)
     @blp.response(200, MatchSchema)
     @blp.errors(404, 409)
     def post(self, data: dict[str, Any], match_id: uuid.UUID) -> dict[str, Any]:
-        """End an approved or active pairing early, saying why.
+        """End an approved or active pairing early.
 
         For either person, their organisations' admins, or the consortium's coordinators.
+        Either of the two people ends it with no fault: a reason is optional and goes to the
+        coordinators only; everyone else (the other person, line managers, either
+        organisation's admins and clients, webhooks) learns only that it ended, no fault.
+        A coordinator or an admin says why (422 without a reason). Upcoming sessions are
+        called off either way.
         """
         return _act(match_id, "close", service.close, reason=data["reason"])

@@ -93,9 +93,29 @@ class OverrideSchema(Schema):
 
 
 class EndedSchema(Schema):
-    by = ma.fields.String(metadata={"example": "Amara Okafor"})
+    by = ma.fields.String(
+        allow_none=True,
+        metadata={
+            "description": "Null for a no-fault ending, except to the coordinators.",
+            "example": "Amara Okafor",
+        },
+    )
     at = ma.fields.AwareDateTime()
-    reason = ma.fields.String(metadata={"example": "I have moved to a new role."})
+    reason = ma.fields.String(
+        allow_none=True,
+        metadata={
+            "description": "Null for a no-fault ending, except to the coordinators (it is "
+            "private to them, and optional).",
+            "example": "I have moved to a new role.",
+        },
+    )
+    no_fault = ma.fields.Boolean(
+        metadata={
+            "description": "Ended by one of the two people (or a coordinator's rematch) with "
+            "no fault: nobody else is told who or why.",
+            "example": False,
+        }
+    )
 
 
 class SessionCountsSchema(Schema):
@@ -180,6 +200,15 @@ class MatchSchema(Schema):
             "example": ["approve", "reject", "decline"],
         },
     )
+    paused = ma.fields.Boolean(
+        allow_none=True,
+        metadata={
+            "description": "Paused by the consortium's coordinators: no new sessions are "
+            "booked until they resume it. Shown to the two people and the coordinators; null "
+            "for anyone else.",
+            "example": False,
+        },
+    )
     sessions = ma.fields.Nested(SessionCountsSchema)
     created_at = ma.fields.AwareDateTime()
     updated_at = ma.fields.AwareDateTime()
@@ -221,6 +250,26 @@ class MatchCreateSchema(Schema):
     def _blank_is_none(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
         reason = data.get("override_reason")
         data["override_reason"] = reason.strip() if reason and reason.strip() else None
+        return data
+
+
+class CloseSchema(Schema):
+    reason = ma.fields.String(
+        allow_none=True,
+        load_default=None,
+        validate=validate.Length(max=MAX_REASON),
+        metadata={
+            "description": "Why. Required of a coordinator or an admin (shown to the people "
+            "told, and kept in the audit trail). Optional for either of the two people, whose "
+            "ending is no-fault: their reason goes to the consortium's coordinators only.",
+            "example": "My caseload has changed and I cannot give this the time it deserves.",
+        },
+    )
+
+    @ma.post_load
+    def _blank_is_none(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+        reason = data.get("reason")
+        data["reason"] = reason.strip() if reason and reason.strip() else None
         return data
 
 

@@ -69,6 +69,9 @@ TWO_KEY = "coordinator_and_home_org"
 # After these a pairing's people have each other's email (completed and closed only if the
 # pairing had been active).
 REVEALING_STATUSES = ("active", "completed", "closed")
+# What the sessions domain is told when a no-fault ending calls off upcoming sessions (it
+# passes the reason on to the people): never the private reason.
+NO_FAULT_NOTICE = "no fault (no reason is shared)."
 
 
 class ConstraintsBroken(Invalid):
@@ -329,16 +332,42 @@ def _present(p: Pairing, counts: dict[str, int] | None) -> dict[str, Any]:
             if m.override_reason
             else None
         ),
-        "ended": (
-            {"by": m.ended_by, "at": m.ended_at, "reason": m.ended_reason}
-            if m.ended_at is not None
-            else None
-        ),
+        "ended": _ended(m),
+        "paused": m.paused_at is not None if _sees_pause(m) else None,
         "allowed_actions": transitions.allowed_actions(m.status),
         "sessions": _sessions(counts or {}, sessions_max=p.sessions_max),
         "created_at": m.created_at,
         "updated_at": m.updated_at,
     }
+
+
+def _hears_privately(match: Match) -> bool:
+    """Whether the caller is told what is private to the coordinators about a pairing: they
+    coordinate its consortium and are neither of its two people."""
+    principal = tenancy.current()
+    return principal.coordinates(match.consortium_id) and principal.person_id not in (
+        match.mentee_id,
+        match.mentor_person_id,
+    )
+
+
+def _sees_pause(match: Match) -> bool:
+    """The two people (their bookings are refused while it lasts) and the coordinators."""
+    principal = tenancy.current()
+    return principal.coordinates(match.consortium_id) or (
+        principal.person_id is not None
+        and principal.person_id in (match.mentee_id, match.mentor_person_id)
+    )
+
+
+def _ended(m: Match) -> dict[str, Any] | None:
+    """Who ended it, when and why; a no-fault ending shows anyone but the coordinators only
+    that it ended, and when."""
+    if m.ended_at is None:
+        return None
+    if m.no_fault and not _hears_privately(m):
+        return {"by": None, "at": m.ended_at, "reason": None, "no_fault": True}
+    return {"by": m.ended_by, "at": m.ended_at, "reason": m.ended_reason, "no_fault": m.no_fault}
 
 
 def _sessions(counts: dict[str, int], *, sessions_max: int) -> dict[str, int]:
@@ -664,14 +693,23 @@ def decline(*, match: Match, reason: str) -> Match:
     return match
 
 
-def close(*, match: Match, reason: str) -> Match:
-    """End an approved or active pairing early."""
+def close(*, match: Match, reason: str | None) -> Match:
+    """End an approved or active pairing early.
+
+    Either of the two people ends it with no fault: their reason is optional and is the
+    coordinators' only (the other person, the line managers, either organisation's admins and
+    clients see only that it ended, no fault). A coordinator or an admin says why (422).
+    """
     p = require_part(match, "close")
     transition = _transition(match, "close")
-    parts = sorted(parts_of(match, two_key=p.two_key) & transition.by)
+    parts = parts_of(match, two_key=p.two_key) & transition.by
+    if parts & {MENTOR, MENTEE}:
+        return _end_no_fault(match, p, reason=reason, by_part=sorted(parts & {MENTOR, MENTEE}))
+    if not reason:
+        raise Invalid("Say why the pairing is being closed.", field="reason")
     before = match.status
     _end(match, transition.target, reason)
-    _audit(match, "match.closed", before, reason=reason, by_part=parts)
+    _audit(match, "match.closed", before, reason=reason, by_part=sorted(parts))
     events.publish(PAIRING_CLOSED, match=match, reason=reason)
     _settle(match, status_changed=True)
     notices.ended(p, action="closed", reason=reason, people_told=before != "proposed")
@@ -679,7 +717,54 @@ def close(*, match: Match, reason: str) -> Match:
     return match
 
 
-def _end(match: Match, status: str, reason: str) -> None:
+def end_no_fault(*, match: Match, reason: str | None) -> Match:
+    """End an approved or active pairing with no fault, as a coordinator acting on a concern
+    (a rematch): as if one of the people had ended it. Returns it."""
+    p = pairing(match)
+    if not tenancy.current().coordinates(match.consortium_id):
+        raise Forbidden(f"Only coordinators of {p.consortium_name} end a pairing for a rematch.")
+    _transition(match, "close")
+    return _end_no_fault(match, p, reason=reason, by_part=[COORDINATOR])
+
+
+def _end_no_fault(match: Match, p: Pairing, *, reason: str | None, by_part: list[str]) -> Match:
+    """Closed, no fault: the reason is private to the coordinators (kept on the pairing, shown
+    to them only, and in their notice), never in the organisations' audit trail or webhooks."""
+    before = match.status
+    _end(match, "closed", reason)
+    match.no_fault, match.paused_at = True, None
+    _audit(match, "match.closed", before, no_fault=True, by_part=by_part)
+    # The sessions domain calls off upcoming sessions; the reason it passes on is only that.
+    events.publish(PAIRING_CLOSED, match=match, reason=NO_FAULT_NOTICE)
+    _settle(match, status_changed=True)
+    notices.ended_no_fault(p, reason=reason, people_told=before != "proposed")
+    events.publish(MATCH_CHANGED, match=match, change="ended")
+    return match
+
+
+def pause(*, match: Match) -> Match:
+    """Pause an active pairing (coordinators, acting on a concern): no new sessions are booked
+    until it is resumed. 409 unless it is active and not paused."""
+    if match.status != "active" or match.paused_at is not None:
+        state = "paused" if match.paused_at is not None else match.status
+        raise Conflict(f"This pairing is {state}; only an active pairing can be paused.")
+    match.paused_at = utcnow()
+    db.session.flush()
+    return match
+
+
+def resume(*, match: Match) -> Match:
+    """Resume a paused pairing: sessions may be booked again. 409 unless it is paused."""
+    if match.paused_at is None:
+        raise Conflict(
+            f"This pairing is {match.status} and not paused; there is nothing to resume."
+        )
+    match.paused_at = None
+    db.session.flush()
+    return match
+
+
+def _end(match: Match, status: str, reason: str | None) -> None:
     match.status = status
     match.ended_by, match.ended_at, match.ended_reason = tenancy.current().display, utcnow(), reason
 

@@ -504,14 +504,19 @@ def _chains(mentees: Any, mentors: Any) -> Any:
 
 
 def _refused(applications: list[Any], profiles: list[Any], applicants: Any) -> np.ndarray:
-    """Pairs declined or rejected before (in any programme): never proposed again."""
+    """Pairs declined, rejected or ended with no fault before (in any programme): never
+    proposed again."""
     rows_of = {a.person_id: i for i, a in enumerate(applications)}
     column_of = {p.id: j for j, p in enumerate(profiles)}
     if not rows_of or not column_of:
         return pairs([], [])
     found = db.session.execute(
         select(Match.mentee_id, Match.mentor_profile_id)
-        .where(Match.mentee_id.in_(applicants), Match.status.in_(REFUSED_STATUSES))
+        .where(
+            Match.mentee_id.in_(applicants),
+            # A pairing ended with no fault (by a person, or a coordinator's rematch) too.
+            or_(Match.status.in_(REFUSED_STATUSES), Match.no_fault.is_(True)),
+        )
         .distinct()
     )
     hits = sorted(

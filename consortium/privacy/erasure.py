@@ -11,6 +11,8 @@ Three passes, all in the caller's transaction:
 2. their staff record becomes "Erased Person" with an address no one can hold;
 3. every other text and JSON column of every table is scrubbed of their email and name
    (who approved what, mail waiting in the outbox, webhook payloads, replayable responses).
+Concerns they raised keep their text (scrubbed of names, as everywhere): a safeguarding
+record is kept under a legal obligation, which erasure does not override (UK GDPR 17(3)(b)).
 Audit events are append-only in the database; their names and emails are pseudonymised by
 the owner's `app_pseudonymise_audit`, which refuses anyone not erased first (migration
 a7c2e9d4f1b3).

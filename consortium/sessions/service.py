@@ -322,6 +322,11 @@ def book(
     match = get_match(match_id=match_id, for_update=True)
     require_pair_of(match, "book its sessions")
     _require_active(match, "booked")
+    if match.paused_at is not None:
+        raise Conflict(
+            "This pairing is paused by the consortium's coordinators; no new sessions are "
+            "booked until they resume it."
+        )
     start, end = start.astimezone(UTC), end.astimezone(UTC)  # shown as stored, in UTC
     _check_times(start=start, end=end)
     location = _check_place(mode=mode, location=location)

@@ -80,6 +80,10 @@ class World:
     build: dict[str, Any]
     # The applicant's own data export (subject access), built and ready.
     export: dict[str, Any]
+    # The applicant's concern about the pairing, and a coordinator of beta-network (signed in)
+    # who is not one of the pair (b.person, the mentor, never sees the concern).
+    concern: dict[str, Any]
+    coordinator_b: Any
 
 
 # Each URL converter argument name → tenant_b's resource of that kind. A new argument name
@@ -109,20 +113,23 @@ TENANT_B_IDS: dict[str, Callable[[World], str]] = {
     "kind": lambda w: "flows",
     "build_id": lambda w: str(w.build["id"]),
     "export_id": lambda w: str(w.export["id"]),
+    "concern_id": lambda w: str(w.concern["id"]),
 }
 
 # A person's own special-category data: refused (403) to any caller who is not a signed-in
 # person, whatever the id, so a client's 403 reveals nothing; read back by the person.
-PERSON_ONLY = {"sensitive.MyConsent", "sensitive.MyConsentWithdrawal", "insights.EntryItem"}
 PERSON_ONLY = {
-    "sensitive.MyConsent", "sensitive.MyConsentWithdrawal",
+    "sensitive.MyConsent", "sensitive.MyConsentWithdrawal", "insights.EntryItem",
     "privacy.MyExport", "privacy.MyExportDownload",
 }  # fmt: skip
 # A pair's notes and actions are its two people's only: the control reads them as the mentee.
 PAIR_ONLY = {
     "sessions.Notes", "sessions.NoteItem", "sessions.Actions", "sessions.ActionItem",
-    "evaluation.SessionFeedbackCollection",
+    "evaluation.SessionFeedbackCollection", "concerns.MatchConcerns",
 }  # fmt: skip
+# Concerns are the consortium's coordinators' only, as people (not a platform client): the
+# control reads them as coordinator_b.
+COORDINATORS_ONLY = {"concerns.ConcernQueue", "concerns.ConcernItem"}
 # An organisation's webhooks are its own admins' and clients' only (not a platform admin's):
 # the control reads them as tenant_b's client.
 OWN_ORGANISATION_ONLY = {
@@ -212,6 +219,12 @@ BODIES: dict[tuple[str, str], Callable[[World], dict[str, Any]]] = {
         "hours_given": 1,
         "overall_rating": 1,
     },
+    ("concerns.MatchConcerns", "POST"): lambda w: {"kind": "conduct", "details": "Hijacked"},
+    ("concerns.ConcernAcknowledgement", "POST"): lambda w: {"note": "Hijacked"},
+    ("concerns.ConcernPause", "POST"): lambda w: {"note": "Hijacked"},
+    ("concerns.ConcernResumption", "POST"): lambda w: {"note": "Hijacked"},
+    ("concerns.ConcernResolution", "POST"): lambda w: {"outcome": "Hijacked"},
+    ("concerns.ConcernRematch", "POST"): lambda w: {"note": "Hijacked"},
     ("pool.MentorProfileCpd", "POST"): lambda w: {
         "date": "2026-01-01",
         "kind": "training",
@@ -359,6 +372,20 @@ def world(
     response = applicant.post("/api/v1/me/exports")
     assert response.status_code == 202, response.get_json()
     export = response.get_json()
+    response = applicant.post(
+        f"/api/v1/matches/{match['id']}/concerns",
+        json={"kind": "not_working", "details": "We cannot find a time that suits us both."},
+    )
+    assert response.status_code == 201, response.get_json()
+    concern = response.get_json()
+    coordinator_b, _ = sign_in_as(
+        app,
+        platform,
+        idp,
+        tenant_b.organisation,
+        f"cleo.coord@{slug}.example.org",
+        coordinator_of=[consortium["id"]],
+    )
     return World(
         a=tenant_a,
         b=tenant_b,
@@ -385,6 +412,8 @@ def world(
         insight_entry=insight_entry,
         build=build,
         export=export,
+        concern=concern,
+        coordinator_b=coordinator_b,
     )
 
 
@@ -567,6 +596,9 @@ def _snapshot(platform: ApiClient, w: World) -> dict[str, Any]:
             f"/api/v1/organisations/{b.id}/webhooks/{w.webhook['id']}/deliveries"
         ).get_json(),
         "export": w.applicant_b.get(f"/api/v1/me/exports/{w.export['id']}").get_json(),
+        "concern": w.coordinator_b.get(
+            f"/api/v1/consortia/{w.consortium['id']}/concerns/{w.concern['id']}"
+        ).get_json(),
     }
 
 
@@ -734,6 +766,8 @@ def test_the_probed_urls_are_real(app: Flask, platform: ApiClient, world: World)
         reader = world.applicant_b if rule.endpoint in PERSON_ONLY | PAIR_ONLY else platform
         if rule.endpoint in OWN_ORGANISATION_ONLY:
             reader = world.b.api
+        if rule.endpoint in COORDINATORS_ONLY:
+            reader = world.coordinator_b
         query = QUERIES[rule.endpoint](world) if rule.endpoint in QUERIES else None
         response = reader.get(path, query_string=query)
         assert response.status_code == 200, f"GET {path}: {response.status_code}"

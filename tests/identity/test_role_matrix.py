@@ -235,6 +235,21 @@ MATRIX: dict[tuple[str, str], tuple[int, ...]] = {
     ("GET",    "/api/v1/me/exports/{export_id}"):                      (     401,     200,     404,     404,     404,     403,     403),
     ("GET",    "/api/v1/me/exports/{export_id}/download"):             (     401,     200,     404,     404,     404,     403,     403),
     ("POST",   "/api/v1/organisations/{organisation_id}/people/{person_id}/erasure"): (     401,     403,     200,     404,     403,     403,     200),
+    # Concerns about {match_id} (staff_a's pairing, staff_a the mentee): raised and listed by
+    # the pair only (everyone else who sees the pairing 403, admin_b 404). The queue, a
+    # concern ({concern_id}, staff_a's) and its actions are the coordinators' only, as people:
+    # no organisation's admins or clients, not the platform's client (403). Each action's
+    # cell gets a fresh concern (and an active pairing, paused for resume); rematch comes last
+    # (it ends staff_a's pairing with Gus for good).
+    ("POST",   "/api/v1/matches/{match_id}/concerns"):                 (     401,     201,     403,     404,     403,     403,     403),
+    ("GET",    "/api/v1/matches/{match_id}/concerns"):                 (     401,     200,     403,     404,     403,     403,     403),
+    ("GET",    "/api/v1/consortia/{consortium_id}/concerns"):          (     401,     403,     403,     403,     200,     403,     403),
+    ("GET",    "/api/v1/consortia/{consortium_id}/concerns/{concern_id}"): (     401,     403,     403,     403,     200,     403,     403),
+    ("POST",   "/api/v1/consortia/{consortium_id}/concerns/{concern_id}/acknowledge"): (     401,     403,     403,     403,     200,     403,     403),
+    ("POST",   "/api/v1/consortia/{consortium_id}/concerns/{concern_id}/pause"): (     401,     403,     403,     403,     200,     403,     403),
+    ("POST",   "/api/v1/consortia/{consortium_id}/concerns/{concern_id}/resume"): (     401,     403,     403,     403,     200,     403,     403),
+    ("POST",   "/api/v1/consortia/{consortium_id}/concerns/{concern_id}/resolve"): (     401,     403,     403,     403,     200,     403,     403),
+    ("POST",   "/api/v1/consortia/{consortium_id}/concerns/{concern_id}/rematch"): (     401,     403,     403,     403,     200,     403,     403),
     # A calendar feed is a person's own: bearer clients have none (403).
     ("GET",    "/api/v1/me/calendar"):                                 (     401,     200,     200,     200,     200,     403,     403),
     ("POST",   "/api/v1/me/calendar/rotate"):                          (     401,     200,     200,     200,     200,     403,     403),
@@ -284,6 +299,7 @@ STATE_TABLES = (
     "session_feedback",
     "pairing_evaluations",
     "personal_exports",
+    "concerns",
 )
 IGNORED_METHODS = {"HEAD", "OPTIONS"}
 
@@ -347,6 +363,9 @@ class World:
     pairing_application: dict[str, Any] = field(default_factory=dict)
     match: dict[str, Any] = field(default_factory=dict)
     principals: dict[str, Any] = field(default_factory=dict)
+    # The principal of the cell being built: a pairing's ETag is read as them, since what a
+    # pairing shows depends on who reads it (a pause, a no-fault ending's who and why).
+    cell: str = "platform"
     owner_engine: Any = None
     # Availability of `profile`: a rule and a day off (writes replace them with fresh ones).
     rule: dict[str, Any] = field(default_factory=dict)
@@ -375,6 +394,8 @@ class World:
     build: dict[str, Any] = field(default_factory=dict)
     # staff_a's own data export.
     export: dict[str, Any] = field(default_factory=dict)
+    # staff_a's concern about their pairing (the actions' cells replace it with fresh ones).
+    concern: dict[str, Any] = field(default_factory=dict)
 
     def ids(self) -> dict[str, str]:
         return {
@@ -404,6 +425,7 @@ class World:
             **({"api_client_id": str(self.api_client["id"])} if self.api_client else {}),
             **({"entry_id": str(self.insight_entry["id"])} if self.insight_entry else {}),
             **({"export_id": str(self.export["id"])} if self.export else {}),
+            **({"concern_id": str(self.concern["id"])} if self.concern else {}),
         }
 
 
@@ -564,7 +586,9 @@ def _fresh_match(status: str, *, reason: bool = False) -> Callable[[World], Call
             etag = w.platform.get(url).headers["ETag"]
             response = w.platform.post(f"{url}/approve", headers={"If-Match": etag})
             assert response.status_code == 200, response.get_json()
-        etag = w.platform.get(url).headers["ETag"]
+        reader = w.principals.get(w.cell, w.platform)
+        response = reader.get(url)
+        etag = (response if response.status_code == 200 else w.platform.get(url)).headers["ETag"]
         body = {"reason": "The role matrix ends it."} if reason else None
         return Call(json=body, headers={"If-Match": etag})
 
@@ -763,6 +787,40 @@ def _ended_pair(w: World) -> Call:
             "overall_rating": 4,
         }
     )
+# --- concerns ---------------------------------------------------------------------------------
+
+CONCERN = {"kind": "not_working", "details": "We cannot agree what the sessions are for."}
+
+
+def _concern_url(w: World, action: str = "") -> str:
+    url = f"/api/v1/consortia/{w.network['id']}/concerns/{w.concern['id']}"
+    return f"{url}/{action}" if action else url
+
+
+def _raise_concern(w: World, match: dict[str, Any]) -> dict[str, Any]:
+    response = w.principals["staff_a"].post(f"/api/v1/matches/{match['id']}/concerns", json=CONCERN)
+    assert response.status_code == 201, response.get_json()
+    w.concern = response.get_json()
+    return w.concern
+
+
+def _fresh_concern(
+    *, active: bool = False, paused: bool = False, body: dict[str, Any] | None = None
+) -> Callable[[World], Call]:
+    """A new concern of staff_a's (about a new active pairing when `active`; paused by the
+    coordinator when `paused`); the call carries its ETag, read by the coordinator."""
+
+    def make(w: World) -> Call:
+        _raise_concern(w, _active_pair(w) if active or paused else w.standing["match"])
+        coord = w.principals["coord"]
+        if paused:
+            etag = coord.get(_concern_url(w)).headers["ETag"]
+            response = coord.post(_concern_url(w, "pause"), json={}, headers={"If-Match": etag})
+            assert response.status_code == 200, response.get_json()
+        etag = coord.get(_concern_url(w)).headers["ETag"]
+        return Call(json=body or {}, headers={"If-Match": etag})
+
+    return make
 
 
 # How to make a valid request for a row (default: no body). Writes get fresh resources per cell.
@@ -869,6 +927,23 @@ def _fresh_entry_read(w: World) -> Call:
 
 
 REQUESTS: dict[tuple[str, str], Callable[[World], Call]] = {
+    ("POST", "/api/v1/matches/{match_id}/concerns"): lambda w: Call(json=CONCERN),
+    (
+        "POST",
+        "/api/v1/consortia/{consortium_id}/concerns/{concern_id}/acknowledge",
+    ): _fresh_concern(),
+    ("POST", "/api/v1/consortia/{consortium_id}/concerns/{concern_id}/pause"): _fresh_concern(
+        active=True
+    ),
+    ("POST", "/api/v1/consortia/{consortium_id}/concerns/{concern_id}/resume"): _fresh_concern(
+        paused=True
+    ),
+    ("POST", "/api/v1/consortia/{consortium_id}/concerns/{concern_id}/resolve"): _fresh_concern(
+        body={"outcome": "Spoke to both; resolved."}
+    ),
+    ("POST", "/api/v1/consortia/{consortium_id}/concerns/{concern_id}/rematch"): _fresh_concern(
+        active=True
+    ),
     (
         "POST",
         "/api/v1/organisations/{organisation_id}/api-clients/{api_client_id}/revoke",
@@ -1144,6 +1219,7 @@ def world(
     response = staff_a.post("/api/v1/me/exports")
     assert response.status_code == 202, response.get_json()
     w.export = response.get_json()
+    _raise_concern(w, w.standing["match"])  # so {concern_id} has one
     return w
 
 
@@ -1201,6 +1277,7 @@ def test_the_role_matrix(world: World, owner_engine: Engine, subtests: Any) -> N
                 # A 401 or 403 is decided before any lookup: that cell sends the row's last
                 # request as it is. A cell that reaches the resource (2xx, 404) gets a fresh one.
                 if call is None or expected not in (401, 403):
+                    world.cell = name
                     call = REQUESTS.get((method, template), lambda w: Call())(world)
                 path = template.format(**{**world.ids(), **call.path_ids})
                 kwargs: dict[str, Any] = {"headers": call.headers}

@@ -268,7 +268,10 @@ def test_closing_the_pairing_calls_off_its_sessions_to_come(
     assert after[past["id"]]["status"] == "held"
     called_off = after[upcoming["id"]]
     assert called_off["status"] == "cancelled" and called_off["late_cancellation"] is False
-    assert called_off["cancellation"]["reason"] == "The pairing was closed: New job."
+    # The mentee's ending is no-fault: the mentor is not told their reason.
+    assert called_off["cancellation"]["reason"] == (
+        "The pairing was closed: no fault (no reason is shared)."
+    )
     assert [r["live"] for r in attendee_rows(owner_engine, upcoming["id"])] == [False, False]
     for person in (sw.mentor, sw.mentee):
         subjects = [m["subject"] for m in invitations_to(owner_engine, person)]
