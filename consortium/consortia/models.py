@@ -30,6 +30,8 @@ class Consortium(Entity, TenantAware, Base):
     max_active_load: Mapped[int] = mapped_column(default=6, server_default="6")
     max_sessions_90_days: Mapped[int] = mapped_column(default=24, server_default="24")
     supervision_interval_days: Mapped[int] = mapped_column(default=90, server_default="90")
+    # A member's mentor profile is released to the pool only after logged mentor training.
+    mentor_training_required: Mapped[bool] = mapped_column(default=False, server_default="false")
     # The matching engine's score weights (consortium.matching.scoring.DEFAULT_WEIGHTS fills
     # in what is not set).
     matching_weights: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default="{}")
