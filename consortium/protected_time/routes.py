@@ -38,39 +38,39 @@ class MyTimeApprovals(MethodView):
         return service.list_requests(**filters)
 
 
-@blp.route("/time-approvals/<uuid:approval_id>")
+@blp.route("/time-approvals/<uuid:time_approval_id>")
 class TimeApprovalItem(MethodView):
     @blp.auth("pool:read")
     @blp.response(200, TimeApprovalSchema)
     @blp.errors(404)
-    def get(self, approval_id: uuid.UUID) -> service.Request:
+    def get(self, time_approval_id: uuid.UUID) -> service.Request:
         """Show a protected-time request addressed to you (anyone else: 404)."""
-        return service.described([service.get_request(approval_id=approval_id)])[0]
+        return service.described([service.get_request(approval_id=time_approval_id)])[0]
 
 
-@blp.route("/time-approvals/<uuid:approval_id>/approve")
+@blp.route("/time-approvals/<uuid:time_approval_id>/approve")
 class TimeApprovalApproval(MethodView):
     @blp.auth("pool:write")
     @blp.response(200, TimeApprovalSchema)
     @blp.errors(404, 409)
-    def post(self, approval_id: uuid.UUID) -> service.Request:
+    def post(self, time_approval_id: uuid.UUID) -> service.Request:
         """Approve the protected time; the application can then be matched.
 
         Needs no If-Match: a decision is made once (deciding again is a 409).
         """
-        approval = service.decide(approval_id=approval_id, approve=True)
+        approval = service.decide(approval_id=time_approval_id, approve=True)
         return service.described([approval])[0]
 
 
-@blp.route("/time-approvals/<uuid:approval_id>/decline")
+@blp.route("/time-approvals/<uuid:time_approval_id>/decline")
 class TimeApprovalDecline(MethodView):
     @blp.auth("pool:write")
     @blp.response(200, TimeApprovalSchema)
     @blp.errors(404, 409)
-    def post(self, approval_id: uuid.UUID) -> service.Request:
+    def post(self, time_approval_id: uuid.UUID) -> service.Request:
         """Decline the protected time; the application is not matched and its applicant sees why.
 
         Needs no If-Match: a decision is made once (deciding again is a 409).
         """
-        approval = service.decide(approval_id=approval_id, approve=False)
+        approval = service.decide(approval_id=time_approval_id, approve=False)
         return service.described([approval])[0]
