@@ -73,6 +73,10 @@ class World:
     delivery: dict[str, Any]
     # tenant_b's own API client (the one b.api holds a token of).
     api_client: dict[str, Any]
+    # A request to b.person (signed in: manager_b) to approve the protected time their report
+    # asks for in a programme of beta-network that needs it.
+    manager_b: Any
+    time_approval: dict[str, Any]
 
 
 # Each URL converter argument name → tenant_b's resource of that kind. A new argument name
@@ -96,11 +100,14 @@ TENANT_B_IDS: dict[str, Callable[[World], str]] = {
     "webhook_id": lambda w: str(w.webhook["id"]),
     "delivery_id": lambda w: str(w.delivery["id"]),
     "api_client_id": lambda w: str(w.api_client["id"]),
+    "time_approval_id": lambda w: str(w.time_approval["id"]),
 }
 
 # A person's own special-category data: refused (403) to any caller who is not a signed-in
 # person, whatever the id, so a client's 403 reveals nothing; read back by the person.
 PERSON_ONLY = {"sensitive.MyConsent", "sensitive.MyConsentWithdrawal"}
+# A protected-time request is the person asked's only: the control reads it as the manager.
+ADDRESSED_ONLY = {"protected-time.TimeApprovalItem"}
 # A pair's notes and actions are its two people's only: the control reads them as the mentee.
 PAIR_ONLY = {"sessions.Notes", "sessions.NoteItem", "sessions.Actions", "sessions.ActionItem"}
 # An organisation's webhooks are its own admins' and clients' only (not a platform admin's):
@@ -319,6 +326,7 @@ def world(
     )
     assert response.status_code == 200, response.get_json()
     (delivery,) = response.get_json()
+    manager_b, time_approval = _time_approval(app, platform, idp, tenant_b, consortium)
     return World(
         a=tenant_a,
         b=tenant_b,
@@ -342,7 +350,44 @@ def world(
         webhook=webhook,
         delivery=delivery,
         api_client=platform.get(f"/api/v1/organisations/{tenant_b.id}/api-clients").get_json()[0],
+        manager_b=manager_b,
+        time_approval=time_approval,
     )
+
+
+def _time_approval(
+    app: Flask, platform: ApiClient, idp: LocalIdp, b: Tenant, consortium: dict[str, Any]
+) -> tuple[Any, dict[str, Any]]:
+    """b.person's report applies to a beta-network programme needing protected time: the
+    request it makes to b.person, and b.person signed in."""
+    now = datetime.now(UTC)
+    response = platform.post(
+        "/api/v1/programmes",
+        json={
+            "consortium_id": consortium["id"],
+            "name": "Beta Protected Time",
+            "type": "coaching",
+            "status": "open",
+            "application_window": {
+                "opens_at": (now - timedelta(days=1)).isoformat(),
+                "closes_at": (now + timedelta(days=30)).isoformat(),
+            },
+            "rules": {"protected_time_required": True},
+        },
+    )
+    assert response.status_code == 201, response.get_json()
+    programme = response.get_json()
+    slug = b.organisation["slug"]
+    report = create_person(b.api, f"rita.report@{slug}.example.org", line_manager_id=b.person["id"])
+    browser, _ = sign_in_as(app, platform, idp, b.organisation, report["email"])
+    response = browser.post(
+        f"/api/v1/programmes/{programme['id']}/applications",
+        json={"goals": [{"statement": "Coach", "success_measure": "Coached"}]},
+    )
+    assert response.status_code == 201, response.get_json()
+    manager, _ = sign_in_as(app, platform, idp, b.organisation, b.person["email"])
+    (time_approval,) = manager.get("/api/v1/me/time-approvals").get_json()
+    return manager, time_approval
 
 
 def _session_times(w: World | None, *, hour: int) -> dict[str, str]:
@@ -473,6 +518,9 @@ def _snapshot(platform: ApiClient, w: World) -> dict[str, Any]:
         "actions": w.applicant_b.get(f"{_session_url(w)}/actions").get_json(),
         "goals": platform.get(f"/api/v1/matches/{w.match['id']}/goals").get_json(),
         "audit": platform.get("/api/v1/audit-events").get_json(),
+        "time_approval": w.manager_b.get(
+            f"/api/v1/time-approvals/{w.time_approval['id']}"
+        ).get_json(),
         "webhooks": b.api.get(f"/api/v1/organisations/{b.id}/webhooks").get_json(),
         "deliveries": b.api.get(
             f"/api/v1/organisations/{b.id}/webhooks/{w.webhook['id']}/deliveries"
@@ -644,6 +692,8 @@ def test_the_probed_urls_are_real(app: Flask, platform: ApiClient, world: World)
         reader = world.applicant_b if rule.endpoint in PERSON_ONLY | PAIR_ONLY else platform
         if rule.endpoint in OWN_ORGANISATION_ONLY:
             reader = world.b.api
+        if rule.endpoint in ADDRESSED_ONLY:
+            reader = world.manager_b
         query = QUERIES[rule.endpoint](world) if rule.endpoint in QUERIES else None
         response = reader.get(path, query_string=query)
         assert response.status_code == 200, f"GET {path}: {response.status_code}"
