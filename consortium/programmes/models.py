@@ -49,6 +49,9 @@ class Programme(Entity, TenantAware, Base):
     """Consortium-owned: seen by its members' staff, written by its coordinators."""
 
     __tablename__ = "programmes"
+    # Server-default columns are read back when used, not RETURNed by every INSERT: code
+    # (and the migration tests) that predate a column still insert rows.
+    __mapper_args__ = {"eager_defaults": False}
     __table_args__ = (
         CheckConstraint(f"type IN {PROGRAMME_TYPES!r}", name="type"),
         CheckConstraint(f"status IN {PROGRAMME_STATUSES!r}", name="status"),
@@ -78,8 +81,8 @@ class Programme(Entity, TenantAware, Base):
     vetting_required: Mapped[bool] = mapped_column(default=True)
     # The mentee's line manager (or, without one, their organisation's admins) must approve
     # the time before an application can be matched; session_minutes sizes the ask.
-    protected_time_required: Mapped[bool] = mapped_column(default=False, server_default="false")
-    session_minutes: Mapped[int] = mapped_column(default=60, server_default="60")
+    protected_time_required: Mapped[bool] = mapped_column(server_default="false")
+    session_minutes: Mapped[int] = mapped_column(server_default="60")
     # {professions, seniority_min, seniority_max, organisation_ids, positive_action}
     eligibility: Mapped[dict[str, Any]] = mapped_column(default=dict)
     opens_at: Mapped[datetime]
