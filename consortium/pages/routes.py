@@ -109,6 +109,19 @@ def programme(programme_id: uuid.UUID) -> Response:
         return _refused(exc)
 
 
+@blp.get("/time-approvals/<uuid:time_approval_id>")
+def time_approval(time_approval_id: uuid.UUID) -> Response:
+    """A request to approve a report's protected time, for the person asked."""
+    if not _signed_in():
+        return _to_sign_in()
+    try:
+        return _html(
+            "pages/time_approval.html", request=service.time_approval(approval_id=time_approval_id)
+        )
+    except (NotFound, Forbidden) as exc:
+        return _refused(exc)
+
+
 def _refused(exc: NotFound | Forbidden) -> Response:
     status = 404 if isinstance(exc, NotFound) else 403
     return _html("pages/refused.html", status=status, status_code=status, detail=exc.detail)

@@ -19,6 +19,7 @@ from consortium.matches.service import Pairing
 from consortium.matching import service as matching
 from consortium.programmes import service as programmes
 from consortium.programmes.models import Programme
+from consortium.protected_time import service as protected_time
 from consortium.sessions import service as sessions
 from consortium.sessions.models import MentoringSession
 
@@ -142,3 +143,9 @@ def _proposed(
         programme_id=programme_id, status="proposed", organisation_id=organisation_id
     )
     return matches.pairings(db.session.scalars(statement.limit(LISTED)))
+
+
+def time_approval(*, approval_id: uuid.UUID) -> protected_time.Request:
+    """A protected-time request addressed to the caller (as the API shows it); else 404."""
+    _require_reader()
+    return protected_time.described([protected_time.get_request(approval_id=approval_id)])[0]

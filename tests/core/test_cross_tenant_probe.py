@@ -107,7 +107,7 @@ TENANT_B_IDS: dict[str, Callable[[World], str]] = {
 # person, whatever the id, so a client's 403 reveals nothing; read back by the person.
 PERSON_ONLY = {"sensitive.MyConsent", "sensitive.MyConsentWithdrawal"}
 # A protected-time request is the person asked's only: the control reads it as the manager.
-ADDRESSED_ONLY = {"protected-time.TimeApprovalItem"}
+ADDRESSED_ONLY = {"protected-time.TimeApprovalItem", "pages.time_approval"}
 # A pair's notes and actions are its two people's only: the control reads them as the mentee.
 PAIR_ONLY = {"sessions.Notes", "sessions.NoteItem", "sessions.Actions", "sessions.ActionItem"}
 # An organisation's webhooks are its own admins' and clients' only (not a platform admin's):

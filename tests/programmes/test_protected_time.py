@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import urlsplit
 
 from sqlalchemy import text
 
 from tests.api.helpers import assert_problem
 from tests.matching_runs.conftest import MatchingWorld, get_run, start_run, world  # noqa: F401
 from tests.oidc import sign_in_as
+from tests.pages.support import assert_opens
 from tests.pool.conftest import mail_jobs
 from tests.programmes.support import apply, patch_with_etag, programme_url
 
@@ -120,7 +122,12 @@ def test_the_line_manager_is_asked_and_matching_waits_for_their_approval(
     listed = boss.get(MINE)
     assert listed.status_code == 200, listed.get_json()
     (request,) = listed.get_json()
-    assert f"/time-approvals/{request['id']}" in body
+    # The message's link opens the request's page for the manager (only).
+    (link,) = (word for word in body.split() if "/time-approvals/" in word)
+    opened = assert_opens(boss, link)
+    assert "Leading Across Boundaries 2027" in opened.text and "4.5 to 9.0 hours" in opened.text
+    assert_tells_nothing_of_the_application(opened.text)
+    assert link.endswith(f"/time-approvals/{request['id']}")
     assert request["status"] == "pending" and request["approver_kind"] == "line_manager"
     assert request["report"] == {"id": record["id"], "display_name": "Ann Test", "job_title": None}
     assert request["programme"]["name"] == "Leading Across Boundaries 2027"
@@ -143,6 +150,7 @@ def test_the_line_manager_is_asked_and_matching_waits_for_their_approval(
     admin = sign_in(world, world.alpha, world.staff(world.alpha, "Ada"), org_admin=True)
     outsider, _ = world.applicant(world.beta, "Bea")
     for caller in (applicant, colleague, admin, outsider, world.coordinator):
+        assert caller.get(urlsplit(link).path).status_code == 404
         assert caller.get(MINE).get_json() == []
         assert_problem(caller.get(approval_url(request["id"])), 404)
         assert_problem(caller.post(approval_url(request["id"], "approve")), 404)
