@@ -375,6 +375,8 @@ class ProgrammeSchema(Schema):
         validate=validate.OneOf(CREATE_STATUSES),
         metadata={
             "description": f"{STATUS_HELP} A new programme starts as draft or open.",
+            # Responses carry every status; a create is refused (422) for any but these two.
+            "enum": list(PROGRAMME_STATUSES),
             "example": "draft",
         },
     )
