@@ -120,11 +120,12 @@ def _connect_domains() -> None:
     from consortium.calendar import hooks as calendar
     from consortium.matches import hooks as matches
     from consortium.matching import hooks as matching
+    from consortium.protected_time import hooks as protected_time
     from consortium.sensitive import hooks as sensitive
     from consortium.sessions import hooks as sessions
     from consortium.webhooks import hooks as webhooks
 
-    for domain in (matches, matching, sessions, calendar, sensitive, webhooks):
+    for domain in (matches, matching, protected_time, sessions, calendar, sensitive, webhooks):
         domain.connect()
 
 
@@ -153,6 +154,7 @@ def _register_blueprints(app: Flask) -> None:
     from consortium.pool.routes import blp as pool
     from consortium.privacy.routes import blp as privacy
     from consortium.programmes.routes import blp as programmes
+    from consortium.protected_time.routes import blp as protected_time
     from consortium.reciprocity.routes import blp as reciprocity
     from consortium.reports.routes import blp as consortium_reports
     from consortium.scim.routes import blp as scim
@@ -172,6 +174,7 @@ def _register_blueprints(app: Flask) -> None:
         availability,
         slots,
         programmes,
+        protected_time,
         matching_runs,
         matches,
         sessions,

@@ -30,6 +30,7 @@ from consortium.people.models import Person
 from consortium.pool.models import CpdEntry, MentorProfile, MentorProfileShare, VettingDecision
 from consortium.privacy.models import PersonalExport
 from consortium.programmes.models import Application, Programme
+from consortium.protected_time.models import TimeApproval
 from consortium.reciprocity.models import ReciprocityEntry
 from consortium.sensitive.models import Consent, SensitiveAttributes
 from consortium.sessions.models import (
@@ -84,6 +85,7 @@ __all__ = [
     "SessionNote",
     "SigningKey",
     "SsoConfiguration",
+    "TimeApproval",
     "VettingDecision",
     "WebhookDelivery",
     "WebhookEndpoint",

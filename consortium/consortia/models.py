@@ -17,6 +17,9 @@ APPROVAL_POLICIES = ("coordinator", "coordinator_and_home_org")
 
 class Consortium(Entity, TenantAware, Base):
     __tablename__ = "consortia"
+    # Server-default columns are read back when used, not RETURNed by every INSERT: code
+    # (and the migration tests) that predate a column still insert rows.
+    __mapper_args__ = {"eager_defaults": False}
     __table_args__ = (
         CheckConstraint(f"approval_policy IN {APPROVAL_POLICIES!r}", name="approval_policy"),
         # The list's order (keyset pagination).
@@ -30,6 +33,8 @@ class Consortium(Entity, TenantAware, Base):
     max_active_load: Mapped[int] = mapped_column(default=6, server_default="6")
     max_sessions_90_days: Mapped[int] = mapped_column(default=24, server_default="24")
     supervision_interval_days: Mapped[int] = mapped_column(default=90, server_default="90")
+    # A member's mentor profile is released to the pool only after logged mentor training.
+    mentor_training_required: Mapped[bool] = mapped_column(server_default="false")
     # The matching engine's score weights (consortium.matching.scoring.DEFAULT_WEIGHTS fills
     # in what is not set).
     matching_weights: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default="{}")

@@ -58,6 +58,12 @@ class MatchingWeightsSchema(Schema):
     )
 
 
+TRAINING_HELP = (
+    "A member organisation's mentor profile is released to the pool only once the mentor has "
+    "logged mentor training (a CPD entry of kind training)."
+)
+
+
 class ConsortiumSchema(Schema):
     id = ma.fields.UUID(dump_only=True)
     name = ma.fields.String(
@@ -107,6 +113,10 @@ class ConsortiumSchema(Schema):
             "example": 90,
         },
     )
+    mentor_training_required = ma.fields.Boolean(
+        load_default=False,
+        metadata={"description": TRAINING_HELP, "example": False},
+    )
     matching_weights = ma.fields.Nested(
         MatchingWeightsSchema,
         load_default=dict,
@@ -126,6 +136,7 @@ class ConsortiumUpdateSchema(Schema):
     max_active_load = ma.fields.Integer(strict=True, validate=validate.Range(1, 50))
     max_sessions_90_days = ma.fields.Integer(strict=True, validate=validate.Range(1, 500))
     supervision_interval_days = ma.fields.Integer(strict=True, validate=validate.Range(7, 730))
+    mentor_training_required = ma.fields.Boolean(metadata={"description": TRAINING_HELP})
     matching_weights = ma.fields.Nested(MatchingWeightsSchema)
 
 

@@ -89,6 +89,22 @@ def consortium_ids_of(organisation_id: uuid.UUID) -> frozenset[uuid.UUID]:
         )
 
 
+def requiring_mentor_training(organisation_id: uuid.UUID) -> list[str]:
+    """The names of the organisation's consortia that require mentor training, by name."""
+    with tenancy.all_tenants():
+        return list(
+            db.session.scalars(
+                select(Consortium.name)
+                .join(ConsortiumMembership, ConsortiumMembership.consortium_id == Consortium.id)
+                .where(
+                    ConsortiumMembership.organisation_id == organisation_id,
+                    Consortium.mentor_training_required.is_(True),
+                )
+                .order_by(Consortium.name)
+            )
+        )
+
+
 def with_consortium_ids(statement: Select[Any], organisation_id: Any) -> Select[Any]:
     """`statement` with one more column, a consortium `organisation_id` (a column of it)
     belongs to: a row for each, or one with None when it belongs to none. For reading a

@@ -36,6 +36,11 @@ def programme_page(programme_id: uuid.UUID, fragment: str | None = None) -> str:
     return public_url(f"/programmes/{programme_id}" + (f"#{fragment}" if fragment else ""))
 
 
+def time_approval_page(approval_id: uuid.UUID) -> str:
+    """A request to a line manager to approve a report's protected time."""
+    return public_url(f"/time-approvals/{approval_id}")
+
+
 def session_anchor(session_id: uuid.UUID) -> str:
     """The fragment of one session on its pairing's page."""
     return f"session-{session_id}"

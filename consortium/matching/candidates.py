@@ -149,7 +149,7 @@ def candidates(problem: Problem) -> Candidates:
     with every mentee x every mentor.
     """
     n = problem.mentees.count
-    eligible = np.array([reason is None for reason in problem.mentees.ineligible], dtype=bool)
+    eligible = np.array(problem.mentees.matchable, dtype=bool)
     remaining = np.zeros((n, len(STAGES)), dtype=np.int64)
     found_rows, found_columns = [], []
     organisation = problem.mentees.organisation

@@ -70,6 +70,9 @@ def check_pair(
                 "mentee",
             )
         )
+    waiting = problem.mentees.waiting[0]
+    if waiting is not None:
+        out.append(Violation("protected_time", "application_id", waiting, False, "mentee"))
     for stage in violations(problem, 0, 0):
         out.append(
             Violation(

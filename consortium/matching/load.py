@@ -208,6 +208,7 @@ def _applications(programme: Programme, application_ids: list[uuid.UUID] | None)
             Application.topics,
             Application.preferences,
             Application.shortlist,
+            Application.protected_time,
             Person.organisation_id.label("staff_organisation_id"),
             Person.status.label("staff_status"),
             Person.profession.label("staff_profession"),
@@ -323,11 +324,21 @@ def _mentees(
         profession=_ints(codes.profession(a.staff_profession) for a in applications),
         seniority=np.array([_seniority(a.staff_seniority) for a in applications], dtype=np.float64),
         ineligible=ineligible,
+        waiting=[_waiting_for(a.protected_time) for a in applications],
         documents=[_mentee_document(a) for a in applications],
         topics=[list(a.topics or []) for a in applications],
         avoid=avoid,
         preferred_sectors=preferred,
     )
+
+
+def _waiting_for(protected_time: str | None) -> str | None:
+    """What an application's protected time holds it back by (None: nothing)."""
+    if protected_time == "pending":
+        return "waiting for your line manager's approval of protected time"
+    if protected_time == "declined":
+        return "your line manager declined the protected time this programme needs"
+    return None
 
 
 def _refused_because(

@@ -64,11 +64,21 @@ class Mentees:
     preferred_cells: Bools = field(default_factory=lambda: np.zeros((0, CELLS), dtype=bool))
     zone: Ints = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     zones: list[str] = field(default_factory=lambda: [DEFAULT_TIMEZONE])
+    # Why each mentee may not be matched yet though eligible, e.g. waiting for their line
+    # manager's approval of protected time (None: nothing is awaited). Left out: none waits.
+    waiting: list[str | None] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         if len(self.preferred_cells) == 0 and self.count:
             self.preferred_cells = np.zeros((self.count, CELLS), dtype=bool)
             self.zone = np.zeros(self.count, dtype=np.int64)
+        if not self.waiting:
+            self.waiting = [None] * self.count
+
+    @property
+    def matchable(self) -> list[bool]:
+        """Eligible and waiting for nothing: the mentees the hard constraints are applied to."""
+        return [i is None and w is None for i, w in zip(self.ineligible, self.waiting, strict=True)]
 
     @property
     def count(self) -> int:

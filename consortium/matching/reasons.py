@@ -114,6 +114,9 @@ def unmatched_reason(problem: Problem, graph: Candidates, row: int, mode: str) -
     ineligible = problem.mentees.ineligible[row]
     if ineligible is not None:
         return f"you are no longer eligible for this programme: {ineligible}"
+    waiting = problem.mentees.waiting[row]
+    if waiting is not None:
+        return waiting
     remaining = graph.remaining[row]
     left = int(remaining[-1])
     if left > 0:

@@ -148,6 +148,19 @@ def run(programme_id: uuid.UUID, run_id: uuid.UUID) -> Response:
         return _refused(exc)
 
 
+@blp.get("/time-approvals/<uuid:time_approval_id>")
+def time_approval(time_approval_id: uuid.UUID) -> Response:
+    """A request to approve a report's protected time, for the person asked."""
+    if not _signed_in():
+        return _to_sign_in()
+    try:
+        return _html(
+            "pages/time_approval.html", request=service.time_approval(approval_id=time_approval_id)
+        )
+    except (NotFound, Forbidden) as exc:
+        return _refused(exc)
+
+
 @blp.get("/staff")
 def staff() -> Response:
     """An org admin's staff: search their records, release and vet their mentors."""

@@ -22,6 +22,7 @@ from consortium.pool import service as pool
 from consortium.pool.models import VETTING_STATUSES
 from consortium.programmes import service as programmes
 from consortium.programmes.models import Application, Programme
+from consortium.protected_time import service as protected_time
 from consortium.sessions import service as sessions
 from consortium.sessions.models import MentoringSession
 
@@ -246,3 +247,9 @@ def _hand_made_choices(found: Programme) -> dict[str, Any]:
             for p in profiles
         ],
     }
+
+
+def time_approval(*, approval_id: uuid.UUID) -> protected_time.Request:
+    """A protected-time request addressed to the caller (as the API shows it); else 404."""
+    _require_reader()
+    return protected_time.described([protected_time.get_request(approval_id=approval_id)])[0]

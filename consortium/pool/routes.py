@@ -87,7 +87,9 @@ class MentorProfileRelease(MethodView):
         """Release a mentor to the shared pool: the employer's approval of their time.
 
         For an admin of the mentor's organisation. The profile must be shared beyond the
-        organisation; changing its sharing later withdraws the release.
+        organisation; changing its sharing later withdraws the release. When a consortium of
+        the organisation sets mentor_training_required, the mentor must have logged mentor
+        training (a CPD entry of kind training) first, else 409.
         """
         profile = service.release(profile=service.get_profile(profile_id=profile_id))
         return service.present_one(profile)

@@ -379,6 +379,7 @@ def release(*, profile: MentorProfile) -> MentorProfile:
             "named organisations first.",
             field="sharing.scope",
         )
+    _ensure_trained(profile)
     if profile.released_at is None:
         profile.released_at = utcnow()
         profile.released_by = principal.display
@@ -391,6 +392,25 @@ def release(*, profile: MentorProfile) -> MentorProfile:
             data={"sharing_scope": profile.sharing_scope},
         )
     return profile
+
+
+def _ensure_trained(profile: MentorProfile) -> None:
+    """409 unless the mentor has logged training, when a consortium of theirs requires it."""
+    requiring = consortia.requiring_mentor_training(profile.organisation_id)
+    if not requiring:
+        return
+    trained = db.session.scalar(
+        select(CpdEntry.id)
+        .where(CpdEntry.profile_id == profile.id, CpdEntry.kind == "training")
+        .limit(1)
+    )
+    if trained is None:
+        raise Conflict(
+            f"{', '.join(requiring)} require{'s' if len(requiring) == 1 else ''} mentors to "
+            "complete mentor training before their profile is released: log the training in "
+            "the mentor's CPD (kind: training), then release the profile.",
+            field="cpd.kind",
+        )
 
 
 def decide_vetting(

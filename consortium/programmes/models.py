@@ -40,12 +40,18 @@ MATCHING_MODES = ("optimal", "stable")
 SENIORITY_DIRECTIONS = ("any", "mentor_senior", "mentor_junior")
 APPLICATION_STATUSES = ("open", "withdrawn")
 WITHDRAWAL_REASONS = ("by_applicant", "consent_withdrawn")
+# Where an application stands with the line manager's approval of protected time (None: the
+# programme does not ask for it). Only "approved" (or None) may be matched.
+PROTECTED_TIME_STATUSES = ("pending", "approved", "declined")
 
 
 class Programme(Entity, TenantAware, Base):
     """Consortium-owned: seen by its members' staff, written by its coordinators."""
 
     __tablename__ = "programmes"
+    # Server-default columns are read back when used, not RETURNed by every INSERT: code
+    # (and the migration tests) that predate a column still insert rows.
+    __mapper_args__ = {"eager_defaults": False}
     __table_args__ = (
         CheckConstraint(f"type IN {PROGRAMME_TYPES!r}", name="type"),
         CheckConstraint(f"status IN {PROGRAMME_STATUSES!r}", name="status"),
@@ -55,6 +61,7 @@ class Programme(Entity, TenantAware, Base):
         ),
         CheckConstraint("sessions_min BETWEEN 1 AND sessions_max", name="sessions"),
         CheckConstraint("closes_at > opens_at", name="window"),
+        CheckConstraint("session_minutes BETWEEN 15 AND 480", name="session_minutes"),
         # A consortium's programmes in the list's order (keyset pagination); serves consortium_id.
         Index("ix_programmes_consortium_id_created_at_id", "consortium_id", "created_at", "id"),
         UniqueConstraint("id", "consortium_id"),  # the target of matches' composite key
@@ -72,6 +79,10 @@ class Programme(Entity, TenantAware, Base):
     min_accreditation_level: Mapped[str | None] = mapped_column(String(32))
     seniority_direction: Mapped[str] = mapped_column(String(16), default="any")
     vetting_required: Mapped[bool] = mapped_column(default=True)
+    # The mentee's line manager (or, without one, their organisation's admins) must approve
+    # the time before an application can be matched; session_minutes sizes the ask.
+    protected_time_required: Mapped[bool] = mapped_column(server_default="false")
+    session_minutes: Mapped[int] = mapped_column(server_default="60")
     # {professions, seniority_min, seniority_max, organisation_ids, positive_action}
     eligibility: Mapped[dict[str, Any]] = mapped_column(default=dict)
     opens_at: Mapped[datetime]
@@ -99,6 +110,10 @@ class Application(Entity, TenantAware, Base):
     __tablename__ = "applications"
     __table_args__ = (
         CheckConstraint(f"status IN {APPLICATION_STATUSES!r}", name="status"),
+        CheckConstraint(
+            f"protected_time IS NULL OR protected_time IN {PROTECTED_TIME_STATUSES!r}",
+            name="protected_time",
+        ),
         # One open application per person per programme; withdrawn ones stay as history.
         Index(
             "uq_applications_programme_id_person_id_open",
@@ -130,6 +145,7 @@ class Application(Entity, TenantAware, Base):
     status: Mapped[str] = mapped_column(String(16), default="open")
     withdrawn_at: Mapped[datetime | None]
     withdrawn_reason: Mapped[str | None] = mapped_column(String(32))
+    protected_time: Mapped[str | None] = mapped_column(String(16))
 
     @classmethod
     def tenant_criteria(cls, principal: Principal) -> ColumnElement[bool]:

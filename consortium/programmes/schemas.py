@@ -26,6 +26,7 @@ from consortium.programmes.models import (
     MATCHING_MODES,
     PROGRAMME_STATUSES,
     PROGRAMME_TYPES,
+    PROTECTED_TIME_STATUSES,
     SENIORITY_DIRECTIONS,
     WITHDRAWAL_REASONS,
     Application,
@@ -40,6 +41,16 @@ MAX_GOALS = 5
 MAX_SHORTLIST = 10
 CREATE_STATUSES = ("draft", "open")
 MODES = ("in_person", "virtual", "either")
+MIN_SESSION_MINUTES, MAX_SESSION_MINUTES = 15, 480
+PROTECTED_TIME_HELP = (
+    "Each applicant's line manager (or, when none is recorded, their organisation's admins) "
+    "must approve the time before the application can be matched; they are asked by email "
+    "and see only the programme and the time it needs, never the application."
+)
+SESSION_MINUTES_HELP = (
+    f"How long one session is, {MIN_SESSION_MINUTES} to {MAX_SESSION_MINUTES} minutes: the "
+    "time a manager is asked to protect is sessions x session_minutes."
+)
 SENIORITY_HELP = "1 (entry) to 9 (executive), the same scale as a person's seniority."
 EXAMPLE_ID = "3f2b8c1e-6a4d-4e2f-9b7a-1c5d8e9f0a12"
 CREATED = {"description": "When it was created (UTC).", "example": "2026-11-22T10:15:00+00:00"}
@@ -216,6 +227,16 @@ class RulesSchema(Schema):
         load_default=True,
         metadata={"description": "Mentors must have current vetting.", "example": True},
     )
+    protected_time_required = ma.fields.Boolean(
+        load_default=False,
+        metadata={"description": PROTECTED_TIME_HELP, "example": False},
+    )
+    session_minutes = ma.fields.Integer(
+        strict=True,
+        load_default=60,
+        validate=validate.Range(MIN_SESSION_MINUTES, MAX_SESSION_MINUTES),
+        metadata={"description": SESSION_MINUTES_HELP, "example": 60},
+    )
     eligibility = ma.fields.Nested(EligibilitySchema, load_default=dict)
 
     @ma.pre_load
@@ -254,6 +275,14 @@ class RulesUpdateSchema(Schema):
         validate=validate.OneOf(SENIORITY_DIRECTIONS), metadata={"example": "mentor_junior"}
     )
     vetting_required = ma.fields.Boolean(metadata={"example": True})
+    protected_time_required = ma.fields.Boolean(
+        metadata={"description": PROTECTED_TIME_HELP, "example": True}
+    )
+    session_minutes = ma.fields.Integer(
+        strict=True,
+        validate=validate.Range(MIN_SESSION_MINUTES, MAX_SESSION_MINUTES),
+        metadata={"description": SESSION_MINUTES_HELP, "example": 90},
+    )
     eligibility = ma.fields.Nested(EligibilitySchema)
 
 
@@ -346,6 +375,8 @@ class ProgrammeSchema(Schema):
         validate=validate.OneOf(CREATE_STATUSES),
         metadata={
             "description": f"{STATUS_HELP} A new programme starts as draft or open.",
+            # Responses carry every status; a create is refused (422) for any but these two.
+            "enum": list(PROGRAMME_STATUSES),
             "example": "draft",
         },
     )
@@ -397,6 +428,8 @@ def programme_document(programme: Programme) -> dict[str, Any]:
             "min_accreditation_level": programme.min_accreditation_level,
             "seniority_direction": programme.seniority_direction,
             "vetting_required": programme.vetting_required,
+            "protected_time_required": programme.protected_time_required,
+            "session_minutes": programme.session_minutes,
             "eligibility": {
                 "professions": eligibility.get("professions") or [],
                 "seniority_min": eligibility.get("seniority_min"),
@@ -640,6 +673,17 @@ class ApplicationSchema(Schema):
             "example": None,
         },
     )
+    protected_time = ma.fields.String(
+        dump_only=True,
+        allow_none=True,
+        metadata={
+            "description": "Where the line manager's approval of your protected time stands, "
+            "when the programme needs it: pending (not matched until approved), approved, or "
+            "declined (not matched; talk to your manager); null when it is not needed.",
+            "enum": list(PROTECTED_TIME_STATUSES),
+            "example": None,
+        },
+    )
     created_at = ma.fields.AwareDateTime(dump_only=True, metadata=CREATED)
     updated_at = ma.fields.AwareDateTime(dump_only=True, metadata=UPDATED)
 
@@ -681,6 +725,7 @@ def application_document(
         "status": application.status,
         "withdrawn_at": application.withdrawn_at,
         "withdrawn_reason": application.withdrawn_reason,
+        "protected_time": application.protected_time,
         "created_at": application.created_at,
         "updated_at": application.updated_at,
     }

@@ -455,6 +455,21 @@ def withdraw_for_consent(*, person_id: uuid.UUID, programme_id: uuid.UUID, attri
     return len(applications)
 
 
+def record_protected_time(*, application: Application, status: str) -> Application:
+    """Record where the application stands with its protected-time approval (the
+    protected_time domain decides it); matching reads it."""
+    application.protected_time = status
+    return application
+
+
+def record_protected_time_of(*, application_id: uuid.UUID, status: str) -> Application:
+    """As record_protected_time, for an application of the caller's organisation by id."""
+    application = db.session.scalar(select(Application).where(Application.id == application_id))
+    if application is None:
+        raise NotFound(f"No application {application_id}.")
+    return record_protected_time(application=application, status=status)
+
+
 def _withdraw(application: Application, *, reason: str) -> None:
     previous = application.status
     application.status = "withdrawn"

@@ -84,6 +84,10 @@ class World:
     # who is not one of the pair (b.person, the mentor, never sees the concern).
     concern: dict[str, Any]
     coordinator_b: Any
+    # A request to b.person (signed in: manager_b) to approve the protected time their report
+    # asks for in a programme of beta-network that needs it.
+    manager_b: Any
+    time_approval: dict[str, Any]
 
 
 # Each URL converter argument name → tenant_b's resource of that kind. A new argument name
@@ -114,6 +118,7 @@ TENANT_B_IDS: dict[str, Callable[[World], str]] = {
     "build_id": lambda w: str(w.build["id"]),
     "export_id": lambda w: str(w.export["id"]),
     "concern_id": lambda w: str(w.concern["id"]),
+    "time_approval_id": lambda w: str(w.time_approval["id"]),
 }
 
 # A person's own special-category data: refused (403) to any caller who is not a signed-in
@@ -122,6 +127,8 @@ PERSON_ONLY = {
     "sensitive.MyConsent", "sensitive.MyConsentWithdrawal", "insights.EntryItem",
     "privacy.MyExport", "privacy.MyExportDownload",
 }  # fmt: skip
+# A protected-time request is the person asked's only: the control reads it as the manager.
+ADDRESSED_ONLY = {"protected-time.TimeApprovalItem", "pages.time_approval"}
 # A pair's notes and actions are its two people's only: the control reads them as the mentee.
 PAIR_ONLY = {
     "sessions.Notes", "sessions.NoteItem", "sessions.Actions", "sessions.ActionItem",
@@ -386,6 +393,7 @@ def world(
         f"cleo.coord@{slug}.example.org",
         coordinator_of=[consortium["id"]],
     )
+    manager_b, time_approval = _time_approval(app, platform, idp, tenant_b, consortium)
     return World(
         a=tenant_a,
         b=tenant_b,
@@ -414,7 +422,44 @@ def world(
         export=export,
         concern=concern,
         coordinator_b=coordinator_b,
+        manager_b=manager_b,
+        time_approval=time_approval,
     )
+
+
+def _time_approval(
+    app: Flask, platform: ApiClient, idp: LocalIdp, b: Tenant, consortium: dict[str, Any]
+) -> tuple[Any, dict[str, Any]]:
+    """b.person's report applies to a beta-network programme needing protected time: the
+    request it makes to b.person, and b.person signed in."""
+    now = datetime.now(UTC)
+    response = platform.post(
+        "/api/v1/programmes",
+        json={
+            "consortium_id": consortium["id"],
+            "name": "Beta Protected Time",
+            "type": "coaching",
+            "status": "open",
+            "application_window": {
+                "opens_at": (now - timedelta(days=1)).isoformat(),
+                "closes_at": (now + timedelta(days=30)).isoformat(),
+            },
+            "rules": {"protected_time_required": True},
+        },
+    )
+    assert response.status_code == 201, response.get_json()
+    programme = response.get_json()
+    slug = b.organisation["slug"]
+    report = create_person(b.api, f"rita.report@{slug}.example.org", line_manager_id=b.person["id"])
+    browser, _ = sign_in_as(app, platform, idp, b.organisation, report["email"])
+    response = browser.post(
+        f"/api/v1/programmes/{programme['id']}/applications",
+        json={"goals": [{"statement": "Coach", "success_measure": "Coached"}]},
+    )
+    assert response.status_code == 201, response.get_json()
+    manager, _ = sign_in_as(app, platform, idp, b.organisation, b.person["email"])
+    (time_approval,) = manager.get("/api/v1/me/time-approvals").get_json()
+    return manager, time_approval
 
 
 def _insight_entry(
@@ -591,6 +636,9 @@ def _snapshot(platform: ApiClient, w: World) -> dict[str, Any]:
             f"/api/v1/insight-entries/{w.insight_entry['id']}"
         ).get_json(),
         "insights": platform.get(f"/api/v1/programmes/{w.programme['id']}/insights").get_json(),
+        "time_approval": w.manager_b.get(
+            f"/api/v1/time-approvals/{w.time_approval['id']}"
+        ).get_json(),
         "webhooks": b.api.get(f"/api/v1/organisations/{b.id}/webhooks").get_json(),
         "deliveries": b.api.get(
             f"/api/v1/organisations/{b.id}/webhooks/{w.webhook['id']}/deliveries"
@@ -768,6 +816,8 @@ def test_the_probed_urls_are_real(app: Flask, platform: ApiClient, world: World)
             reader = world.b.api
         if rule.endpoint in COORDINATORS_ONLY:
             reader = world.coordinator_b
+        if rule.endpoint in ADDRESSED_ONLY:
+            reader = world.manager_b
         query = QUERIES[rule.endpoint](world) if rule.endpoint in QUERIES else None
         response = reader.get(path, query_string=query)
         assert response.status_code == 200, f"GET {path}: {response.status_code}"

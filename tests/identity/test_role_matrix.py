@@ -144,6 +144,14 @@ MATRIX: dict[tuple[str, str], tuple[int, ...]] = {
     ("GET",    "/api/v1/me/consents/{consent_id}"):                    (     401,     200,     404,     404,     404,     403,     403),
     ("POST",   "/api/v1/me/consents/{consent_id}/withdraw"):           (     401,     200,     404,     404,     404,     403,     403),
     ("GET",    "/api/v1/reports/programmes/{programme_id}/equality"):  (     401,     403,     403,     403,     200,     403,     200),
+    # Protected time: {time_approval_id} asks staff_a, the line manager of a tenant_a applicant
+    # to `protected` (a programme needing it), to approve the time; each deciding cell gets a
+    # fresh request. Only the person asked sees or decides it: everyone else 404 (the list is
+    # theirs, empty for anyone asked nothing).
+    ("GET",    "/api/v1/me/time-approvals"):                           (     401,     200,     200,     200,     200,     200,     200),
+    ("GET",    "/api/v1/time-approvals/{time_approval_id}"):           (     401,     200,     404,     404,     404,     404,     404),
+    ("POST",   "/api/v1/time-approvals/{time_approval_id}/approve"):   (     401,     200,     404,     404,     404,     404,     404),
+    ("POST",   "/api/v1/time-approvals/{time_approval_id}/decline"):   (     401,     200,     404,     404,     404,     404,     404),
     # Matching runs are the programme's coordinators' (and the platform's); {run_id} is a run
     # the platform started on `programme`. Nobody else holds consortium:coordinate (403).
     ("GET",    "/api/v1/programmes/{programme_id}/matching-runs"):     (     401,     403,     403,     403,     200,     403,     200),
@@ -281,6 +289,7 @@ STATE_TABLES = (
     "applications",
     "sensitive_attributes",
     "consents",
+    "time_approvals",
     "matches",
     "audit_events",
     "availability_rules",
@@ -396,6 +405,12 @@ class World:
     export: dict[str, Any] = field(default_factory=dict)
     # staff_a's concern about their pairing (the actions' cells replace it with fresh ones).
     concern: dict[str, Any] = field(default_factory=dict)
+    # A programme needing protected time, staff_a's report applying to it (their browser and
+    # open application), and the request to staff_a that the application made.
+    protected: dict[str, Any] = field(default_factory=dict)
+    report: Any = None
+    report_application: dict[str, Any] = field(default_factory=dict)
+    time_approval_id: str = ""
 
     def ids(self) -> dict[str, str]:
         return {
@@ -426,6 +441,7 @@ class World:
             **({"entry_id": str(self.insight_entry["id"])} if self.insight_entry else {}),
             **({"export_id": str(self.export["id"])} if self.export else {}),
             **({"concern_id": str(self.concern["id"])} if self.concern else {}),
+            **({"time_approval_id": self.time_approval_id} if self.time_approval_id else {}),
         }
 
 
@@ -823,6 +839,25 @@ def _fresh_concern(
     return make
 
 
+def _fresh_time_approval(w: World) -> Call:
+    """staff_a's report withdraws their application to `protected` (if open) and applies
+    again: a new pending request to staff_a."""
+    base = f"/api/v1/programmes/{w.protected['id']}/applications"
+    if w.report_application:
+        w.report.post(f"{base}/{w.report_application['id']}/withdraw")
+    response = w.report.post(base, json=GOALS)
+    assert response.status_code == 201, response.get_json()
+    w.report_application = response.get_json()
+    with w.owner_engine.connect() as c:
+        w.time_approval_id = str(
+            c.execute(
+                text("SELECT id FROM time_approvals WHERE application_id = :a"),
+                {"a": w.report_application["id"]},
+            ).scalar_one()
+        )
+    return Call()
+
+
 # How to make a valid request for a row (default: no body). Writes get fresh resources per cell.
 WEBHOOKS = "/api/v1/organisations/{organisation_id}/webhooks"
 
@@ -944,6 +979,8 @@ REQUESTS: dict[tuple[str, str], Callable[[World], Call]] = {
     ("POST", "/api/v1/consortia/{consortium_id}/concerns/{concern_id}/rematch"): _fresh_concern(
         active=True
     ),
+    ("POST", "/api/v1/time-approvals/{time_approval_id}/approve"): _fresh_time_approval,
+    ("POST", "/api/v1/time-approvals/{time_approval_id}/decline"): _fresh_time_approval,
     (
         "POST",
         "/api/v1/organisations/{organisation_id}/api-clients/{api_client_id}/revoke",
@@ -1110,7 +1147,7 @@ def world(
     response = tenant_a.api.post(f"/api/v1/organisations/{tenant_a.id}/exports")
     assert response.status_code == 202, response.get_json()
 
-    staff_a, _ = sign_in_as(
+    staff_a, staff_a_person = sign_in_as(
         app, platform, idp, tenant_a.organisation, "sid.staff@alpha-trust.example.org"
     )
     admin_a, _ = sign_in_as(
@@ -1220,6 +1257,15 @@ def world(
     assert response.status_code == 202, response.get_json()
     w.export = response.get_json()
     _raise_concern(w, w.standing["match"])  # so {concern_id} has one
+    response = platform.post(
+        "/api/v1/programmes",
+        json={**_programme(w), "rules": {"protected_time_required": True}},
+    )
+    assert response.status_code == 201, response.get_json()
+    w.protected = response.get_json()
+    report = new_person(tenant_a, "report", line_manager_id=staff_a_person["id"])
+    w.report, _ = sign_in_as(app, platform, idp, tenant_a.organisation, report["email"])
+    _fresh_time_approval(w)
     return w
 
 

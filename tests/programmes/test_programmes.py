@@ -53,6 +53,8 @@ def test_a_coordinator_creates_a_programme_with_the_default_rules(network: Netwo
         "min_accreditation_level": None,
         "seniority_direction": "any",
         "vetting_required": True,
+        "protected_time_required": False,
+        "session_minutes": 60,
         "eligibility": {
             "professions": [],
             "seniority_min": None,
@@ -82,6 +84,8 @@ def test_every_rule_given_is_kept(network: Network) -> None:
         "min_accreditation_level": "practitioner",
         "seniority_direction": "mentor_senior",
         "vetting_required": False,
+        "protected_time_required": True,
+        "session_minutes": 90,
         "eligibility": {
             "professions": ["nursing", "midwifery"],
             "seniority_min": 3,

@@ -1,0 +1,1 @@
+"""Protected time: a line manager approves the time a report asks for to join a programme."""
