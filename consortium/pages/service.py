@@ -7,16 +7,23 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from flask import url_for
+
 from consortium.availability import service as availability
 from consortium.consortia import service as consortia
 from consortium.core import tenancy
 from consortium.core.db import utcnow
-from consortium.core.errors import Forbidden
+from consortium.core.errors import Forbidden, NotFound
+from consortium.core.security import ORGANISATION_SCOPES
 from consortium.extensions import db
-from consortium.identity import me
+from consortium.identity import me, roles, sso
+from consortium.identity import service as identity
+from consortium.jobs import service as jobs
 from consortium.matches import service as matches
 from consortium.matches.service import Pairing
 from consortium.matching import service as matching
+from consortium.organisations import service as organisations
+from consortium.people import importing
 from consortium.people import service as people
 from consortium.pool import service as pool
 from consortium.pool.models import VETTING_STATUSES
@@ -246,3 +253,59 @@ def _hand_made_choices(found: Programme) -> dict[str, Any]:
             for p in profiles
         ],
     }
+
+
+# --- an org admin's organisation: imports, admins, API clients, SSO ------------------------
+
+IMPORT_JOB = "people.import"
+
+
+def _require_admin_page(organisation_id: uuid.UUID) -> None:
+    """As the identity services decide: another organisation's is not there (404)."""
+    roles.require_admin_of(organisation_id)
+
+
+def organisation(*, organisation_id: uuid.UUID, issued: Any = None) -> dict[str, Any]:
+    """An org admin's organisation page: its admins, API clients and SSO settings, read
+    through the services the API's GETs of them call (another organisation's: 404)."""
+    _require_admin_page(organisation_id)
+    found = organisations.get_organisation(organisation_id=organisation_id)
+    admins = roles.list_admins(organisation_id=organisation_id)
+    admin_ids = {a.id for a in admins}
+    staff_listed = db.session.scalars(people.list_people(search=None).limit(STAFF_LISTED))
+    try:
+        config = sso.get_sso(organisation_id=organisation_id)
+    except NotFound:
+        config = None
+    return {
+        "organisation": found,
+        "admins": admins,
+        "candidates": [p for p in staff_listed if p.id not in admin_ids and p.status == "active"],
+        "clients": list(db.session.scalars(identity.list_clients(organisation_id=organisation_id))),
+        "client_scopes": ORGANISATION_SCOPES,
+        "issued": issued,
+        "sso": config,
+        "redirect_uri": sso.callback_url(found.slug),
+        "test_sign_in": url_for("auth.Login", org_slug=found.slug, next="/"),
+        "caller_id": tenancy.current().person_id,
+    }
+
+
+def staff_import(*, job_id: uuid.UUID | None = None) -> dict[str, Any]:
+    """The import form, and an import job's per-row outcome as GET /api/v1/jobs/{id} shows
+    it (the result only to those who may read staff records, as there)."""
+    principal = tenancy.current()
+    if principal.organisation_id is None or not principal.has_scope("people:write"):
+        raise Forbidden("Importing staff records needs the scope people:write.")
+    view: dict[str, Any] = {
+        "job": None,
+        "columns": importing.COLUMNS,
+        "required": importing.REQUIRED_COLUMNS,
+        "max_rows": importing.MAX_ROWS,
+    }
+    if job_id is not None:
+        job = jobs.get_job(job_id=job_id)
+        if job.name != IMPORT_JOB:
+            raise NotFound(f"No import {job_id}.")
+        view["job"] = job
+    return view

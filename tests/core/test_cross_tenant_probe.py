@@ -78,6 +78,8 @@ class World:
     insight_entry: dict[str, Any]
     # A build of beta-network's flows report, made by tenant_b's client.
     build: dict[str, Any]
+    # tenant_b's client's import of a CSV whose one row is refused (nothing of b changes).
+    staff_import: dict[str, Any]
 
 
 # Each URL converter argument name → tenant_b's resource of that kind. A new argument name
@@ -106,6 +108,8 @@ TENANT_B_IDS: dict[str, Callable[[World], str]] = {
     "entry_id": lambda w: str(w.insight_entry["id"]),
     "kind": lambda w: "flows",
     "build_id": lambda w: str(w.build["id"]),
+    # The console's page of a staff import (a job of people.import).
+    "import_id": lambda w: str(w.staff_import["id"]),
 }
 
 # A person's own special-category data: refused (403) to any caller who is not a signed-in
@@ -120,6 +124,7 @@ PAIR_ONLY = {
 # the control reads them as tenant_b's client.
 OWN_ORGANISATION_ONLY = {
     "webhooks.Endpoints", "webhooks.Endpoint", "webhooks.Deliveries", "webhooks.Delivery",
+    "pages.staff_import_job",  # an import is its organisation's (a platform admin has none)
 }  # fmt: skip
 
 # A session time inside b's availability (every day, 08:00-18:00 London), days ahead.
@@ -349,6 +354,14 @@ def world(
     response = tenant_b.api.post(f"/api/v1/reports/consortia/{consortium['id']}/flows/builds")
     assert response.status_code == 202, response.get_json()
     build = response.get_json()
+    response = tenant_b.api.request(
+        "POST",
+        "/api/v1/people/import",
+        data=b"given_name,family_name,email\nBad,Row,not-an-email\n",
+        headers={"Content-Type": "text/csv"},
+    )
+    assert response.status_code == 202, response.get_json()
+    staff_import = response.get_json()
     return World(
         a=tenant_a,
         b=tenant_b,
@@ -374,6 +387,7 @@ def world(
         api_client=platform.get(f"/api/v1/organisations/{tenant_b.id}/api-clients").get_json()[0],
         insight_entry=insight_entry,
         build=build,
+        staff_import=staff_import,
     )
 
 
