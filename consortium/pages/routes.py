@@ -439,3 +439,87 @@ def configure_sso(organisation_id: uuid.UUID) -> Response:
         _back_to_organisation(organisation_id),
         _organisation_page(organisation_id),
     )
+
+
+# --- a person's own: mentor profile, calendar feed, session notes --------------------------
+
+
+def _my_profile_page() -> Response:
+    return _html("pages/my_profile.html", problem=g.get("problem"), **service.my_profiles())
+
+
+@blp.get("/me/mentor-profile")
+def my_profile() -> Response:
+    """The signed-in person's own mentor profile, to read and change."""
+    if not _signed_in():
+        return _to_sign_in()
+    try:
+        return _my_profile_page()
+    except (NotFound, Forbidden) as exc:
+        return _refused(exc)
+
+
+@blp.post("/mentor-profiles/<uuid:profile_id>")
+def update_profile(profile_id: uuid.UUID) -> Response:
+    """Change a mentor profile (the mentor's own, or as their organisation's admin)."""
+    return _submit(
+        lambda: actions.update_profile(profile_id),
+        lambda key: actions.done(key, "pages.my_profile"),
+        _my_profile_page,
+    )
+
+
+def _my_calendar_page() -> Response:
+    return _html("pages/my_calendar.html", problem=g.get("problem"), **service.my_calendar())
+
+
+@blp.get("/me/calendar")
+def my_calendar() -> Response:
+    """The signed-in person's calendar feed: its address, and a new one if it leaked."""
+    if not _signed_in():
+        return _to_sign_in()
+    try:
+        return _my_calendar_page()
+    except (NotFound, Forbidden) as exc:
+        return _refused(exc)
+
+
+@blp.post("/me/calendar/rotate")
+def rotate_calendar() -> Response:
+    """Give the calendar feed a new address; the old one stops working."""
+    return _submit(
+        actions.rotate_calendar,
+        lambda key: actions.done(key, "pages.my_calendar"),
+        _my_calendar_page,
+    )
+
+
+def _notes_page(match_id: uuid.UUID, session_id: uuid.UUID) -> Callable[[], Response]:
+    return lambda: _html(
+        "pages/notes.html",
+        problem=g.get("problem"),
+        **service.session_notes(match_id=match_id, session_id=session_id),
+    )
+
+
+@blp.get("/pairings/<uuid:match_id>/sessions/<uuid:session_id>/notes")
+def session_notes(match_id: uuid.UUID, session_id: uuid.UUID) -> Response:
+    """A session's notes the reader may see (the pair's only)."""
+    if not _signed_in():
+        return _to_sign_in()
+    try:
+        return _notes_page(match_id, session_id)()
+    except (NotFound, Forbidden) as exc:
+        return _refused(exc)
+
+
+@blp.post("/pairings/<uuid:match_id>/sessions/<uuid:session_id>/notes")
+def add_note(match_id: uuid.UUID, session_id: uuid.UUID) -> Response:
+    """Write a note on a session: prep, shared or private."""
+    return _submit(
+        lambda: actions.add_note(match_id, session_id),
+        lambda key: actions.done(
+            key, "pages.session_notes", match_id=match_id, session_id=session_id
+        ),
+        _notes_page(match_id, session_id),
+    )

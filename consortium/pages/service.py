@@ -10,6 +10,7 @@ from typing import Any
 from flask import url_for
 
 from consortium.availability import service as availability
+from consortium.calendar import service as calendar
 from consortium.consortia import service as consortia
 from consortium.core import tenancy
 from consortium.core.db import utcnow
@@ -26,11 +27,11 @@ from consortium.organisations import service as organisations
 from consortium.people import importing
 from consortium.people import service as people
 from consortium.pool import service as pool
-from consortium.pool.models import VETTING_STATUSES
+from consortium.pool.models import MODALITIES, PROFILE_STATUSES, VETTING_STATUSES
 from consortium.programmes import service as programmes
 from consortium.programmes.models import Application, Programme
 from consortium.sessions import service as sessions
-from consortium.sessions.models import MentoringSession
+from consortium.sessions.models import NOTE_KINDS, MentoringSession
 
 # The pages read what the API's GETs of the same things need.
 READ_SCOPE = "pool:read"
@@ -309,3 +310,42 @@ def staff_import(*, job_id: uuid.UUID | None = None) -> dict[str, Any]:
             raise NotFound(f"No import {job_id}.")
         view["job"] = job
     return view
+
+
+# --- a person's own: mentor profile, calendar feed, session notes --------------------------
+
+
+def my_profiles() -> dict[str, Any]:
+    """The signed-in person's own mentor profiles, as GET /api/v1/mentor-profiles?person_id=
+    lists them for the caller, with what the edit form offers."""
+    _require_reader()
+    principal = tenancy.current()
+    if principal.person_id is None:
+        raise Forbidden("Only a signed-in person has a mentor profile.")
+    found = db.session.scalars(pool.list_profiles(person_id=principal.person_id))
+    return {
+        "profiles": pool.present(list(found)),
+        "modalities": MODALITIES,
+        "profile_statuses": PROFILE_STATUSES,
+    }
+
+
+def my_calendar() -> dict[str, Any]:
+    """The signed-in person's calendar feed, as GET /api/v1/me/calendar shows it (set up the
+    first time, as there; 403 for anyone but a person)."""
+    return {"feed": calendar.present(calendar.get_my_feed())}
+
+
+def session_notes(*, match_id: uuid.UUID, session_id: uuid.UUID) -> dict[str, Any]:
+    """A session's notes the caller may read, as GET …/sessions/{id}/notes lists them (the
+    pair only: anyone else, admins and coordinators too, gets 404)."""
+    _require_reader()
+    match, found, side = sessions.pair_session(match_id=match_id, session_id=session_id)
+    notes = sessions.present_notes(db.session.scalars(sessions.list_notes(session=found)))
+    return {
+        "pairing": matches.pairing(match),
+        "session": found,
+        "side": side,
+        "notes": notes,
+        "note_kinds": NOTE_KINDS,
+    }

@@ -119,6 +119,7 @@ PERSON_ONLY = {"sensitive.MyConsent", "sensitive.MyConsentWithdrawal", "insights
 PAIR_ONLY = {
     "sessions.Notes", "sessions.NoteItem", "sessions.Actions", "sessions.ActionItem",
     "evaluation.SessionFeedbackCollection",
+    "pages.session_notes",  # the console's page of them
 }  # fmt: skip
 # An organisation's webhooks are its own admins' and clients' only (not a platform admin's):
 # the control reads them as tenant_b's client.
