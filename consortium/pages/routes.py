@@ -18,7 +18,7 @@ from consortium.core import links, tenancy
 from consortium.core.errors import DomainError, Forbidden, Invalid, NotFound
 from consortium.extensions import db
 from consortium.identity import authentication, sessions, sso
-from consortium.pages import actions, service
+from consortium.pages import actions, evidence, service
 from consortium.people import importing
 
 blp = Blueprint(
@@ -523,3 +523,41 @@ def add_note(match_id: uuid.UUID, session_id: uuid.UUID) -> Response:
         ),
         _notes_page(match_id, session_id),
     )
+
+
+# --- a consortium's evidence reports --------------------------------------------------------
+
+
+@blp.get("/consortia/<uuid:consortium_id>")
+def consortium(consortium_id: uuid.UUID) -> Response:
+    """A consortium's evidence: its reports as charts with their figures, and downloads."""
+    if not _signed_in():
+        return _to_sign_in()
+    try:
+        return _html(
+            "pages/consortium.html", **service.consortium_page(consortium_id=consortium_id)
+        )
+    except (NotFound, Forbidden) as exc:
+        return _refused(exc)
+
+
+@blp.get("/consortia/<uuid:consortium_id>/reports/<kind>.<any(csv, png, svg):fmt>")
+def consortium_report(consortium_id: uuid.UUID, kind: str, fmt: str) -> Response:
+    """A consortium report as CSV or a chart: what the API answers for that Accept."""
+    if not _signed_in():
+        return _to_sign_in()
+    try:
+        return evidence.consortium_report(consortium_id=consortium_id, name=kind).represent(fmt)
+    except (NotFound, Forbidden) as exc:
+        return _refused(exc)
+
+
+@blp.get("/programmes/<uuid:programme_id>/evaluation-report.<any(csv, png, svg):fmt>")
+def evaluation_report(programme_id: uuid.UUID, fmt: str) -> Response:
+    """A programme's evaluation report as CSV or a chart."""
+    if not _signed_in():
+        return _to_sign_in()
+    try:
+        return evidence.programme_report(programme_id=programme_id).represent(fmt)
+    except (NotFound, Forbidden) as exc:
+        return _refused(exc)

@@ -24,6 +24,7 @@ from consortium.matches import service as matches
 from consortium.matches.service import Pairing
 from consortium.matching import service as matching
 from consortium.organisations import service as organisations
+from consortium.pages import evidence
 from consortium.people import importing
 from consortium.people import service as people
 from consortium.pool import service as pool
@@ -349,3 +350,19 @@ def session_notes(*, match_id: uuid.UUID, session_id: uuid.UUID) -> dict[str, An
         "notes": notes,
         "note_kinds": NOTE_KINDS,
     }
+
+
+# --- a consortium's evidence reports --------------------------------------------------------
+
+
+def consortium_page(*, consortium_id: uuid.UUID) -> dict[str, Any]:
+    """A consortium's page: its evidence reports, each as a chart with its figures as a table
+    (the chart's text alternative), CSV and chart downloads, and its programmes' evaluation
+    reports; read as the reports' services decide (403/404 as from the API)."""
+    found = consortia.get_consortium(consortium_id=consortium_id)
+    shown = [
+        evidence.consortium_report(consortium_id=consortium_id, name=name)
+        for name in evidence.names()
+    ]
+    listed = db.session.scalars(programmes.list_programmes(consortium_id=consortium_id))
+    return {"consortium": found, "reports": shown, "programmes": list(listed)}

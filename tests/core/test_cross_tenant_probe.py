@@ -110,6 +110,8 @@ TENANT_B_IDS: dict[str, Callable[[World], str]] = {
     "build_id": lambda w: str(w.build["id"]),
     # The console's page of a staff import (a job of people.import).
     "import_id": lambda w: str(w.staff_import["id"]),
+    # The console's report downloads (…/reports/<kind>.<fmt>): one of their formats.
+    "fmt": lambda w: "csv",
 }
 
 # A person's own special-category data: refused (403) to any caller who is not a signed-in
