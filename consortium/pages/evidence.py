@@ -28,6 +28,14 @@ from consortium.reports.kinds import KINDS
 
 FORMATS = {"csv": reports.CSV, "png": reports.PNG, "svg": reports.SVG}
 RECIPROCITY = "reciprocity"
+# Headings for the page (each kind's description, a sentence, is shown under its heading).
+TITLES = {
+    "flows": "Flows between employers",
+    "utilisation": "Use of the pool",
+    "coach-load": "Coach load",
+    "programme-outcomes": "Programme outcomes",
+    "time-to-match": "Time to match",
+}
 
 
 @dataclass(frozen=True)
@@ -36,6 +44,7 @@ class Evidence:
 
     name: str
     title: str
+    description: str
     api_url: str
     data: dict[str, Any]
     table: Callable[[dict[str, Any]], reports.Table]
@@ -62,6 +71,7 @@ def consortium_report(*, consortium_id: uuid.UUID, name: str) -> Evidence:
         return Evidence(
             RECIPROCITY,
             "Reciprocity: hours given and received",
+            "Mentoring hours each member organisation gave and received, from the held sessions.",
             f"/api/v1/consortia/{consortium_id}/reciprocity",
             ledger,
             reciprocity_report.table,
@@ -75,6 +85,7 @@ def consortium_report(*, consortium_id: uuid.UUID, name: str) -> Evidence:
     body = kind.schema().dump(consortium_reports.report(kind=kind, consortium_id=consortium_id))
     return Evidence(
         kind.name,
+        TITLES.get(kind.name, kind.name),
         kind.description,
         f"/api/v1/reports/consortia/{consortium_id}/{kind.name}",
         body,
@@ -90,6 +101,7 @@ def programme_report(*, programme_id: uuid.UUID) -> Evidence:
     return Evidence(
         "evaluation",
         "Evaluation: completion, goals met, ratings",
+        "The programme's outcomes, by sector and by organisation pair.",
         f"/api/v1/programmes/{programme_id}/evaluation-report",
         data,
         evaluation_report.table,
