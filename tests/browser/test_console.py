@@ -20,10 +20,12 @@ import pytest
 from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support import expected_conditions
+from selenium.webdriver.support.wait import WebDriverWait
 from sqlalchemy import text
 
 from consortium.core import jobs
-from tests.browser.conftest import Browser, allow_live_callbacks
+from tests.browser.conftest import WAIT, Browser, allow_live_callbacks
 from tests.matches.conftest import act_ok
 from tests.matching_runs.conftest import (  # noqa: F401 - fixtures used by these tests
     MatchingWorld,
@@ -176,6 +178,12 @@ def test_a_pairing_from_matching_run_to_booked_session_in_the_browser(
     assert "Copy its secret now" in browser.text()
     assert browser.driver.find_element(By.ID, "issued-secret").text
     browser.axe()
+    # Test sign-in: the organisation's real sign-in, at its provider, and back home.
+    browser.follow("Test sign-in")
+    WebDriverWait(browser.driver, WAIT).until(
+        expected_conditions.presence_of_element_located((By.XPATH, f"//li[contains(., '{BEA}')]/a"))
+    ).click()
+    browser.wait_for_heading("Signed in as")
     browser.open(f"/programmes/{programme['id']}")
     assert "Awaiting your organisation\u2019s consent" in browser.text()
     browser.axe()

@@ -70,6 +70,19 @@ def test_an_org_admin_imports_staff_and_sees_each_rows_outcome(
     page(world.admin_gamma.get(target.path), 404)
 
 
+def test_the_import_form_takes_a_file_as_large_as_the_apis_import_does(
+    world: MatchWorld,  # noqa: F811 - the fixture imported above
+) -> None:
+    """Larger than the app's request limit (1 MiB), within the import's (5 MiB): read."""
+    admin = world.admin_a
+    assert world.app.config["MAX_CONTENT_LENGTH"] < 1_300_000
+    csv = "given_name,family_name,email\nBig,File,big.file@a.example.org\n" + "\n" * 1_300_000
+    response = _upload(admin, csv)
+    assert response.status_code == 303, response.get_data(as_text=True)[:300]
+    shown = page(admin.get(response.headers["Location"]))
+    assert "1 row: 1 created" in shown.words
+
+
 def test_an_import_without_the_csrf_token_is_refused(
     world: MatchWorld,  # noqa: F811 - the fixture imported above
 ) -> None:
