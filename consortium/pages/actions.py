@@ -18,17 +18,26 @@ from flask import redirect, request, url_for
 from marshmallow import Schema, ValidationError
 from werkzeug.wrappers import Response
 
+from consortium.calendar import service as calendar
 from consortium.core import tenancy
 from consortium.core.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
+from consortium.identity import roles, sso
+from consortium.identity import service as identity
+from consortium.identity.schemas import (
+    ApiClientCreateSchema,
+    RoleHolderCreateSchema,
+    SsoConfigurationSchema,
+)
 from consortium.matches import service as matches
 from consortium.matches.schemas import MatchCreateSchema, ReasonSchema
 from consortium.matching import service as matching
+from consortium.people import importing
 from consortium.pool import service as pool
-from consortium.pool.schemas import VettingDecisionSchema
+from consortium.pool.schemas import MentorProfileUpdateSchema, VettingDecisionSchema
 from consortium.programmes import service as programmes
 from consortium.programmes.schemas import ApplicationSchema, ProgrammeUpdateSchema
 from consortium.sessions import service as sessions
-from consortium.sessions.schemas import MentoringSessionCreateSchema
+from consortium.sessions.schemas import MentoringSessionCreateSchema, SessionNoteSchema
 
 
 def needs(*scopes: str) -> None:
@@ -102,6 +111,14 @@ DONE = {
     "proposed": "The proposal is made; it waits for approval like the engine's.",
     "released": "The mentor is released to the shared pool.",
     "vetted": "The vetting decision is recorded; the mentor is told by email.",
+    "imported": "The file is read and its import has started; each row's outcome shows here.",
+    "profile-saved": "Your mentor profile is saved.",
+    "calendar-rotated": "Your calendar feed has a new address; the old one no longer works.",
+    "note-added": "Your note is added.",
+    "admin-added": "They are now an admin of the organisation.",
+    "admin-removed": "They are no longer an admin of the organisation.",
+    "client-revoked": "The API client is revoked; its tokens stop working at once.",
+    "sso-saved": "The sign-in settings are saved; the provider's discovery document was read.",
     **{f"status-{s}": f"The programme is now {s}." for s in programmes.NEXT_STATUSES},
 }
 
@@ -121,12 +138,12 @@ def act_on_pairing(match_id: uuid.UUID, action: str) -> str:
     return action
 
 
-def _require_version(updated_at: datetime) -> None:
+def _require_version(updated_at: datetime, what: str = "pairing") -> None:
     """The page's copy is still the current one (the console's If-Match)."""
     shown = request.form.get("version", "")
     if shown != updated_at.isoformat():
         raise Conflict(
-            "The pairing changed since this page was shown; look at it again and retry.",
+            f"The {what} changed since this page was shown; look at it again and retry.",
             field="version",
         )
 
@@ -215,3 +232,117 @@ def propose(programme_id: uuid.UUID) -> str:
         fields["override_reason"] = reason
     matches.propose(**parsed(MatchCreateSchema(), fields))
     return "proposed"
+
+
+# --- an org admin's organisation -----------------------------------------------------------
+
+
+def import_staff() -> uuid.UUID:
+    """POST /api/v1/people/import with the uploaded file as its body; returns the job's id."""
+    needs("people:write")
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        raise Invalid("file: choose a CSV file to import.", field="file")
+    data = upload.read(importing.MAX_BYTES + 1)
+    if len(data) > importing.MAX_BYTES:
+        raise Invalid(
+            f"file: the file is larger than {importing.MAX_BYTES // 2**20} MiB.", field="file"
+        )
+    try:
+        return importing.start_import(data=data).id
+    except Invalid as exc:  # the API names the body; here the body is the file field
+        raise Invalid(f"file: {exc.detail}", field="file") from None
+
+
+def add_admin(organisation_id: uuid.UUID) -> str:
+    """POST /api/v1/organisations/{id}/admins, with the API's RoleHolderCreateSchema."""
+    roles.require_admin_of(organisation_id)  # first: another organisation's is 404
+    needs("organisation:admin")
+    data = parsed(RoleHolderCreateSchema(), {"person_id": request.form.get("person_id", "")})
+    roles.add_admin(organisation_id=organisation_id, **data)
+    return "admin-added"
+
+
+def remove_admin(organisation_id: uuid.UUID, person_id: uuid.UUID) -> str:
+    """DELETE /api/v1/organisations/{id}/admins with {"person_id": …}."""
+    roles.require_admin_of(organisation_id)  # first: another organisation's is 404
+    needs("organisation:admin")
+    data = parsed(RoleHolderCreateSchema(), {"person_id": str(person_id)})
+    roles.remove_admin(organisation_id=organisation_id, **data)
+    return "admin-removed"
+
+
+def create_client(organisation_id: uuid.UUID) -> identity.IssuedClient:
+    """POST /api/v1/organisations/{id}/api-clients, with the API's ApiClientCreateSchema;
+    returns the client with its one-time secret."""
+    roles.require_admin_of(organisation_id)  # first: another organisation's is 404
+    needs("organisation:admin")
+    values = {
+        "name": request.form.get("name", "").strip(),
+        "scopes": request.form.getlist("scopes"),
+    }
+    return identity.create_client(
+        organisation_id=organisation_id, **parsed(ApiClientCreateSchema(), values)
+    )
+
+
+def revoke_client(organisation_id: uuid.UUID, api_client_id: uuid.UUID) -> str:
+    """POST /api/v1/organisations/{id}/api-clients/{client}/revoke."""
+    roles.require_admin_of(organisation_id)  # first: another organisation's is 404
+    needs("organisation:admin")
+    identity.revoke_client(organisation_id=organisation_id, api_client_id=api_client_id)
+    return "client-revoked"
+
+
+def configure_sso(organisation_id: uuid.UUID) -> str:
+    """PUT /api/v1/organisations/{id}/sso, with the API's SsoConfigurationSchema (the
+    provider's discovery document is checked there, as through the API)."""
+    roles.require_admin_of(organisation_id)  # first: another organisation's is 404
+    needs("organisation:admin")
+    domains = request.form.get("email_domains", "").replace(",", " ").split()
+    values = {
+        "issuer": request.form.get("issuer", "").strip(),
+        "client_id": request.form.get("client_id", "").strip(),
+        "client_secret": request.form.get("client_secret", ""),
+        "email_domains": domains,
+    }
+    sso.configure_sso(organisation_id=organisation_id, **parsed(SsoConfigurationSchema(), values))
+    return "sso-saved"
+
+
+# --- a person's own ------------------------------------------------------------------------
+
+
+def update_profile(profile_id: uuid.UUID) -> str:
+    """PATCH /api/v1/mentor-profiles/{id}, with the API's MentorProfileUpdateSchema (the
+    form's `version` is the profile's updated_at it was shown at, in place of If-Match)."""
+    profile = pool.get_profile(profile_id=profile_id)  # first: another tenant's is 404
+    needs("pool:write", "platform:admin")
+    pool.require_editor(profile)  # before the version, as the API's before the ETag
+    _require_version(profile.updated_at, "profile")
+    topics = [t.strip() for t in request.form.get("topics", "").split(",") if t.strip()]
+    values: dict[str, Any] = {
+        "bio": request.form.get("bio", ""),
+        "topics": topics,
+        "modalities": request.form.getlist("modalities"),
+        "status": request.form.get("status", ""),
+    }
+    if capacity := request.form.get("capacity", "").strip():
+        values["capacity"] = int(capacity) if capacity.isdigit() else capacity
+    pool.update_profile(profile=profile, changes=parsed(MentorProfileUpdateSchema(), values))
+    return "profile-saved"
+
+
+def rotate_calendar() -> str:
+    """POST /api/v1/me/calendar/rotate."""
+    calendar.rotate_my_feed()
+    return "calendar-rotated"
+
+
+def add_note(match_id: uuid.UUID, session_id: uuid.UUID) -> str:
+    """POST /api/v1/matches/{id}/sessions/{id}/notes, with the API's SessionNoteSchema."""
+    _, session, side = sessions.pair_session(match_id=match_id, session_id=session_id)
+    needs("pool:write")
+    values = {"kind": request.form.get("kind", ""), "body": request.form.get("body", "")}
+    sessions.add_note(session=session, side=side, **parsed(SessionNoteSchema(), values))
+    return "note-added"

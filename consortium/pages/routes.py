@@ -18,7 +18,8 @@ from consortium.core import links, tenancy
 from consortium.core.errors import DomainError, Forbidden, Invalid, NotFound
 from consortium.extensions import db
 from consortium.identity import authentication, sessions, sso
-from consortium.pages import actions, service
+from consortium.pages import actions, evidence, service
+from consortium.people import importing
 
 blp = Blueprint(
     "pages",
@@ -319,3 +320,257 @@ def vetting(profile_id: uuid.UUID) -> Response:
         lambda key: actions.done(key, "pages.staff"),
         _staff_page,
     )
+
+
+# --- an org admin's organisation -----------------------------------------------------------
+
+# The upload's form around the file: multipart headers and the CSRF field.
+UPLOAD_OVERHEAD = 64 * 1024
+
+
+@blp.url_value_preprocessor
+def _upload_limit(endpoint: str | None, values: dict[str, Any] | None) -> None:
+    """The import form takes a file as large as the API's import does (the app's limit is
+    smaller). Run before authentication, which reads the form for its CSRF field."""
+    if endpoint == "pages.import_staff":
+        request.max_content_length = importing.MAX_BYTES + UPLOAD_OVERHEAD
+
+
+@blp.get("/staff/import")
+def staff_import() -> Response:
+    """The form to import staff records from a CSV file."""
+    if not _signed_in():
+        return _to_sign_in()
+    try:
+        return _html("pages/import.html", **service.staff_import())
+    except (NotFound, Forbidden) as exc:
+        return _refused(exc)
+
+
+@blp.post("/staff/import")
+def import_staff() -> Response:
+    """Upload the CSV; the import runs as a job, whose page shows each row's outcome."""
+    started: list[uuid.UUID] = []
+
+    def change() -> str:
+        started.append(actions.import_staff())
+        return "imported"
+
+    return _submit(
+        change,
+        lambda key: actions.done(key, "pages.staff_import_job", import_id=started[0]),
+        lambda: _html("pages/import.html", problem=g.get("problem"), **service.staff_import()),
+    )
+
+
+@blp.get("/staff/imports/<uuid:import_id>")
+def staff_import_job(import_id: uuid.UUID) -> Response:
+    """An import's outcome: its counts and each refused row with the field and why."""
+    if not _signed_in():
+        return _to_sign_in()
+    try:
+        return _html("pages/import.html", **service.staff_import(job_id=import_id))
+    except (NotFound, Forbidden) as exc:
+        return _refused(exc)
+
+
+def _organisation_page(organisation_id: uuid.UUID, **extra: Any) -> Callable[[], Response]:
+    return lambda: _html(
+        "pages/organisation.html",
+        problem=g.get("problem"),
+        **service.organisation(organisation_id=organisation_id, **extra),
+    )
+
+
+@blp.get("/organisations/<uuid:organisation_id>")
+def organisation(organisation_id: uuid.UUID) -> Response:
+    """An org admin's organisation: its admins, API clients and sign-in settings."""
+    if not _signed_in():
+        return _to_sign_in()
+    try:
+        return _organisation_page(organisation_id)()
+    except (NotFound, Forbidden) as exc:
+        return _refused(exc)
+
+
+def _back_to_organisation(organisation_id: uuid.UUID) -> Callable[[str], Response]:
+    return lambda key: actions.done(key, "pages.organisation", organisation_id=organisation_id)
+
+
+@blp.post("/organisations/<uuid:organisation_id>/admins")
+def add_admin(organisation_id: uuid.UUID) -> Response:
+    """Make a person of the organisation one of its admins."""
+    return _submit(
+        lambda: actions.add_admin(organisation_id),
+        _back_to_organisation(organisation_id),
+        _organisation_page(organisation_id),
+    )
+
+
+@blp.post("/organisations/<uuid:organisation_id>/admins/<uuid:person_id>/remove")
+def remove_admin(organisation_id: uuid.UUID, person_id: uuid.UUID) -> Response:
+    """Take the admin role away from a person of the organisation."""
+    return _submit(
+        lambda: actions.remove_admin(organisation_id, person_id),
+        _back_to_organisation(organisation_id),
+        _organisation_page(organisation_id),
+    )
+
+
+@blp.post("/organisations/<uuid:organisation_id>/api-clients")
+def create_client(organisation_id: uuid.UUID) -> Response:
+    """Create an API client: the page again, showing its secret this once (never stored in a
+    URL or shown after; the page is not cached)."""
+    issued: list[Any] = []
+
+    def change() -> str:
+        issued.append(actions.create_client(organisation_id))
+        return "client-created"
+
+    def then(key: str) -> Response:
+        # The page is the response (200): the request's commit keeps the client.
+        return _organisation_page(organisation_id, issued=issued[0])()
+
+    return _submit(change, then, _organisation_page(organisation_id))
+
+
+@blp.post("/organisations/<uuid:organisation_id>/api-clients/<uuid:api_client_id>/revoke")
+def revoke_client(organisation_id: uuid.UUID, api_client_id: uuid.UUID) -> Response:
+    """Revoke an API client of the organisation."""
+    return _submit(
+        lambda: actions.revoke_client(organisation_id, api_client_id),
+        _back_to_organisation(organisation_id),
+        _organisation_page(organisation_id),
+    )
+
+
+@blp.post("/organisations/<uuid:organisation_id>/sso")
+def configure_sso(organisation_id: uuid.UUID) -> Response:
+    """Save the organisation's OpenID Connect provider."""
+    return _submit(
+        lambda: actions.configure_sso(organisation_id),
+        _back_to_organisation(organisation_id),
+        _organisation_page(organisation_id),
+    )
+
+
+# --- a person's own: mentor profile, calendar feed, session notes --------------------------
+
+
+def _my_profile_page() -> Response:
+    return _html("pages/my_profile.html", problem=g.get("problem"), **service.my_profiles())
+
+
+@blp.get("/me/mentor-profile")
+def my_profile() -> Response:
+    """The signed-in person's own mentor profile, to read and change."""
+    if not _signed_in():
+        return _to_sign_in()
+    try:
+        return _my_profile_page()
+    except (NotFound, Forbidden) as exc:
+        return _refused(exc)
+
+
+@blp.post("/mentor-profiles/<uuid:profile_id>")
+def update_profile(profile_id: uuid.UUID) -> Response:
+    """Change a mentor profile (the mentor's own, or as their organisation's admin)."""
+    return _submit(
+        lambda: actions.update_profile(profile_id),
+        lambda key: actions.done(key, "pages.my_profile"),
+        _my_profile_page,
+    )
+
+
+def _my_calendar_page() -> Response:
+    return _html("pages/my_calendar.html", problem=g.get("problem"), **service.my_calendar())
+
+
+@blp.get("/me/calendar")
+def my_calendar() -> Response:
+    """The signed-in person's calendar feed: its address, and a new one if it leaked."""
+    if not _signed_in():
+        return _to_sign_in()
+    try:
+        return _my_calendar_page()
+    except (NotFound, Forbidden) as exc:
+        return _refused(exc)
+
+
+@blp.post("/me/calendar/rotate")
+def rotate_calendar() -> Response:
+    """Give the calendar feed a new address; the old one stops working."""
+    return _submit(
+        actions.rotate_calendar,
+        lambda key: actions.done(key, "pages.my_calendar"),
+        _my_calendar_page,
+    )
+
+
+def _notes_page(match_id: uuid.UUID, session_id: uuid.UUID) -> Callable[[], Response]:
+    return lambda: _html(
+        "pages/notes.html",
+        problem=g.get("problem"),
+        **service.session_notes(match_id=match_id, session_id=session_id),
+    )
+
+
+@blp.get("/pairings/<uuid:match_id>/sessions/<uuid:session_id>/notes")
+def session_notes(match_id: uuid.UUID, session_id: uuid.UUID) -> Response:
+    """A session's notes the reader may see (the pair's only)."""
+    if not _signed_in():
+        return _to_sign_in()
+    try:
+        return _notes_page(match_id, session_id)()
+    except (NotFound, Forbidden) as exc:
+        return _refused(exc)
+
+
+@blp.post("/pairings/<uuid:match_id>/sessions/<uuid:session_id>/notes")
+def add_note(match_id: uuid.UUID, session_id: uuid.UUID) -> Response:
+    """Write a note on a session: prep, shared or private."""
+    return _submit(
+        lambda: actions.add_note(match_id, session_id),
+        lambda key: actions.done(
+            key, "pages.session_notes", match_id=match_id, session_id=session_id
+        ),
+        _notes_page(match_id, session_id),
+    )
+
+
+# --- a consortium's evidence reports --------------------------------------------------------
+
+
+@blp.get("/consortia/<uuid:consortium_id>")
+def consortium(consortium_id: uuid.UUID) -> Response:
+    """A consortium's evidence: its reports as charts with their figures, and downloads."""
+    if not _signed_in():
+        return _to_sign_in()
+    try:
+        return _html(
+            "pages/consortium.html", **service.consortium_page(consortium_id=consortium_id)
+        )
+    except (NotFound, Forbidden) as exc:
+        return _refused(exc)
+
+
+@blp.get("/consortia/<uuid:consortium_id>/reports/<kind>.<any(csv, png, svg):fmt>")
+def consortium_report(consortium_id: uuid.UUID, kind: str, fmt: str) -> Response:
+    """A consortium report as CSV or a chart: what the API answers for that Accept."""
+    if not _signed_in():
+        return _to_sign_in()
+    try:
+        return evidence.consortium_report(consortium_id=consortium_id, name=kind).represent(fmt)
+    except (NotFound, Forbidden) as exc:
+        return _refused(exc)
+
+
+@blp.get("/programmes/<uuid:programme_id>/evaluation-report.<any(csv, png, svg):fmt>")
+def evaluation_report(programme_id: uuid.UUID, fmt: str) -> Response:
+    """A programme's evaluation report as CSV or a chart."""
+    if not _signed_in():
+        return _to_sign_in()
+    try:
+        return evidence.programme_report(programme_id=programme_id).represent(fmt)
+    except (NotFound, Forbidden) as exc:
+        return _refused(exc)

@@ -7,24 +7,33 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from flask import url_for
+
 from consortium.availability import service as availability
+from consortium.calendar import service as calendar
 from consortium.consortia import service as consortia
 from consortium.core import tenancy
 from consortium.core.db import utcnow
-from consortium.core.errors import Forbidden
+from consortium.core.errors import Forbidden, NotFound
+from consortium.core.security import ORGANISATION_SCOPES
 from consortium.extensions import db
-from consortium.identity import me
+from consortium.identity import me, roles, sso
+from consortium.identity import service as identity
+from consortium.jobs import service as jobs
 from consortium.matches import service as matches
 from consortium.matches.service import Pairing
 from consortium.matching import service as matching
+from consortium.organisations import service as organisations
+from consortium.pages import evidence
+from consortium.people import importing
 from consortium.people import service as people
 from consortium.pool import service as pool
-from consortium.pool.models import VETTING_STATUSES
+from consortium.pool.models import MODALITIES, PROFILE_STATUSES, VETTING_STATUSES
 from consortium.programmes import service as programmes
 from consortium.programmes.models import Application, Programme
 from consortium.protected_time import service as protected_time
 from consortium.sessions import service as sessions
-from consortium.sessions.models import MentoringSession
+from consortium.sessions.models import NOTE_KINDS, MentoringSession
 
 # The pages read what the API's GETs of the same things need.
 READ_SCOPE = "pool:read"
@@ -253,3 +262,114 @@ def time_approval(*, approval_id: uuid.UUID) -> protected_time.Request:
     """A protected-time request addressed to the caller (as the API shows it); else 404."""
     _require_reader()
     return protected_time.described([protected_time.get_request(approval_id=approval_id)])[0]
+
+
+# --- an org admin's organisation: imports, admins, API clients, SSO ------------------------
+
+IMPORT_JOB = "people.import"
+
+
+def _require_admin_page(organisation_id: uuid.UUID) -> None:
+    """As the identity services decide: another organisation's is not there (404)."""
+    roles.require_admin_of(organisation_id)
+
+
+def organisation(*, organisation_id: uuid.UUID, issued: Any = None) -> dict[str, Any]:
+    """An org admin's organisation page: its admins, API clients and SSO settings, read
+    through the services the API's GETs of them call (another organisation's: 404)."""
+    _require_admin_page(organisation_id)
+    found = organisations.get_organisation(organisation_id=organisation_id)
+    admins = roles.list_admins(organisation_id=organisation_id)
+    admin_ids = {a.id for a in admins}
+    staff_listed = db.session.scalars(people.list_people(search=None).limit(STAFF_LISTED))
+    try:
+        config = sso.get_sso(organisation_id=organisation_id)
+    except NotFound:
+        config = None
+    return {
+        "organisation": found,
+        "admins": admins,
+        "candidates": [p for p in staff_listed if p.id not in admin_ids and p.status == "active"],
+        "clients": list(db.session.scalars(identity.list_clients(organisation_id=organisation_id))),
+        "client_scopes": ORGANISATION_SCOPES,
+        "issued": issued,
+        "sso": config,
+        "redirect_uri": sso.callback_url(found.slug),
+        "test_sign_in": url_for("auth.Login", org_slug=found.slug, next="/"),
+        "caller_id": tenancy.current().person_id,
+    }
+
+
+def staff_import(*, job_id: uuid.UUID | None = None) -> dict[str, Any]:
+    """The import form, and an import job's per-row outcome as GET /api/v1/jobs/{id} shows
+    it (the result only to those who may read staff records, as there)."""
+    principal = tenancy.current()
+    if principal.organisation_id is None or not principal.has_scope("people:write"):
+        raise Forbidden("Importing staff records needs the scope people:write.")
+    view: dict[str, Any] = {
+        "job": None,
+        "columns": importing.COLUMNS,
+        "required": importing.REQUIRED_COLUMNS,
+        "max_rows": importing.MAX_ROWS,
+    }
+    if job_id is not None:
+        job = jobs.get_job(job_id=job_id)
+        if job.name != IMPORT_JOB:
+            raise NotFound(f"No import {job_id}.")
+        view["job"] = job
+    return view
+
+
+# --- a person's own: mentor profile, calendar feed, session notes --------------------------
+
+
+def my_profiles() -> dict[str, Any]:
+    """The signed-in person's own mentor profiles, as GET /api/v1/mentor-profiles?person_id=
+    lists them for the caller, with what the edit form offers."""
+    _require_reader()
+    principal = tenancy.current()
+    if principal.person_id is None:
+        raise Forbidden("Only a signed-in person has a mentor profile.")
+    found = db.session.scalars(pool.list_profiles(person_id=principal.person_id))
+    return {
+        "profiles": pool.present(list(found)),
+        "modalities": MODALITIES,
+        "profile_statuses": PROFILE_STATUSES,
+    }
+
+
+def my_calendar() -> dict[str, Any]:
+    """The signed-in person's calendar feed, as GET /api/v1/me/calendar shows it (set up the
+    first time, as there; 403 for anyone but a person)."""
+    return {"feed": calendar.present(calendar.get_my_feed())}
+
+
+def session_notes(*, match_id: uuid.UUID, session_id: uuid.UUID) -> dict[str, Any]:
+    """A session's notes the caller may read, as GET …/sessions/{id}/notes lists them (the
+    pair only: anyone else, admins and coordinators too, gets 404)."""
+    _require_reader()
+    match, found, side = sessions.pair_session(match_id=match_id, session_id=session_id)
+    notes = sessions.present_notes(db.session.scalars(sessions.list_notes(session=found)))
+    return {
+        "pairing": matches.pairing(match),
+        "session": found,
+        "side": side,
+        "notes": notes,
+        "note_kinds": NOTE_KINDS,
+    }
+
+
+# --- a consortium's evidence reports --------------------------------------------------------
+
+
+def consortium_page(*, consortium_id: uuid.UUID) -> dict[str, Any]:
+    """A consortium's page: its evidence reports, each as a chart with its figures as a table
+    (the chart's text alternative), CSV and chart downloads, and its programmes' evaluation
+    reports; read as the reports' services decide (403/404 as from the API)."""
+    found = consortia.get_consortium(consortium_id=consortium_id)
+    shown = [
+        evidence.consortium_report(consortium_id=consortium_id, name=name)
+        for name in evidence.names()
+    ]
+    listed = db.session.scalars(programmes.list_programmes(consortium_id=consortium_id))
+    return {"consortium": found, "reports": shown, "programmes": list(listed)}

@@ -1,7 +1,9 @@
 """The console's main flow in headless Chromium, each page checked by axe-core (WCAG 2.2 AA):
-a person applies with a goal, a coordinator runs matching and approves the proposal, the mentor's employer gives the second
-key, the mentee accepts and books a session in the mentor's free times; an admin of another
-employer is refused the pairing's page (404).
+a person applies with a goal, a coordinator runs matching, approves the proposal and reads the
+consortium's evidence, the mentor's employer imports staff from a CSV, creates an API client and
+gives the second key, the mentee accepts, books a session in the mentor's free times and
+writes a note on it, and reads their calendar feed; the mentor edits their profile; an admin of
+another employer is refused the pairing's page (404).
 
 The world is the matching runs' (tests/matching_runs): north-network of alpha, beta and gamma,
 Cora (alpha) coordinates; Priya (beta) mentors; Ann (alpha) applies in the browser.
@@ -11,16 +13,19 @@ from __future__ import annotations
 
 import time
 import uuid
+from pathlib import Path
 from typing import Any
 
 import pytest
 from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support import expected_conditions
+from selenium.webdriver.support.wait import WebDriverWait
 from sqlalchemy import text
 
 from consortium.core import jobs
-from tests.browser.conftest import Browser, allow_live_callbacks
+from tests.browser.conftest import WAIT, Browser, allow_live_callbacks
 from tests.matches.conftest import act_ok
 from tests.matching_runs.conftest import (  # noqa: F401 - fixtures used by these tests
     MatchingWorld,
@@ -59,6 +64,7 @@ def test_a_pairing_from_matching_run_to_booked_session_in_the_browser(
     world: MatchingWorld,  # noqa: F811 - the fixture imported above
     browser: Browser,
     monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
 ) -> None:
     started = time.monotonic()
     held = _hold_matching_runs(world, monkeypatch)
@@ -132,6 +138,14 @@ def test_a_pairing_from_matching_run_to_booked_session_in_the_browser(
     assert "(the mentor\u2019s employer): waiting" in browser.text()  # the second key
     browser.axe()
     browser.shot("2-programme-proposals")
+    browser.open("/")
+    browser.follow("Evidence reports of")
+    assert browser.heading().endswith(": evidence")
+    chart = browser.driver.find_element(By.CSS_SELECTOR, "figure img")
+    assert chart.get_attribute("alt").startswith("Chart of")
+    assert browser.driver.execute_script("return arguments[0].naturalWidth", chart) == 800
+    browser.axe()
+    browser.shot("6-consortium-evidence")
 
     # The mentor's employer gives the second key, from the programme page's consent list.
     browser.sign_in(world.beta.organisation["slug"], BEA)
@@ -143,6 +157,32 @@ def test_a_pairing_from_matching_run_to_booked_session_in_the_browser(
     assert "Released to the shared pool\nyes" in browser.text()
     browser.axe()
     browser.shot("4-org-admin-staff")
+    browser.open("/")
+    browser.follow("Import staff records")
+    upload = tmp_path / "staff.csv"
+    upload.write_text(
+        "given_name,family_name,email\nIvy,Imported,ivy.imported@beta-police.example.org\n"
+        "No,Email,not-an-email\n"
+    )
+    browser.driver.find_element(By.ID, "file").send_keys(str(upload))
+    browser.press("Import the file")  # axe reads the form on the outcome page, below
+    assert "1 created" in browser.text() and "1 not imported" in browser.text()
+    browser.axe()
+    browser.shot("7-org-admin-import")
+    browser.open("/")
+    browser.follow("Admins, API clients and sign-in")
+    browser.driver.find_element(By.ID, "client-name").send_keys("Rota feed")
+    browser.driver.find_element(By.CSS_SELECTOR, "input[value='people:read']").click()
+    browser.press("Create the client")
+    assert "Copy its secret now" in browser.text()
+    assert browser.driver.find_element(By.ID, "issued-secret").text
+    browser.axe()
+    # Test sign-in: the organisation's real sign-in, at its provider, and back home.
+    browser.follow("Test sign-in")
+    WebDriverWait(browser.driver, WAIT).until(
+        expected_conditions.presence_of_element_located((By.XPATH, f"//li[contains(., '{BEA}')]/a"))
+    ).click()
+    browser.wait_for_heading("Signed in as")
     browser.open(f"/programmes/{programme['id']}")
     assert "Awaiting your organisation\u2019s consent" in browser.text()
     browser.axe()
@@ -169,6 +209,25 @@ def test_a_pairing_from_matching_run_to_booked_session_in_the_browser(
     browser.axe()
     browser.shot("5-mentee-pairing-booked")
     pairing_path = f"/pairings/{match['id']}"
+    browser.follow("notes")
+    browser.driver.find_element(By.ID, "body").send_keys("What I want from our first session")
+    browser.press("Add the note")  # the page again, with the note: axe below
+    assert "Your note is added." in browser.text()
+    assert "What I want from our first session" in browser.text()
+    browser.axe()
+    browser.open("/me/calendar")
+    assert "/calendar/" in browser.driver.find_element(By.ID, "feed-url").text
+    browser.axe()
+
+    # The mentor: their own profile, changed.
+    browser.sign_in(world.beta.organisation["slug"], priya_record["email"])
+    browser.follow("Your mentor profile")
+    bio = browser.driver.find_element(By.CSS_SELECTOR, "textarea[name='bio']")
+    bio.clear()
+    bio.send_keys("Twenty years on the front line.")
+    browser.press("Save your profile")  # the form again, saved: axe below
+    assert "Your mentor profile is saved." in browser.text()
+    browser.axe()
 
     # Another employer's admin: the pairing of alpha's and beta's staff is not there for them.
     browser.sign_in(world.gamma.organisation["slug"], GIL)

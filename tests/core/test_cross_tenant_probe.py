@@ -88,6 +88,8 @@ class World:
     # asks for in a programme of beta-network that needs it.
     manager_b: Any
     time_approval: dict[str, Any]
+    # tenant_b's client's import of a CSV whose one row is refused (nothing of b changes).
+    staff_import: dict[str, Any]
 
 
 # Each URL converter argument name → tenant_b's resource of that kind. A new argument name
@@ -119,6 +121,10 @@ TENANT_B_IDS: dict[str, Callable[[World], str]] = {
     "export_id": lambda w: str(w.export["id"]),
     "concern_id": lambda w: str(w.concern["id"]),
     "time_approval_id": lambda w: str(w.time_approval["id"]),
+    # The console's page of a staff import (a job of people.import).
+    "import_id": lambda w: str(w.staff_import["id"]),
+    # The console's report downloads (…/reports/<kind>.<fmt>): one of their formats.
+    "fmt": lambda w: "csv",
 }
 
 # A person's own special-category data: refused (403) to any caller who is not a signed-in
@@ -133,6 +139,7 @@ ADDRESSED_ONLY = {"protected-time.TimeApprovalItem", "pages.time_approval"}
 PAIR_ONLY = {
     "sessions.Notes", "sessions.NoteItem", "sessions.Actions", "sessions.ActionItem",
     "evaluation.SessionFeedbackCollection", "concerns.MatchConcerns",
+    "pages.session_notes",  # the console's page of them
 }  # fmt: skip
 # Concerns are the consortium's coordinators' only, as people (not a platform client): the
 # control reads them as coordinator_b.
@@ -141,6 +148,7 @@ COORDINATORS_ONLY = {"concerns.ConcernQueue", "concerns.ConcernItem"}
 # the control reads them as tenant_b's client.
 OWN_ORGANISATION_ONLY = {
     "webhooks.Endpoints", "webhooks.Endpoint", "webhooks.Deliveries", "webhooks.Delivery",
+    "pages.staff_import_job",  # an import is its organisation's (a platform admin has none)
 }  # fmt: skip
 
 # A session time inside b's availability (every day, 08:00-18:00 London), days ahead.
@@ -394,6 +402,14 @@ def world(
         coordinator_of=[consortium["id"]],
     )
     manager_b, time_approval = _time_approval(app, platform, idp, tenant_b, consortium)
+    response = tenant_b.api.request(
+        "POST",
+        "/api/v1/people/import",
+        data=b"given_name,family_name,email\nBad,Row,not-an-email\n",
+        headers={"Content-Type": "text/csv"},
+    )
+    assert response.status_code == 202, response.get_json()
+    staff_import = response.get_json()
     return World(
         a=tenant_a,
         b=tenant_b,
@@ -424,6 +440,7 @@ def world(
         coordinator_b=coordinator_b,
         manager_b=manager_b,
         time_approval=time_approval,
+        staff_import=staff_import,
     )
 
 
