@@ -29,7 +29,7 @@ from consortium.identity.schemas import (
     SsoConfigurationSchema,
 )
 from consortium.matches import service as matches
-from consortium.matches.schemas import MatchCreateSchema, ReasonSchema
+from consortium.matches.schemas import CloseSchema, MatchCreateSchema, ReasonSchema
 from consortium.matching import service as matching
 from consortium.people import importing
 from consortium.pool import service as pool
@@ -65,8 +65,10 @@ def _flat(messages: Any, prefix: str = "") -> Any:
             yield f"{prefix}{key}", list(value)
 
 
-def _reason() -> str:
-    return str(parsed(ReasonSchema(), {"reason": request.form.get("reason", "")})["reason"])
+def _reason(schema: Schema) -> str | None:
+    """The form's reason through the API operation's schema (required or not, as there)."""
+    reason = parsed(schema, {"reason": request.form.get("reason", "")})["reason"]
+    return None if reason is None else str(reason)
 
 
 def set_programme_status(programme_id: uuid.UUID) -> str:
@@ -85,16 +87,18 @@ def start_run(programme_id: uuid.UUID) -> uuid.UUID:
     return matching.start_run(programme_id=programme_id).id
 
 
-ACTIONS: dict[str, tuple[tuple[str, ...], Callable[..., Any], bool]] = {
-    # action: (the API route's scopes, the service function, whether it takes a reason)
-    "approve": (("consortium:coordinate", "organisation:admin"), matches.approve, False),
-    "reject": (("consortium:coordinate", "organisation:admin"), matches.reject, True),
-    "accept": (("pool:write",), matches.accept, False),
-    "decline": (("pool:write",), matches.decline, True),
+ACTIONS: dict[str, tuple[tuple[str, ...], Callable[..., Any], type[Schema] | None]] = {
+    # action: (the API route's scopes, the service function, the schema of its reason if any)
+    "approve": (("consortium:coordinate", "organisation:admin"), matches.approve, None),
+    "reject": (("consortium:coordinate", "organisation:admin"), matches.reject, ReasonSchema),
+    "accept": (("pool:write",), matches.accept, None),
+    "decline": (("pool:write",), matches.decline, ReasonSchema),
+    # Optional, as in the API: the two people's ending is no-fault; the service asks a
+    # coordinator or an admin for one.
     "close": (
         ("pool:write", "consortium:coordinate", "organisation:admin"),
         matches.close,
-        True,
+        CloseSchema,
     ),
 }
 
@@ -128,11 +132,11 @@ def act_on_pairing(match_id: uuid.UUID, action: str) -> str:
     pairing's updated_at it was shown at, in place of If-Match)."""
     if action not in ACTIONS:
         raise NotFound("No such action.")
-    scopes, change, takes_reason = ACTIONS[action]
+    scopes, change, reason_schema = ACTIONS[action]
     needs(*scopes)
     match = matches.get_match(match_id=match_id, for_update=True)
     matches.require_part(match, action)
-    kw = {"reason": _reason()} if takes_reason else {}
+    kw = {"reason": _reason(reason_schema())} if reason_schema else {}
     _require_version(match.updated_at)
     change(match=match, **kw)
     return action

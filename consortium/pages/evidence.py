@@ -21,10 +21,12 @@ from consortium.core import reports
 from consortium.core.errors import NotFound
 from consortium.evaluation import report as evaluation_report
 from consortium.evaluation import service as evaluation
+from consortium.pages.actions import needs
 from consortium.reciprocity import report as reciprocity_report
 from consortium.reciprocity import service as reciprocity
 from consortium.reports import service as consortium_reports
 from consortium.reports.kinds import KINDS
+from consortium.reports.routes import READERS
 
 FORMATS = {"csv": reports.CSV, "png": reports.PNG, "svg": reports.SVG}
 RECIPROCITY = "reciprocity"
@@ -66,6 +68,7 @@ class Evidence:
 def consortium_report(*, consortium_id: uuid.UUID, name: str) -> Evidence:
     """A consortium report by name (a KINDS kind, or the reciprocity ledger), as its API
     route reads it for the caller (default period: the year to today)."""
+    needs(*READERS)  # the routes' @blp.auth (the ledger's and the evaluation report's alike)
     if name == RECIPROCITY:
         ledger = reciprocity.ledger(consortium_id=consortium_id)
         return Evidence(
@@ -97,6 +100,7 @@ def consortium_report(*, consortium_id: uuid.UUID, name: str) -> Evidence:
 
 def programme_report(*, programme_id: uuid.UUID) -> Evidence:
     """A programme's evaluation report, as GET /api/v1/programmes/{id}/evaluation-report."""
+    needs(*READERS)
     data = evaluation.report(programme_id=programme_id)
     return Evidence(
         "evaluation",

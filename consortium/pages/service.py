@@ -24,7 +24,7 @@ from consortium.matches import service as matches
 from consortium.matches.service import Pairing
 from consortium.matching import service as matching
 from consortium.organisations import service as organisations
-from consortium.pages import evidence
+from consortium.pages import actions, evidence
 from consortium.people import importing
 from consortium.people import service as people
 from consortium.pool import service as pool
@@ -133,6 +133,8 @@ def programme(*, programme_id: uuid.UUID) -> dict[str, Any]:
         "counts": matches.count_by_status(programme_id=found.id),
         # Where the programme's status may go next, as the service allows (its buttons).
         "next_statuses": programmes.NEXT_STATUSES[found.status] if coordinates else (),
+        # A run starts in the states the matching service runs in (it refuses others, 409).
+        "may_start_run": coordinates and found.status in matching.RUNNABLE,
         "STATUS_VERBS": STATUS_VERBS,
         "runs": [],
         "proposals": [],
@@ -278,6 +280,7 @@ def organisation(*, organisation_id: uuid.UUID, issued: Any = None) -> dict[str,
     """An org admin's organisation page: its admins, API clients and SSO settings, read
     through the services the API's GETs of them call (another organisation's: 404)."""
     _require_admin_page(organisation_id)
+    actions.needs("people:read")  # the staff it offers as admins: GET /api/v1/people's scope
     found = organisations.get_organisation(organisation_id=organisation_id)
     admins = roles.list_admins(organisation_id=organisation_id)
     admin_ids = {a.id for a in admins}

@@ -246,3 +246,21 @@ def test_a_person_applies_with_goals_through_the_form(
     shown = page(colin.get(programme))
     assert "your application is open" in shown.words
     page(_form(colin, f"{programme}/applications", **{"goal-1": "a", "measure-1": "b"}), 409)
+
+
+def test_closing_asks_a_reason_as_the_api_does(
+    world: MatchWorld,  # noqa: F811 - the fixture imported above
+) -> None:
+    """Either of the pair closes with no reason (no fault, as the API's close); a coordinator
+    closing must say why (422 naming the field), as from the API."""
+    match = world.proposal()
+    act_ok(world.coordinator, match, "approve")
+    act_ok(world.mentor, match, "accept")
+    act_ok(world.mentee, match, "accept")
+    path = f"/pairings/{match['id']}/close"
+    refused = page(_form(world.coordinator, path, version=_version(world.coordinator, match)), 422)
+    assert "reason" in refused.words
+    response = _form(world.mentee, path, version=_version(world.mentee, match))
+    assert response.status_code == 303, response.get_data(as_text=True)
+    closed = world.mentor.get(match_url(match)).get_json()
+    assert closed["status"] == "closed"
