@@ -72,6 +72,9 @@ def rules_of(programme: Programme) -> Rules:
         seniority_direction=programme.seniority_direction,
         vetting_required=programme.vetting_required,
         mode=programme.matching_mode,
+        different_discipline_required=programme.different_discipline_required,
+        outside_system_required=programme.outside_system_required,
+        mentor_seniority_min=programme.mentor_seniority_min,
     )
 
 

@@ -38,6 +38,11 @@ class Rules:
     seniority_direction: str = "any"
     vetting_required: bool = True
     mode: str = "optimal"
+    # Switched on per programme (issue 17): a different profession; another organisation in
+    # another sector ("outside the immediate system"); mentors of at least this seniority.
+    different_discipline_required: bool = False
+    outside_system_required: bool = False
+    mentor_seniority_min: int | None = None
 
 
 @dataclass

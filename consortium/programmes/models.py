@@ -38,6 +38,8 @@ PROGRAMME_TYPES = (
 PROGRAMME_STATUSES = ("draft", "open", "matching", "running", "closed")
 MATCHING_MODES = ("optimal", "stable")
 SENIORITY_DIRECTIONS = ("any", "mentor_senior", "mentor_junior")
+# Board mentoring's mentor seniority floor unless the coordinator sets another (or none).
+BOARD_MENTOR_SENIORITY = 8
 APPLICATION_STATUSES = ("open", "withdrawn")
 WITHDRAWAL_REASONS = ("by_applicant", "consent_withdrawn")
 
@@ -54,6 +56,7 @@ class Programme(Entity, TenantAware, Base):
             f"seniority_direction IN {SENIORITY_DIRECTIONS!r}", name="seniority_direction"
         ),
         CheckConstraint("sessions_min BETWEEN 1 AND sessions_max", name="sessions"),
+        CheckConstraint("mentor_seniority_min BETWEEN 1 AND 9", name="mentor_seniority_min"),
         CheckConstraint("closes_at > opens_at", name="window"),
         # A consortium's programmes in the list's order (keyset pagination); serves consortium_id.
         Index("ix_programmes_consortium_id_created_at_id", "consortium_id", "created_at", "id"),
@@ -72,6 +75,12 @@ class Programme(Entity, TenantAware, Base):
     min_accreditation_level: Mapped[str | None] = mapped_column(String(32))
     seniority_direction: Mapped[str] = mapped_column(String(16), default="any")
     vetting_required: Mapped[bool] = mapped_column(default=True)
+    # Mentor and mentee of different professions (a recorded profession on both sides).
+    different_discipline_required: Mapped[bool] = mapped_column(default=False)
+    # Outside the mentee's immediate system: another organisation in another sector.
+    outside_system_required: Mapped[bool] = mapped_column(default=False)
+    # Mentors of at least this seniority (board mentoring); None: no floor.
+    mentor_seniority_min: Mapped[int | None]
     # {professions, seniority_min, seniority_max, organisation_ids, positive_action}
     eligibility: Mapped[dict[str, Any]] = mapped_column(default=dict)
     opens_at: Mapped[datetime]

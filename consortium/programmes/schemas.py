@@ -23,6 +23,7 @@ from consortium.pool.models import LEVEL_RANKS
 from consortium.pool.topics import MAX_TOPIC_LENGTH, MAX_TOPICS
 from consortium.programmes.models import (
     APPLICATION_STATUSES,
+    BOARD_MENTOR_SENIORITY,
     MATCHING_MODES,
     PROGRAMME_STATUSES,
     PROGRAMME_TYPES,
@@ -41,6 +42,18 @@ MAX_SHORTLIST = 10
 CREATE_STATUSES = ("draft", "open")
 MODES = ("in_person", "virtual", "either")
 SENIORITY_HELP = "1 (entry) to 9 (executive), the same scale as a person's seniority."
+DISCIPLINE_HELP = (
+    "Mentor and mentee must be of different professions (as their staff records give them; "
+    "a pair with a profession not recorded is not proposed)."
+)
+OUTSIDE_SYSTEM_HELP = (
+    "The mentor must come from outside the mentee's immediate system: another organisation "
+    "in another sector (a trust's mentee gets no mentor from any health organisation)."
+)
+MENTOR_SENIORITY_HELP = (
+    "Mentors need at least this seniority, 1 (entry) to 9 (executive); a mentor with none "
+    "recorded is not proposed."
+)
 EXAMPLE_ID = "3f2b8c1e-6a4d-4e2f-9b7a-1c5d8e9f0a12"
 CREATED = {"description": "When it was created (UTC).", "example": "2026-11-22T10:15:00+00:00"}
 UPDATED = {"description": "When it last changed (UTC).", "example": "2026-11-23T08:30:00+00:00"}
@@ -216,6 +229,24 @@ class RulesSchema(Schema):
         load_default=True,
         metadata={"description": "Mentors must have current vetting.", "example": True},
     )
+    different_discipline_required = ma.fields.Boolean(
+        load_default=False,
+        metadata={"description": DISCIPLINE_HELP, "example": False},
+    )
+    outside_system_required = ma.fields.Boolean(
+        load_default=False,
+        metadata={"description": OUTSIDE_SYSTEM_HELP, "example": False},
+    )
+    mentor_seniority_min = ma.fields.Integer(
+        strict=True,
+        allow_none=True,
+        validate=validate.Range(1, 9),
+        metadata={
+            "description": f"{MENTOR_SENIORITY_HELP} Defaults to "
+            f"{BOARD_MENTOR_SENIORITY} for board_mentoring, else none.",
+            "example": None,
+        },
+    )
     eligibility = ma.fields.Nested(EligibilitySchema, load_default=dict)
 
     @ma.pre_load
@@ -254,6 +285,18 @@ class RulesUpdateSchema(Schema):
         validate=validate.OneOf(SENIORITY_DIRECTIONS), metadata={"example": "mentor_junior"}
     )
     vetting_required = ma.fields.Boolean(metadata={"example": True})
+    different_discipline_required = ma.fields.Boolean(
+        metadata={"description": DISCIPLINE_HELP, "example": True}
+    )
+    outside_system_required = ma.fields.Boolean(
+        metadata={"description": OUTSIDE_SYSTEM_HELP, "example": True}
+    )
+    mentor_seniority_min = ma.fields.Integer(
+        strict=True,
+        allow_none=True,
+        validate=validate.Range(1, 9),
+        metadata={"description": f"{MENTOR_SENIORITY_HELP} null: none.", "example": 8},
+    )
     eligibility = ma.fields.Nested(EligibilitySchema)
 
 
@@ -397,6 +440,9 @@ def programme_document(programme: Programme) -> dict[str, Any]:
             "min_accreditation_level": programme.min_accreditation_level,
             "seniority_direction": programme.seniority_direction,
             "vetting_required": programme.vetting_required,
+            "different_discipline_required": programme.different_discipline_required,
+            "outside_system_required": programme.outside_system_required,
+            "mentor_seniority_min": programme.mentor_seniority_min,
             "eligibility": {
                 "professions": eligibility.get("professions") or [],
                 "seniority_min": eligibility.get("seniority_min"),

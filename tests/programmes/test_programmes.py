@@ -53,6 +53,9 @@ def test_a_coordinator_creates_a_programme_with_the_default_rules(network: Netwo
         "min_accreditation_level": None,
         "seniority_direction": "any",
         "vetting_required": True,
+        "different_discipline_required": False,
+        "outside_system_required": False,
+        "mentor_seniority_min": None,
         "eligibility": {
             "professions": [],
             "seniority_min": None,
@@ -82,6 +85,9 @@ def test_every_rule_given_is_kept(network: Network) -> None:
         "min_accreditation_level": "practitioner",
         "seniority_direction": "mentor_senior",
         "vetting_required": False,
+        "different_discipline_required": True,
+        "outside_system_required": True,
+        "mentor_seniority_min": 6,
         "eligibility": {
             "professions": ["nursing", "midwifery"],
             "seniority_min": 3,
@@ -118,6 +124,61 @@ def test_reverse_mentoring_defaults_to_a_junior_mentor(network: Network) -> None
     assert create_programme(network.coordinator, network.id)["rules"]["seniority_direction"] == (
         "any"
     )
+
+
+def test_board_mentoring_defaults_to_a_mentor_seniority_floor(network: Network) -> None:
+    board = create_programme(network.coordinator, network.id, type="board_mentoring")
+    assert board["rules"]["mentor_seniority_min"] == 8
+    assert board["rules"]["different_discipline_required"] is False
+    assert board["rules"]["outside_system_required"] is False
+    none = create_programme(
+        network.coordinator,
+        network.id,
+        type="board_mentoring",
+        rules={"mentor_seniority_min": None},
+    )
+    assert none["rules"]["mentor_seniority_min"] is None
+    assert create_programme(network.coordinator, network.id)["rules"]["mentor_seniority_min"] is (
+        None
+    )
+
+
+@pytest.mark.parametrize(
+    ("rules", "field"),
+    [
+        ({"mentor_seniority_min": 10}, "rules.mentor_seniority_min"),
+        ({"mentor_seniority_min": "8"}, "rules.mentor_seniority_min"),
+        ({"different_discipline_required": "perhaps"}, "rules.different_discipline_required"),
+        ({"outside_system_required": 3}, "rules.outside_system_required"),
+    ],
+)
+def test_pairing_rules_are_validated(network: Network, rules: dict[str, Any], field: str) -> None:
+    response = network.coordinator.post(PROGRAMMES, json=programme_body(network.id, rules=rules))
+    assert_problem(response, 422, field=field)
+
+
+def test_a_coordinator_switches_pairing_rules_on(network: Network) -> None:
+    programme = create_programme(network.coordinator, network.id)
+    url = f"{PROGRAMMES}/{programme['id']}"
+    change = {
+        "rules": {
+            "different_discipline_required": True,
+            "outside_system_required": True,
+            "mentor_seniority_min": 7,
+        }
+    }
+    response = patch_with_etag(network.coordinator, url, change)
+    assert response.status_code == 200, response.get_json()
+    rules = response.get_json()["rules"]
+    assert rules["different_discipline_required"] is True
+    assert rules["outside_system_required"] is True
+    assert rules["mentor_seniority_min"] == 7
+    response = patch_with_etag(network.coordinator, url, {"rules": {"mentor_seniority_min": None}})
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json()["rules"]["mentor_seniority_min"] is None
+    assert response.get_json()["rules"]["outside_system_required"] is True
+    bad = patch_with_etag(network.coordinator, url, {"rules": {"mentor_seniority_min": 0}})
+    assert_problem(bad, 422, field="rules.mentor_seniority_min")
 
 
 def test_staff_and_organisation_clients_cannot_create_programmes(network: Network) -> None:
