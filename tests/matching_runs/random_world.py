@@ -16,7 +16,7 @@ hard constraints (DESIGN.md, Matching), independent of the engine, for the tests
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Any
 
@@ -30,6 +30,8 @@ from tests.oidc import LocalIdp, sign_in_as
 from tests.programmes.support import apply, create_programme, now, update_person
 
 SECTORS = ("health", "police", "fire", "local_authority", "education")
+# Few professions, spelt differently at times, so shared and unknown ones are common.
+PROFESSIONS = st.sampled_from((None, "nursing", "Nursing ", "finance", "policing"))
 _world_numbers = itertools.count(1)
 
 
@@ -43,6 +45,7 @@ class MentorPlan:
     paused: bool
     modalities: tuple[str, ...]
     seniority: int | None
+    profession: str | None = None
 
 
 @dataclass(frozen=True)
@@ -54,6 +57,7 @@ class ApplicantPlan:
     avoid: tuple[int, ...]  # organisation indexes
     shortlist: int  # how many visible mentors to shortlist (best first, in id order)
     is_mentor: int | None  # also the organisation's k-th mentor (never paired with oneself)
+    profession: str | None = None
 
 
 @dataclass(frozen=True)
@@ -70,6 +74,10 @@ class Plan:
     cross_organisation: bool
     seniority_direction: str
     vetting_required: bool
+    # The programme's switched-on rules (issue 17); off unless drawn.
+    different_discipline: bool = False
+    outside_system: bool = False
+    mentor_seniority_min: int | None = None
 
 
 def _mentor(n_organisations: int) -> st.SearchStrategy[MentorPlan]:
@@ -84,6 +92,7 @@ def _mentor(n_organisations: int) -> st.SearchStrategy[MentorPlan]:
         paused=st.sampled_from((False, False, True)),
         modalities=st.sampled_from((("mentoring",), ("mentoring", "coaching"), ("coaching",))),
         seniority=st.none() | st.integers(1, 9),
+        profession=PROFESSIONS,
     )
 
 
@@ -101,6 +110,7 @@ def _applicant(n_organisations: int, n_mentors: int) -> st.SearchStrategy[Applic
         avoid=st.lists(st.integers(0, n_organisations - 1), max_size=2, unique=True).map(tuple),
         shortlist=st.integers(0, 2),
         is_mentor=is_mentor,
+        profession=PROFESSIONS,
     )
 
 
@@ -120,6 +130,22 @@ def plans(draw: st.DrawFn) -> Plan:
         cross_organisation=draw(st.booleans() | st.just(True)),
         seniority_direction=draw(st.sampled_from(("any", "any", "mentor_senior", "mentor_junior"))),
         vetting_required=draw(st.booleans() | st.just(True)),
+        different_discipline=draw(st.booleans()),
+        outside_system=draw(st.booleans()),
+        mentor_seniority_min=draw(st.none() | st.integers(1, 9)),
+    )
+
+
+@st.composite
+def plans_with_pairing_rules(draw: st.DrawFn) -> Plan:
+    """Plans whose programme switches on at least one of issue 17's pairing rules."""
+    plan = draw(plans())
+    rules = draw(st.tuples(st.booleans(), st.booleans(), st.none() | st.integers(3, 8)).filter(any))
+    return replace(
+        plan,
+        different_discipline=rules[0],
+        outside_system=rules[1],
+        mentor_seniority_min=rules[2],
     )
 
 
@@ -197,7 +223,7 @@ def build(plan: Plan, *, app: Flask, platform: ApiClient, idp: LocalIdp) -> Worl
         mine: list[Mentor] = []
         admin = None
         for m in organisation.mentors:
-            person = staff(i, "mentor", seniority=m.seniority)
+            person = staff(i, "mentor", seniority=m.seniority, profession=m.profession)
             mine.append(Mentor(m, i, person, _profile(tenants, i, m, person)))
             if (m.scope != "organisation" and m.released) or m.vetted:
                 admin = admin or _admin(app, platform, idp, tenants[i], staff)
@@ -223,6 +249,9 @@ def build(plan: Plan, *, app: Flask, platform: ApiClient, idp: LocalIdp) -> Worl
             "cross_organisation_required": plan.cross_organisation,
             "seniority_direction": plan.seniority_direction,
             "vetting_required": plan.vetting_required,
+            "different_discipline_required": plan.different_discipline,
+            "outside_system_required": plan.outside_system,
+            "mentor_seniority_min": plan.mentor_seniority_min,
         },
     )
     world = World(
@@ -308,7 +337,9 @@ def _applicant_of(
             person = update_person(tenant, person["id"], line_manager_id=boss)
             world.manager_of[person["id"]] = boss
     else:
-        person = staff(i, "applicant", seniority=a.seniority, line_manager_id=boss)
+        person = staff(
+            i, "applicant", seniority=a.seniority, profession=a.profession, line_manager_id=boss
+        )
     browser, _ = sign_in_as(app, platform, idp, tenant.organisation, person["email"])
     # What the applicant can shortlist: profiles they see in the pool (another organisation's
     # paused profiles are out of it), not their own.
@@ -375,8 +406,24 @@ def allowed(world: World, applicant: Applicant, mentor: Mentor, places: dict[str
         _direction_ok(plan.seniority_direction, mentor_seniority, mentee_seniority),
         mentor.person["id"] not in chain(world, applicant.person["id"]),
         applicant.person["id"] not in chain(world, mentor.person["id"]),
+        plan.mentor_seniority_min is None
+        or (mentor_seniority is not None and mentor_seniority >= plan.mentor_seniority_min),
+        not plan.different_discipline
+        or _professions_differ(mentor.person.get("profession"), applicant.person.get("profession")),
+        not plan.outside_system
+        or (
+            mentor.organisation != applicant.organisation
+            and plan.organisations[mentor.organisation].sector
+            != plan.organisations[applicant.organisation].sector
+        ),
     ]
     return all(checks)
+
+
+def _professions_differ(mentor: str | None, mentee: str | None) -> bool:
+    if not mentor or not mentee:
+        return False  # not proven: excluded
+    return " ".join(mentor.split()).casefold() != " ".join(mentee.split()).casefold()
 
 
 def _direction_ok(direction: str, mentor: int | None, mentee: int | None) -> bool:
