@@ -126,7 +126,7 @@ def load(
         }
         codes = _Codes(organisations, [a.person_id for a in applications], profiles)
         suspended = {o for o, row in organisations.items() if row.status != "active"}
-        mentees = _mentees(programme, applications, codes, suspended)
+        mentees = _mentees(programme, applications, codes, suspended, today)
         mentors = _mentors(programme, profiles, codes, today, suspended, places_held or {})
         mentees.preferred_cells, mentees.zone, mentees.zones = _free_times(applications)
         mentors.free_hours, mentors.published = _free_hours(profiles, mentees.zones)
@@ -215,6 +215,7 @@ def _applications(programme: Programme, application_ids: list[uuid.UUID] | None)
             Person.status.label("staff_status"),
             Person.profession.label("staff_profession"),
             Person.seniority.label("staff_seniority"),
+            Person.started_on.label("staff_started_on"),
         )
         .join(Person, Person.id == Application.person_id)
         .where(*_mentees_wanted(programme, application_ids))
@@ -275,10 +276,15 @@ class _Staff(NamedTuple):
     status: str
     profession: str | None
     seniority: int | None
+    started_on: date | None
 
 
 def _mentees(
-    programme: Programme, applications: list[Any], codes: _Codes, suspended: set[uuid.UUID]
+    programme: Programme,
+    applications: list[Any],
+    codes: _Codes,
+    suspended: set[uuid.UUID],
+    today: date,
 ) -> Mentees:
     n = len(applications)
     avoid = np.zeros((n, len(codes.organisations)), dtype=bool)
@@ -302,15 +308,16 @@ def _mentees(
             application.staff_status,
             application.staff_profession,
             application.staff_seniority,
+            application.staff_started_on,
         )
         if positive_action:
             declared = sensitive.consented_attributes(
                 person_id=application.person_id, programme_id=programme.id
             )
-            reason = _refused_because(programme, staff, declared)
+            reason = _refused_because(programme, staff, declared, today)
         else:
             if staff not in judged:
-                judged[staff] = _refused_because(programme, staff, None)
+                judged[staff] = _refused_because(programme, staff, None, today)
             reason = judged[staff]
         if application.organisation_id in suspended:
             reason = "; ".join(
@@ -334,9 +341,9 @@ def _mentees(
 
 
 def _refused_because(
-    programme: Programme, staff: _Staff, declared: dict[str, Any] | None
+    programme: Programme, staff: _Staff, declared: dict[str, Any] | None, today: date
 ) -> str | None:
-    refused = refusals(programme=programme, person=staff, declared=declared)  # type: ignore[arg-type]
+    refused = refusals(programme=programme, person=staff, declared=declared, today=today)  # type: ignore[arg-type]
     return "; ".join(r.reason for r in refused) if refused else None
 
 

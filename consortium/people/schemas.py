@@ -14,6 +14,11 @@ SENIORITY_HELP = (
     "1 (entry) to 9 (executive), mapped from Agenda for Change bands, police ranks or fire roles."
 )
 
+STARTED_HELP = (
+    "When they started in the organisation (a date; null: not recorded). Graduate and "
+    "new-starter programmes admit staff who started recently."
+)
+
 
 class PersonSchema(Schema):
     id = ma.fields.UUID(dump_only=True)
@@ -41,6 +46,9 @@ class PersonSchema(Schema):
         validate=validate.Range(1, 9),
         metadata={"description": SENIORITY_HELP, "example": 7},
     )
+    started_on = ma.fields.Date(
+        allow_none=True, metadata={"description": STARTED_HELP, "example": "2026-09-01"}
+    )
     line_manager_id = ma.fields.UUID(allow_none=True)
     external_id = ma.fields.String(
         allow_none=True, validate=validate.Length(1, 200), metadata={"example": "ESR-10293847"}
@@ -57,6 +65,9 @@ class PersonUpdateSchema(Schema):
     job_title = ma.fields.String(allow_none=True, validate=validate.Length(max=200))
     profession = ma.fields.String(allow_none=True, validate=validate.Length(max=100))
     seniority = ma.fields.Integer(strict=True, allow_none=True, validate=validate.Range(1, 9))
+    started_on = ma.fields.Date(
+        allow_none=True, metadata={"description": STARTED_HELP, "example": "2026-09-01"}
+    )
     line_manager_id = ma.fields.UUID(allow_none=True)
     external_id = ma.fields.String(allow_none=True, validate=validate.Length(1, 200))
     status = ma.fields.String(validate=validate.OneOf(PERSON_STATUSES))
@@ -104,7 +115,8 @@ class PersonImportRowSchema(PersonSchema):
     """
 
     class Meta:
-        exclude = ("line_manager_id",)
+        # The import's columns (importing.COLUMNS) carry no start date.
+        exclude = ("line_manager_id", "started_on")
 
     line_manager_email = ma.fields.Email(allow_none=True, validate=validate.Length(3, 254))
 

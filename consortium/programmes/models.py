@@ -81,7 +81,8 @@ class Programme(Entity, TenantAware, Base):
     outside_system_required: Mapped[bool] = mapped_column(default=False)
     # Mentors of at least this seniority (board mentoring); None: no floor.
     mentor_seniority_min: Mapped[int | None]
-    # {professions, seniority_min, seniority_max, organisation_ids, positive_action}
+    # {professions, seniority_min, seniority_max, organisation_ids, started_within_months,
+    # positive_action}
     eligibility: Mapped[dict[str, Any]] = mapped_column(default=dict)
     opens_at: Mapped[datetime]
     closes_at: Mapped[datetime]

@@ -38,6 +38,7 @@ MAX_CADENCE_DAYS = 365
 MAX_PROFESSIONS = 50
 MAX_ORGANISATIONS = 100
 MAX_GOALS = 5
+MAX_STARTED_MONTHS = 120
 MAX_SHORTLIST = 10
 CREATE_STATUSES = ("draft", "open")
 MODES = ("in_person", "virtual", "either")
@@ -158,6 +159,18 @@ class EligibilitySchema(Schema):
             "description": "Only staff of these member organisations; empty means every "
             "member organisation.",
             "example": [EXAMPLE_ID],
+        },
+    )
+    started_within_months = ma.fields.Integer(
+        strict=True,
+        allow_none=True,
+        load_default=None,
+        validate=validate.Range(1, MAX_STARTED_MONTHS),
+        metadata={
+            "description": "Graduate / new-starter: only staff whose recorded start date "
+            "(a person's started_on) is within this many months before today, or still to "
+            "come; none means any start date.",
+            "example": 12,
         },
     )
     positive_action = ma.fields.Nested(
@@ -448,6 +461,7 @@ def programme_document(programme: Programme) -> dict[str, Any]:
                 "seniority_min": eligibility.get("seniority_min"),
                 "seniority_max": eligibility.get("seniority_max"),
                 "organisation_ids": eligibility.get("organisation_ids") or [],
+                "started_within_months": eligibility.get("started_within_months"),
                 "positive_action": eligibility.get("positive_action"),
             },
         },

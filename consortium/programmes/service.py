@@ -224,6 +224,7 @@ def _eligibility_document(*, consortium_id: uuid.UUID, given: dict[str, Any]) ->
         "seniority_min": given.get("seniority_min"),
         "seniority_max": given.get("seniority_max"),
         "organisation_ids": organisation_ids,
+        "started_within_months": given.get("started_within_months"),
         "positive_action": (
             {"attribute": positive_action["attribute"], "values": list(positive_action["values"])}
             if positive_action

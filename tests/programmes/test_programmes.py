@@ -61,6 +61,7 @@ def test_a_coordinator_creates_a_programme_with_the_default_rules(network: Netwo
             "seniority_min": None,
             "seniority_max": None,
             "organisation_ids": [],
+            "started_within_months": None,
             "positive_action": None,
         },
     }
@@ -93,6 +94,7 @@ def test_every_rule_given_is_kept(network: Network) -> None:
             "seniority_min": 3,
             "seniority_max": 6,
             "organisation_ids": [network.a.id],
+            "started_within_months": 24,
             "positive_action": {"attribute": "ethnicity", "values": ["asian", "black"]},
         },
     }
@@ -150,6 +152,11 @@ def test_board_mentoring_defaults_to_a_mentor_seniority_floor(network: Network) 
         ({"mentor_seniority_min": "8"}, "rules.mentor_seniority_min"),
         ({"different_discipline_required": "perhaps"}, "rules.different_discipline_required"),
         ({"outside_system_required": 3}, "rules.outside_system_required"),
+        ({"eligibility": {"started_within_months": 0}}, "rules.eligibility.started_within_months"),
+        (
+            {"eligibility": {"started_within_months": "12"}},
+            "rules.eligibility.started_within_months",
+        ),
     ],
 )
 def test_pairing_rules_are_validated(network: Network, rules: dict[str, Any], field: str) -> None:
