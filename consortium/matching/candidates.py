@@ -159,6 +159,13 @@ STAGES = (
         _excluding(lambda p: p.line_management),
         "pair",
     ),
+    Stage(
+        "supervision",
+        "preceptor_id",
+        True,
+        _excluding(lambda p: p.supervision),
+        "pair",
+    ),
     # A person's decline (or a coordinator's rejection) stands: never overridden.
     Stage(
         "refused_before",

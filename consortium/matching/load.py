@@ -158,6 +158,12 @@ def load(
             profession_names=codes.profession_names,
         )
         problem.shortlist, problem.shortlist_length = _shortlists(applications, profiles)
+        problem.supervision = _supervision(
+            applications,
+            profiles,
+            select(Application.person_id).where(*_mentees_wanted(programme, application_ids)),
+            select(MentorProfile.person_id).where(*_mentors_wanted(members, profile_ids)),
+        )
     return problem
 
 
@@ -511,6 +517,37 @@ def _chains(mentees: Any, mentors: Any) -> Any:
         )
         .distinct()
     )
+
+
+def _supervision(
+    applications: list[Any], profiles: list[Any], mentees: Any, mentors: Any
+) -> np.ndarray:
+    """(mentee row, mentor column) pairs where either names the other as their preceptor or
+    clinical supervisor (one step, not a chain: supervision is not a hierarchy). `mentees` and
+    `mentors` select the participants' person ids (subqueries, not lists of thousands)."""
+    rows_of: dict[uuid.UUID, list[int]] = {}
+    for i, a in enumerate(applications):
+        rows_of.setdefault(a.person_id, []).append(i)
+    columns_of: dict[uuid.UUID, list[int]] = {}
+    for j, p in enumerate(profiles):
+        columns_of.setdefault(p.person_id, []).append(j)
+    if not rows_of or not columns_of:
+        return pairs([], [])
+    named = db.session.execute(
+        select(Person.id, Person.preceptor_id, Person.clinical_supervisor_id).where(
+            or_(Person.id.in_(mentees), Person.id.in_(mentors)),
+            or_(Person.preceptor_id.is_not(None), Person.clinical_supervisor_id.is_not(None)),
+        )
+    )
+    found: set[tuple[int, int]] = set()
+    for person, *supervisors in named:
+        for other in supervisors:
+            if other is None:
+                continue
+            found.update((i, j) for i in rows_of.get(person, ()) for j in columns_of.get(other, ()))
+            found.update((i, j) for i in rows_of.get(other, ()) for j in columns_of.get(person, ()))
+    ordered = sorted(found)
+    return pairs([i for i, _ in ordered], [j for _, j in ordered])
 
 
 def _refused(applications: list[Any], profiles: list[Any], applicants: Any) -> np.ndarray:

@@ -145,6 +145,9 @@ class Problem:
     organisation_names: list[str] = field(default_factory=list)
     sector_names: list[str] = field(default_factory=list)
     profession_names: list[str] = field(default_factory=list)
+    # Pairs (mentee row, mentor column) where either is the other's preceptor or clinical
+    # supervisor: excluded as line management is.
+    supervision: Ints = field(default_factory=lambda: pairs([], []))
 
 
 def pairs(rows: list[int] | Ints, columns: list[int] | Ints) -> Ints:

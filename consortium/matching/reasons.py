@@ -186,6 +186,11 @@ def _stage_reason(problem: Problem, code: str, before: int) -> str:
         return (
             f"{_all(before, 'eligible')} {_verb(before, 'are', 'is')} in your line-management chain"
         )
+    if code == "supervision":
+        return (
+            f"{_all(before, 'eligible')} {_verb(before, 'are', 'is')} your preceptor or clinical "
+            "supervisor (or you are theirs)"
+        )
     if code == "refused_before":
         return (
             f"{_all(before, 'eligible')} {_verb(before, 'were', 'was')} declined or rejected as your pairing "
@@ -243,6 +248,7 @@ def violation_message(problem: Problem, code: str) -> str:
         "outside_system": "the mentor works within the mentee's immediate system (the same "
         "organisation or the same sector), and this programme needs someone from outside it",
         "line_management": "one of them manages the other (directly or further up the line)",
+        "supervision": "one of them is the other's preceptor or clinical supervisor",
         "refused_before": "this pair was declined or rejected before",
     }
     return messages[code]

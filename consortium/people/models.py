@@ -43,6 +43,14 @@ class Person(Entity, OrganisationOwned, Base):
     line_manager_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("people.id", ondelete="SET NULL")
     )
+    # A nurse's preceptor and a clinician's clinical supervisor (colleagues): like a line
+    # manager, never proposed as their mentor.
+    preceptor_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("people.id", ondelete="SET NULL")
+    )
+    clinical_supervisor_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("people.id", ondelete="SET NULL")
+    )
     external_id: Mapped[str | None] = mapped_column(String(200))
     status: Mapped[str] = mapped_column(String(16), default="active")
     # Set when an HR system deletes the person through SCIM: kept (history), but deactivated

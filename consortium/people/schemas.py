@@ -19,6 +19,15 @@ STARTED_HELP = (
     "new-starter programmes admit staff who started recently."
 )
 
+PRECEPTOR_HELP = (
+    "Their preceptor, a colleague in the same organisation; matching never proposes them as "
+    "each other's mentor (as with a line manager)."
+)
+SUPERVISOR_HELP = (
+    "Their clinical supervisor, a colleague in the same organisation; matching never proposes "
+    "them as each other's mentor (as with a line manager)."
+)
+
 
 class PersonSchema(Schema):
     id = ma.fields.UUID(dump_only=True)
@@ -50,6 +59,10 @@ class PersonSchema(Schema):
         allow_none=True, metadata={"description": STARTED_HELP, "example": "2026-09-01"}
     )
     line_manager_id = ma.fields.UUID(allow_none=True)
+    preceptor_id = ma.fields.UUID(allow_none=True, metadata={"description": PRECEPTOR_HELP})
+    clinical_supervisor_id = ma.fields.UUID(
+        allow_none=True, metadata={"description": SUPERVISOR_HELP}
+    )
     external_id = ma.fields.String(
         allow_none=True, validate=validate.Length(1, 200), metadata={"example": "ESR-10293847"}
     )
@@ -69,6 +82,10 @@ class PersonUpdateSchema(Schema):
         allow_none=True, metadata={"description": STARTED_HELP, "example": "2026-09-01"}
     )
     line_manager_id = ma.fields.UUID(allow_none=True)
+    preceptor_id = ma.fields.UUID(allow_none=True, metadata={"description": PRECEPTOR_HELP})
+    clinical_supervisor_id = ma.fields.UUID(
+        allow_none=True, metadata={"description": SUPERVISOR_HELP}
+    )
     external_id = ma.fields.String(allow_none=True, validate=validate.Length(1, 200))
     status = ma.fields.String(validate=validate.OneOf(PERSON_STATUSES))
 
@@ -116,7 +133,7 @@ class PersonImportRowSchema(PersonSchema):
 
     class Meta:
         # The import's columns (importing.COLUMNS) carry no start date.
-        exclude = ("line_manager_id", "started_on")
+        exclude = ("line_manager_id", "started_on", "preceptor_id", "clinical_supervisor_id")
 
     line_manager_email = ma.fields.Email(allow_none=True, validate=validate.Length(3, 254))
 

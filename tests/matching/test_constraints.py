@@ -136,6 +136,7 @@ BROKEN: list[tuple[str, dict[str, Any], dict[str, Any], dict[str, Any], str]] = 
         "outside_system",
     ),
     ("line management", {}, {}, {"line": [(0, 0)]}, "line_management"),
+    ("preceptor or clinical supervisor", {}, {}, {"supervision": [(0, 0)]}, "supervision"),
     ("refused before", {}, {}, {"refused": [(0, 0)]}, "refused_before"),
 ]
 
@@ -206,6 +207,7 @@ MET: list[tuple[str, dict[str, Any], dict[str, Any], dict[str, Any]]] = [
     ("outside the system not required, same sector", {"sector": 0}, {"sector": 0}, {}),
     ("line management of someone else", {}, {}, {"line": [(1, 0)]}),
     ("refused with someone else", {}, {}, {"refused": [(1, 0)]}),
+    ("supervises someone else", {}, {}, {"supervision": [(1, 0)]}),
 ]
 
 

@@ -472,6 +472,13 @@ STAGE_REASONS: list[tuple[str, list[dict], list[dict], dict[str, Any], str]] = [
         "organisation in another sector), as this programme needs",
     ),
     (
+        "preceptor or clinical supervisor",
+        [{}],
+        [{}, {}],
+        {"supervision": [(0, 0), (0, 1)]},
+        "all 2 eligible mentors are your preceptor or clinical supervisor (or you are theirs)",
+    ),
+    (
         "refused before, one",
         [{}],
         [{}],

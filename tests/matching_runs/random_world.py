@@ -58,6 +58,7 @@ class ApplicantPlan:
     shortlist: int  # how many visible mentors to shortlist (best first, in id order)
     is_mentor: int | None  # also the organisation's k-th mentor (never paired with oneself)
     profession: str | None = None
+    preceptor: int | None = None  # the organisation's k-th mentor is their preceptor
 
 
 @dataclass(frozen=True)
@@ -99,10 +100,12 @@ def _mentor(n_organisations: int) -> st.SearchStrategy[MentorPlan]:
 def _applicant(n_organisations: int, n_mentors: int) -> st.SearchStrategy[ApplicantPlan]:
     manager = st.none()
     is_mentor: st.SearchStrategy[int | None] = st.none()
+    preceptor: st.SearchStrategy[int | None] = st.none()
     if n_mentors:
         k = st.integers(0, n_mentors - 1)
         manager = st.none() | st.tuples(st.sampled_from(("mentor", "via")), k)
         is_mentor = st.none() | st.none() | k
+        preceptor = st.none() | k
     return st.builds(
         ApplicantPlan,
         seniority=st.none() | st.integers(1, 9),
@@ -111,6 +114,7 @@ def _applicant(n_organisations: int, n_mentors: int) -> st.SearchStrategy[Applic
         shortlist=st.integers(0, 2),
         is_mentor=is_mentor,
         profession=PROFESSIONS,
+        preceptor=preceptor,
     )
 
 
@@ -168,6 +172,7 @@ class Applicant:
     application: dict[str, Any]
     # people above the applicant, nearest first (staff record ids)
     managers: list[str] = field(default_factory=list)
+    preceptor: str | None = None  # their preceptor's staff record id
 
 
 @dataclass
@@ -182,6 +187,8 @@ class World:
     applicants: list[Applicant]
     # staff record id -> their line manager's id, for everyone the world made
     manager_of: dict[str, str | None]
+    # staff record id -> their preceptor's id, for those who have one
+    preceptor_of: dict[str, str] = field(default_factory=dict)
 
     def organisation_ids(self) -> list[str]:
         return [t.id for t in self.tenants]
@@ -331,14 +338,24 @@ def _applicant_of(
             middle = staff(i, "middle", line_manager_id=boss)
             managers.insert(0, middle["id"])
             boss = middle["id"]
+    preceptor = mentors[a.preceptor].person["id"] if a.preceptor is not None else None
+    if own is not None and preceptor == own.person["id"]:
+        preceptor = None  # nobody is their own preceptor
     if own is not None:  # a mentor who also applies to be mentored
         person = own.person
         if boss is not None:
             person = update_person(tenant, person["id"], line_manager_id=boss)
             world.manager_of[person["id"]] = boss
+        if preceptor is not None:
+            person = update_person(tenant, person["id"], preceptor_id=preceptor)
     else:
         person = staff(
-            i, "applicant", seniority=a.seniority, profession=a.profession, line_manager_id=boss
+            i,
+            "applicant",
+            seniority=a.seniority,
+            profession=a.profession,
+            line_manager_id=boss,
+            preceptor_id=preceptor,
         )
     browser, _ = sign_in_as(app, platform, idp, tenant.organisation, person["email"])
     # What the applicant can shortlist: profiles they see in the pool (another organisation's
@@ -358,7 +375,9 @@ def _applicant_of(
         },
         shortlist=visible[: a.shortlist],
     )
-    return Applicant(a, i, person, application, managers)
+    if preceptor is not None:
+        world.preceptor_of[person["id"]] = preceptor
+    return Applicant(a, i, person, application, managers, preceptor)
 
 
 # --- the plan's own reading of the hard constraints --------------------------------------------
@@ -406,6 +425,9 @@ def allowed(world: World, applicant: Applicant, mentor: Mentor, places: dict[str
         _direction_ok(plan.seniority_direction, mentor_seniority, mentee_seniority),
         mentor.person["id"] not in chain(world, applicant.person["id"]),
         applicant.person["id"] not in chain(world, mentor.person["id"]),
+        # Either names the other as preceptor (a mentor who applies may have one).
+        world.preceptor_of.get(applicant.person["id"]) != mentor.person["id"],
+        world.preceptor_of.get(mentor.person["id"]) != applicant.person["id"],
         plan.mentor_seniority_min is None
         or (mentor_seniority is not None and mentor_seniority >= plan.mentor_seniority_min),
         not plan.different_discipline

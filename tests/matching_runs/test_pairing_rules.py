@@ -1,17 +1,19 @@
 """Rules a programme switches on (issue 17): a different discipline, outside the immediate
-system, and board mentoring's mentor seniority floor. Each through the API: set on the
+system, and board mentoring's mentor seniority floor; and a mentee's preceptor or clinical
+supervisor, never their mentor. Each through the API: set on the
 programme, kept by matching runs, explained for a mentee left unmatched, and named on a
 hand-made proposal that breaks it (a coordinator may override it with a reason).
 """
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from tests.api.helpers import assert_problem
 from tests.factories import Tenant, create_organisation, organisation_client
 from tests.matching_runs.conftest import MatchingWorld, get_run, start_run
-from tests.programmes.support import apply
+from tests.programmes.support import apply, patch_with_etag, update_person
 
 MATCHES = "/api/v1/matches"
 OVERRIDE = "Different wards, and the mentee asked for this mentor by name."
@@ -133,3 +135,57 @@ def test_board_mentoring_needs_mentors_at_the_seniority_floor(world: MatchingWor
         True,
     )
     assert "below 8" in error["detail"]
+
+
+def test_a_preceptor_or_clinical_supervisor_is_never_the_mentor(world: MatchingWorld) -> None:
+    programme = world.programme(
+        name="Within the trust", rules={"cross_organisation_required": False}
+    )
+    pam = world.staff(world.alpha, "Pam", seniority=6)
+    cal = world.staff(world.alpha, "Cal", seniority=6)
+    preceptor, supervisor = (
+        world.mentor(world.alpha, "Pam", person=pam),
+        world.mentor(world.alpha, "Cal", person=cal),
+    )
+    ann_browser, ann = world.applicant(world.alpha, "Ann")
+    ben_browser, ben = world.applicant(world.alpha, "Ben")
+    cy_browser, cy = world.applicant(world.alpha, "Cy")
+    update_person(world.alpha, ann["id"], preceptor_id=pam["id"])
+    update_person(world.alpha, ben["id"], clinical_supervisor_id=cal["id"])
+    shown = update_person(
+        world.alpha, cy["id"], preceptor_id=pam["id"], clinical_supervisor_id=cal["id"]
+    )
+    assert (shown["preceptor_id"], shown["clinical_supervisor_id"]) == (pam["id"], cal["id"])
+    apply(ann_browser, programme)
+    apply(ben_browser, programme)
+    cy_app = apply(cy_browser, programme)
+
+    run = get_run(world.coordinator, programme, start_run(world.coordinator, programme))
+    assert _proposed(world, programme) == {(ann["id"], supervisor), (ben["id"], preceptor)}
+    assert run["unmatched"] == [
+        {
+            "application_id": cy_app["id"],
+            "mentee_id": cy["id"],
+            "reason": "all 2 eligible mentors are your preceptor or clinical supervisor (or you "
+            "are theirs)",
+            "candidates": 0,
+        }
+    ]
+    [error] = assert_problem(_propose(world, cy_app, preceptor), 422)["errors"]
+    assert (error["code"], error["field"], error["overridable"]) == (
+        "supervision",
+        "preceptor_id",
+        True,
+    )
+
+
+def test_a_preceptor_is_a_colleague_and_not_oneself(world: MatchingWorld) -> None:
+    ann = world.staff(world.alpha, "Ann")
+    stranger = world.staff(world.beta, "Sam")
+    url = f"/api/v1/people/{ann['id']}"
+    for field, other in (
+        ("preceptor_id", ann["id"]),
+        ("clinical_supervisor_id", stranger["id"]),
+        ("preceptor_id", str(uuid.uuid4())),
+    ):
+        assert_problem(patch_with_etag(world.alpha.api, url, {field: other}), 422, field=field)
