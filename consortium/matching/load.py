@@ -222,6 +222,7 @@ def _applications(programme: Programme, application_ids: list[uuid.UUID] | None)
             Person.profession.label("staff_profession"),
             Person.seniority.label("staff_seniority"),
             Person.started_on.label("staff_started_on"),
+            Person.returns_on.label("staff_returns_on"),
         )
         .join(Person, Person.id == Application.person_id)
         .where(*_mentees_wanted(programme, application_ids))
@@ -283,6 +284,7 @@ class _Staff(NamedTuple):
     profession: str | None
     seniority: int | None
     started_on: date | None
+    returns_on: date | None
 
 
 def _mentees(
@@ -315,6 +317,7 @@ def _mentees(
             application.staff_profession,
             application.staff_seniority,
             application.staff_started_on,
+            application.staff_returns_on,
         )
         if positive_action:
             declared = sensitive.consented_attributes(

@@ -40,6 +40,8 @@ class Person(Entity, OrganisationOwned, Base):
     seniority: Mapped[int | None]
     # When they started in the organisation (graduate / new-starter programmes read it).
     started_on: Mapped[date | None]
+    # When they return (or returned) from a long absence: return-to-work programmes read it.
+    returns_on: Mapped[date | None]
     line_manager_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("people.id", ondelete="SET NULL")
     )

@@ -19,6 +19,11 @@ STARTED_HELP = (
     "new-starter programmes admit staff who started recently."
 )
 
+RETURNS_HELP = (
+    "When they return (or returned) to work after a long absence such as parental or sick "
+    "leave (a date; null: none recorded). Return-to-work programmes take applications in a "
+    "window around it."
+)
 PRECEPTOR_HELP = (
     "Their preceptor, a colleague in the same organisation; matching never proposes them as "
     "each other's mentor (as with a line manager)."
@@ -58,6 +63,9 @@ class PersonSchema(Schema):
     started_on = ma.fields.Date(
         allow_none=True, metadata={"description": STARTED_HELP, "example": "2026-09-01"}
     )
+    returns_on = ma.fields.Date(
+        allow_none=True, metadata={"description": RETURNS_HELP, "example": "2027-03-01"}
+    )
     line_manager_id = ma.fields.UUID(allow_none=True)
     preceptor_id = ma.fields.UUID(allow_none=True, metadata={"description": PRECEPTOR_HELP})
     clinical_supervisor_id = ma.fields.UUID(
@@ -80,6 +88,9 @@ class PersonUpdateSchema(Schema):
     seniority = ma.fields.Integer(strict=True, allow_none=True, validate=validate.Range(1, 9))
     started_on = ma.fields.Date(
         allow_none=True, metadata={"description": STARTED_HELP, "example": "2026-09-01"}
+    )
+    returns_on = ma.fields.Date(
+        allow_none=True, metadata={"description": RETURNS_HELP, "example": "2027-03-01"}
     )
     line_manager_id = ma.fields.UUID(allow_none=True)
     preceptor_id = ma.fields.UUID(allow_none=True, metadata={"description": PRECEPTOR_HELP})
@@ -133,7 +144,13 @@ class PersonImportRowSchema(PersonSchema):
 
     class Meta:
         # The import's columns (importing.COLUMNS) carry no start date.
-        exclude = ("line_manager_id", "started_on", "preceptor_id", "clinical_supervisor_id")
+        exclude = (
+            "line_manager_id",
+            "started_on",
+            "returns_on",
+            "preceptor_id",
+            "clinical_supervisor_id",
+        )
 
     line_manager_email = ma.fields.Email(allow_none=True, validate=validate.Length(3, 254))
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from consortium.people.attributes import LABELS, is_one_of
@@ -60,7 +60,9 @@ def refusals(
         )
     out.extend(_profession(rules, person))
     out.extend(_seniority(rules, person))
-    out.extend(_started(rules, person, today or datetime.now(UTC).date()))
+    today = today or datetime.now(UTC).date()
+    out.extend(_started(rules, person, today))
+    out.extend(_returning(rules, person, today))
     rule = rules.get("positive_action")
     if isinstance(rule, Mapping) and rule.get("attribute"):
         out.extend(_positive_action(rule, declared))
@@ -154,6 +156,41 @@ def _started(rules: Mapping[str, Any], person: Person, today: date) -> list[Refu
             "started_within_months",
             f"{wanted} (on or after {earliest.isoformat()}), and your staff record gives your "
             f"start date as {person.started_on.isoformat()} {ASK_ADMIN}",
+        )
+    ]
+
+
+def _returning(rules: Mapping[str, Any], person: Person, today: date) -> list[Refusal]:
+    """Return to work: from `days_before` days before the person's return date up to
+    `days_after` days after it."""
+    window = rules.get("return_window")
+    if not isinstance(window, Mapping):
+        return []
+    before, after = int(window["days_before"]), int(window["days_after"])
+    wanted = (
+        f"it is for staff returning to work, from {before} days before their return date to "
+        f"{after} days after it"
+    )
+    if person.returns_on is None:
+        return [
+            Refusal(
+                "returns_on_unknown",
+                "return_window",
+                f"{wanted}, and your staff record has no return date (ask your organisation's "
+                "admin to add it)",
+            )
+        ]
+    opens = person.returns_on - timedelta(days=before)
+    closes = person.returns_on + timedelta(days=after)
+    if opens <= today <= closes:
+        return []
+    when = f"opens on {opens.isoformat()}" if today < opens else f"closed on {closes.isoformat()}"
+    return [
+        Refusal(
+            "returns_on",
+            "return_window",
+            f"{wanted}; your staff record gives your return date as "
+            f"{person.returns_on.isoformat()}, so your window {when} {ASK_ADMIN}",
         )
     ]
 

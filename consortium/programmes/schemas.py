@@ -39,6 +39,7 @@ MAX_PROFESSIONS = 50
 MAX_ORGANISATIONS = 100
 MAX_GOALS = 5
 MAX_STARTED_MONTHS = 120
+MAX_WINDOW_DAYS = 730
 MAX_SHORTLIST = 10
 CREATE_STATUSES = ("draft", "open")
 MODES = ("in_person", "virtual", "either")
@@ -119,6 +120,23 @@ class PositiveActionSchema(Schema):
             raise ma.ValidationError("Each value may appear once.", field_name="values")
 
 
+class ReturnWindowSchema(Schema):
+    """When, around their return date, a returner may apply (and still be matched)."""
+
+    days_before = ma.fields.Integer(
+        strict=True,
+        required=True,
+        validate=validate.Range(0, MAX_WINDOW_DAYS),
+        metadata={"description": "Days before the return date the window opens.", "example": 60},
+    )
+    days_after = ma.fields.Integer(
+        strict=True,
+        required=True,
+        validate=validate.Range(0, MAX_WINDOW_DAYS),
+        metadata={"description": "Days after the return date it closes.", "example": 180},
+    )
+
+
 class EligibilitySchema(Schema):
     """Who may apply. Each rule given must hold; a rule left out does not restrict."""
 
@@ -171,6 +189,16 @@ class EligibilitySchema(Schema):
             "(a person's started_on) is within this many months before today, or still to "
             "come; none means any start date.",
             "example": 12,
+        },
+    )
+    return_window = ma.fields.Nested(
+        ReturnWindowSchema,
+        allow_none=True,
+        load_default=None,
+        metadata={
+            "description": "Return to work: only staff whose recorded return date (a person's "
+            "returns_on) is at most days_before days ahead or days_after days past; none means "
+            "no return date is needed."
         },
     )
     positive_action = ma.fields.Nested(
@@ -462,6 +490,7 @@ def programme_document(programme: Programme) -> dict[str, Any]:
                 "seniority_max": eligibility.get("seniority_max"),
                 "organisation_ids": eligibility.get("organisation_ids") or [],
                 "started_within_months": eligibility.get("started_within_months"),
+                "return_window": eligibility.get("return_window"),
                 "positive_action": eligibility.get("positive_action"),
             },
         },

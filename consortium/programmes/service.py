@@ -225,6 +225,11 @@ def _eligibility_document(*, consortium_id: uuid.UUID, given: dict[str, Any]) ->
         "seniority_max": given.get("seniority_max"),
         "organisation_ids": organisation_ids,
         "started_within_months": given.get("started_within_months"),
+        "return_window": (
+            {"days_before": window["days_before"], "days_after": window["days_after"]}
+            if (window := given.get("return_window"))
+            else None
+        ),
         "positive_action": (
             {"attribute": positive_action["attribute"], "values": list(positive_action["values"])}
             if positive_action

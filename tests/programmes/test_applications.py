@@ -341,6 +341,27 @@ REFUSALS: list[tuple[str, dict[str, Any], dict[str, Any], str, list[str]]] = [
         ["within the last month", "has no start date", "ask your organisation's admin"],
     ),
     (
+        "return date too far ahead",
+        {"return_window": {"days_before": 30, "days_after": 90}},
+        {"returns_on": "2099-01-10"},
+        "return_window",
+        ["from 30 days before their return date to 90 days after it", "opens on 2098-12-11"],
+    ),
+    (
+        "returned too long ago",
+        {"return_window": {"days_before": 30, "days_after": 90}},
+        {"returns_on": "2020-01-10"},
+        "return_window",
+        ["return date as 2020-01-10", "closed on 2020-04-09"],
+    ),
+    (
+        "no return date recorded",
+        {"return_window": {"days_before": 30, "days_after": 90}},
+        {"seniority": 5},
+        "return_window",
+        ["has no return date", "ask your organisation's admin to add it"],
+    ),
+    (
         "organisation not listed",
         {"organisation_ids": "b"},
         {"seniority": 5},
@@ -423,6 +444,21 @@ def test_a_new_starter_applies_and_a_corrected_start_date_is_kept_by_matching(
     # The joiner is eligible: unmatched only for want of mentors.
     assert len(reasons) == 2
     assert not any("eligible for" in r for a, r in reasons.items() if a != application["id"])
+
+
+def test_a_returner_applies_in_the_window_around_their_return_date(network: Network) -> None:
+    rules = {"eligibility": {"return_window": {"days_before": 30, "days_after": 90}}}
+    programme = create_programme(
+        network.coordinator, network.id, type="return_to_work", rules=rules
+    )
+    assert programme["rules"]["eligibility"]["return_window"] == {
+        "days_before": 30,
+        "days_after": 90,
+    }
+    browser, person = network.person(network.a, "rita.returner")
+    returns = (now() + timedelta(days=10)).date().isoformat()
+    assert update_person(network.a, person["id"], returns_on=returns)["returns_on"] == returns
+    apply(browser, programme)
 
 
 def test_every_failed_rule_is_given_and_the_first_is_named(network: Network) -> None:

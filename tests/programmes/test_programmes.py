@@ -62,6 +62,7 @@ def test_a_coordinator_creates_a_programme_with_the_default_rules(network: Netwo
             "seniority_max": None,
             "organisation_ids": [],
             "started_within_months": None,
+            "return_window": None,
             "positive_action": None,
         },
     }
@@ -95,6 +96,7 @@ def test_every_rule_given_is_kept(network: Network) -> None:
             "seniority_max": 6,
             "organisation_ids": [network.a.id],
             "started_within_months": 24,
+            "return_window": {"days_before": 30, "days_after": 90},
             "positive_action": {"attribute": "ethnicity", "values": ["asian", "black"]},
         },
     }
@@ -153,6 +155,14 @@ def test_board_mentoring_defaults_to_a_mentor_seniority_floor(network: Network) 
         ({"different_discipline_required": "perhaps"}, "rules.different_discipline_required"),
         ({"outside_system_required": 3}, "rules.outside_system_required"),
         ({"eligibility": {"started_within_months": 0}}, "rules.eligibility.started_within_months"),
+        (
+            {"eligibility": {"return_window": {"days_before": -1, "days_after": 9}}},
+            "rules.eligibility.return_window.days_before",
+        ),
+        (
+            {"eligibility": {"return_window": {"days_before": 30}}},
+            "rules.eligibility.return_window.days_after",
+        ),
         (
             {"eligibility": {"started_within_months": "12"}},
             "rules.eligibility.started_within_months",

@@ -1,4 +1,5 @@
-"""Graduate / new-starter eligibility by start date (eligibility._started, months_before)."""
+"""Eligibility by a staff record's dates: graduate / new-starter by start date
+(eligibility._started, months_before) and return to work by return date (_returning)."""
 
 from __future__ import annotations
 
@@ -29,7 +30,9 @@ def test_months_before(day: date, months: int, expected: date) -> None:
     assert months_before(day, months) == expected
 
 
-def _codes(started_on: date | None, **eligibility: Any) -> list[str]:
+def _codes(
+    started_on: date | None, returns_on: date | None = None, **eligibility: Any
+) -> list[str]:
     programme: Any = SimpleNamespace(eligibility=eligibility)
     person: Any = SimpleNamespace(
         status="active",
@@ -37,6 +40,7 @@ def _codes(started_on: date | None, **eligibility: Any) -> list[str]:
         profession=None,
         seniority=None,
         started_on=started_on,
+        returns_on=returns_on,
     )
     return [r.code for r in refusals(programme=programme, person=person, today=TODAY)]
 
@@ -58,3 +62,21 @@ def test_started_within_months(started_on: date | None, codes: list[str]) -> Non
 def test_no_rule_no_refusal_whatever_the_date() -> None:
     assert _codes(None) == []
     assert _codes(date(1990, 1, 1), started_within_months=None) == []
+
+
+WINDOW = {"days_before": 30, "days_after": 90}
+
+
+@pytest.mark.parametrize(
+    ("returns_on", "codes"),
+    [
+        (date(2027, 1, 3), []),  # 30 days ahead: the window has just opened
+        (date(2027, 1, 4), ["returns_on"]),  # 31 days ahead: not yet
+        (date(2026, 12, 4), []),
+        (date(2026, 9, 5), []),  # 90 days ago: the last day
+        (date(2026, 9, 4), ["returns_on"]),
+        (None, ["returns_on_unknown"]),
+    ],
+)
+def test_return_window(returns_on: date | None, codes: list[str]) -> None:
+    assert _codes(None, returns_on, return_window=WINDOW) == codes
