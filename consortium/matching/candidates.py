@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from consortium.matching.problem import Bools, Ints, Problem
+from consortium.matching.problem import UNKNOWN, Bools, Ints, Problem
 
 BLOCK_CELLS = 40_000_000  # booleans per block of rows
 
@@ -68,6 +68,35 @@ def _seniority(p: Problem, rows: Ints, cols: Ints) -> Bools:
         return mentor < mentee if direction == "mentor_junior" else mentor > mentee
 
 
+def _seniority_floor(p: Problem) -> Bools:
+    floor = p.rules.mentor_seniority_min
+    if floor is None:
+        return np.ones(p.mentors.count, dtype=bool)
+    with np.errstate(invalid="ignore"):  # NaN (unknown) compares False: not proven, excluded
+        return p.mentors.seniority >= floor
+
+
+def _different_discipline(p: Problem, rows: Ints, cols: Ints) -> Bools:
+    if not p.rules.different_discipline_required:
+        return _all(rows, cols)
+    mentee = p.mentees.profession[rows, None]
+    mentor = p.mentors.profession[None, cols]
+    # An unrecorded profession (UNKNOWN) is not proven different: excluded.
+    return (mentee != mentor) & (mentee != UNKNOWN) & (mentor != UNKNOWN)
+
+
+def _outside_system(p: Problem, rows: Ints, cols: Ints) -> Bools:
+    """Outside the mentee's immediate system: the data know a person's organisation and its
+    sector, so "the system" is the mentee's own organisation and every organisation of its
+    sector (a trust's mentee gets no mentor from any NHS body). An unknown sector: excluded."""
+    if not p.rules.outside_system_required:
+        return _all(rows, cols)
+    mentee = p.mentees.sector[rows, None]
+    mentor = p.mentors.sector[None, cols]
+    other_organisation = p.mentees.organisation[rows, None] != p.mentors.organisation[None, cols]
+    return other_organisation & (mentee != mentor) & (mentee != UNKNOWN) & (mentor != UNKNOWN)
+
+
 def _excluding(pairs_of: Callable[[Problem], Ints]) -> Callable[[Problem, Ints, Ints], Bools]:
     def mask(p: Problem, rows: Ints, cols: Ints) -> Bools:
         out = _all(rows, cols).copy()
@@ -109,10 +138,32 @@ STAGES = (
     Stage("avoided", "preferences.avoid_organisation_ids", True, _avoided, "mentee"),
     Stage("seniority", "seniority_direction", True, _seniority, "pair"),
     Stage(
+        "seniority_floor",
+        "mentor_seniority_min",
+        True,
+        _mentors(_seniority_floor),
+        "mentor",
+    ),
+    Stage(
+        "discipline",
+        "different_discipline_required",
+        True,
+        _different_discipline,
+        "pair",
+    ),
+    Stage("outside_system", "outside_system_required", True, _outside_system, "pair"),
+    Stage(
         "line_management",
         "line_manager_id",
         True,
         _excluding(lambda p: p.line_management),
+        "pair",
+    ),
+    Stage(
+        "supervision",
+        "preceptor_id",
+        True,
+        _excluding(lambda p: p.supervision),
         "pair",
     ),
     # A person's decline (or a coordinator's rejection) stands: never overridden.

@@ -72,6 +72,9 @@ def rules_of(programme: Programme) -> Rules:
         seniority_direction=programme.seniority_direction,
         vetting_required=programme.vetting_required,
         mode=programme.matching_mode,
+        different_discipline_required=programme.different_discipline_required,
+        outside_system_required=programme.outside_system_required,
+        mentor_seniority_min=programme.mentor_seniority_min,
     )
 
 
@@ -123,7 +126,7 @@ def load(
         }
         codes = _Codes(organisations, [a.person_id for a in applications], profiles)
         suspended = {o for o, row in organisations.items() if row.status != "active"}
-        mentees = _mentees(programme, applications, codes, suspended)
+        mentees = _mentees(programme, applications, codes, suspended, today)
         mentors = _mentors(programme, profiles, codes, today, suspended, places_held or {})
         mentees.preferred_cells, mentees.zone, mentees.zones = _free_times(applications)
         mentors.free_hours, mentors.published = _free_hours(profiles, mentees.zones)
@@ -155,6 +158,12 @@ def load(
             profession_names=codes.profession_names,
         )
         problem.shortlist, problem.shortlist_length = _shortlists(applications, profiles)
+        problem.supervision = _supervision(
+            applications,
+            profiles,
+            select(Application.person_id).where(*_mentees_wanted(programme, application_ids)),
+            select(MentorProfile.person_id).where(*_mentors_wanted(members, profile_ids)),
+        )
     return problem
 
 
@@ -213,6 +222,8 @@ def _applications(programme: Programme, application_ids: list[uuid.UUID] | None)
             Person.status.label("staff_status"),
             Person.profession.label("staff_profession"),
             Person.seniority.label("staff_seniority"),
+            Person.started_on.label("staff_started_on"),
+            Person.returns_on.label("staff_returns_on"),
         )
         .join(Person, Person.id == Application.person_id)
         .where(*_mentees_wanted(programme, application_ids))
@@ -273,10 +284,16 @@ class _Staff(NamedTuple):
     status: str
     profession: str | None
     seniority: int | None
+    started_on: date | None
+    returns_on: date | None
 
 
 def _mentees(
-    programme: Programme, applications: list[Any], codes: _Codes, suspended: set[uuid.UUID]
+    programme: Programme,
+    applications: list[Any],
+    codes: _Codes,
+    suspended: set[uuid.UUID],
+    today: date,
 ) -> Mentees:
     n = len(applications)
     avoid = np.zeros((n, len(codes.organisations)), dtype=bool)
@@ -300,15 +317,17 @@ def _mentees(
             application.staff_status,
             application.staff_profession,
             application.staff_seniority,
+            application.staff_started_on,
+            application.staff_returns_on,
         )
         if positive_action:
             declared = sensitive.consented_attributes(
                 person_id=application.person_id, programme_id=programme.id
             )
-            reason = _refused_because(programme, staff, declared)
+            reason = _refused_because(programme, staff, declared, today)
         else:
             if staff not in judged:
-                judged[staff] = _refused_because(programme, staff, None)
+                judged[staff] = _refused_because(programme, staff, None, today)
             reason = judged[staff]
         if application.organisation_id in suspended:
             reason = "; ".join(
@@ -342,9 +361,9 @@ def _waiting_for(protected_time: str | None) -> str | None:
 
 
 def _refused_because(
-    programme: Programme, staff: _Staff, declared: dict[str, Any] | None
+    programme: Programme, staff: _Staff, declared: dict[str, Any] | None, today: date
 ) -> str | None:
-    refused = refusals(programme=programme, person=staff, declared=declared)  # type: ignore[arg-type]
+    refused = refusals(programme=programme, person=staff, declared=declared, today=today)  # type: ignore[arg-type]
     return "; ".join(r.reason for r in refused) if refused else None
 
 
@@ -512,6 +531,37 @@ def _chains(mentees: Any, mentors: Any) -> Any:
         )
         .distinct()
     )
+
+
+def _supervision(
+    applications: list[Any], profiles: list[Any], mentees: Any, mentors: Any
+) -> np.ndarray:
+    """(mentee row, mentor column) pairs where either names the other as their preceptor or
+    clinical supervisor (one step, not a chain: supervision is not a hierarchy). `mentees` and
+    `mentors` select the participants' person ids (subqueries, not lists of thousands)."""
+    rows_of: dict[uuid.UUID, list[int]] = {}
+    for i, a in enumerate(applications):
+        rows_of.setdefault(a.person_id, []).append(i)
+    columns_of: dict[uuid.UUID, list[int]] = {}
+    for j, p in enumerate(profiles):
+        columns_of.setdefault(p.person_id, []).append(j)
+    if not rows_of or not columns_of:
+        return pairs([], [])
+    named = db.session.execute(
+        select(Person.id, Person.preceptor_id, Person.clinical_supervisor_id).where(
+            or_(Person.id.in_(mentees), Person.id.in_(mentors)),
+            or_(Person.preceptor_id.is_not(None), Person.clinical_supervisor_id.is_not(None)),
+        )
+    )
+    found: set[tuple[int, int]] = set()
+    for person, *supervisors in named:
+        for other in supervisors:
+            if other is None:
+                continue
+            found.update((i, j) for i in rows_of.get(person, ()) for j in columns_of.get(other, ()))
+            found.update((i, j) for i in rows_of.get(other, ()) for j in columns_of.get(person, ()))
+    ordered = sorted(found)
+    return pairs([i for i, _ in ordered], [j for _, j in ordered])
 
 
 def _refused(applications: list[Any], profiles: list[Any], applicants: Any) -> np.ndarray:

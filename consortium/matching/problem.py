@@ -38,6 +38,11 @@ class Rules:
     seniority_direction: str = "any"
     vetting_required: bool = True
     mode: str = "optimal"
+    # Switched on per programme (issue 17): a different profession; another organisation in
+    # another sector ("outside the immediate system"); mentors of at least this seniority.
+    different_discipline_required: bool = False
+    outside_system_required: bool = False
+    mentor_seniority_min: int | None = None
 
 
 @dataclass
@@ -150,6 +155,9 @@ class Problem:
     organisation_names: list[str] = field(default_factory=list)
     sector_names: list[str] = field(default_factory=list)
     profession_names: list[str] = field(default_factory=list)
+    # Pairs (mentee row, mentor column) where either is the other's preceptor or clinical
+    # supervisor: excluded as line management is.
+    supervision: Ints = field(default_factory=lambda: pairs([], []))
 
 
 def pairs(rows: list[int] | Ints, columns: list[int] | Ints) -> Ints:

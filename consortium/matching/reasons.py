@@ -170,9 +170,29 @@ def _stage_reason(problem: Problem, code: str, before: int) -> str:
             f"{_none_of(before)} {relation} than you, as this "
             "programme needs (or a seniority is not recorded)"
         )
+    if code == "seniority_floor":
+        return (
+            f"{_none_of(before)} of seniority {rules.mentor_seniority_min} or above, as this "
+            "programme needs of its mentors (or a seniority is not recorded)"
+        )
+    if code == "discipline":
+        return (
+            f"{_none_of(before)} of a different profession from yours, as this programme needs "
+            "(or a profession is not recorded)"
+        )
+    if code == "outside_system":
+        return (
+            f"{_none_of(before)} from outside your immediate system (another organisation in "
+            "another sector), as this programme needs"
+        )
     if code == "line_management":
         return (
             f"{_all(before, 'eligible')} {_verb(before, 'are', 'is')} in your line-management chain"
+        )
+    if code == "supervision":
+        return (
+            f"{_all(before, 'eligible')} {_verb(before, 'are', 'is')} your preceptor or clinical "
+            "supervisor (or you are theirs)"
         )
     if code == "refused_before":
         return (
@@ -223,7 +243,15 @@ def violation_message(problem: Problem, code: str) -> str:
         "avoided": "the mentee asked to avoid the mentor's organisation",
         "seniority": f"the mentor is not {relation} than the mentee, as this programme needs "
         "(or a seniority is not recorded)",
+        "seniority_floor": "the mentor's seniority is below "
+        f"{rules.mentor_seniority_min}, the least this programme needs of its mentors (or it is "
+        "not recorded)",
+        "discipline": "the mentor and the mentee share a profession, and this programme needs "
+        "a different discipline (or a profession is not recorded)",
+        "outside_system": "the mentor works within the mentee's immediate system (the same "
+        "organisation or the same sector), and this programme needs someone from outside it",
         "line_management": "one of them manages the other (directly or further up the line)",
+        "supervision": "one of them is the other's preceptor or clinical supervisor",
         "refused_before": "this pair was declined or rejected before",
     }
     return messages[code]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
@@ -38,7 +38,19 @@ class Person(Entity, OrganisationOwned, Base):
     job_title: Mapped[str | None] = mapped_column(String(200))
     profession: Mapped[str | None] = mapped_column(String(100))
     seniority: Mapped[int | None]
+    # When they started in the organisation (graduate / new-starter programmes read it).
+    started_on: Mapped[date | None]
+    # When they return (or returned) from a long absence: return-to-work programmes read it.
+    returns_on: Mapped[date | None]
     line_manager_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("people.id", ondelete="SET NULL")
+    )
+    # A nurse's preceptor and a clinician's clinical supervisor (colleagues): like a line
+    # manager, never proposed as their mentor.
+    preceptor_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("people.id", ondelete="SET NULL")
+    )
+    clinical_supervisor_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("people.id", ondelete="SET NULL")
     )
     external_id: Mapped[str | None] = mapped_column(String(200))

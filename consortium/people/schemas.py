@@ -14,6 +14,25 @@ SENIORITY_HELP = (
     "1 (entry) to 9 (executive), mapped from Agenda for Change bands, police ranks or fire roles."
 )
 
+STARTED_HELP = (
+    "When they started in the organisation (a date; null: not recorded). Graduate and "
+    "new-starter programmes admit staff who started recently."
+)
+
+RETURNS_HELP = (
+    "When they return (or returned) to work after a long absence such as parental or sick "
+    "leave (a date; null: none recorded). Return-to-work programmes take applications in a "
+    "window around it."
+)
+PRECEPTOR_HELP = (
+    "Their preceptor, a colleague in the same organisation; matching never proposes them as "
+    "each other's mentor (as with a line manager)."
+)
+SUPERVISOR_HELP = (
+    "Their clinical supervisor, a colleague in the same organisation; matching never proposes "
+    "them as each other's mentor (as with a line manager)."
+)
+
 
 class PersonSchema(Schema):
     id = ma.fields.UUID(dump_only=True)
@@ -41,7 +60,17 @@ class PersonSchema(Schema):
         validate=validate.Range(1, 9),
         metadata={"description": SENIORITY_HELP, "example": 7},
     )
+    started_on = ma.fields.Date(
+        allow_none=True, metadata={"description": STARTED_HELP, "example": "2026-09-01"}
+    )
+    returns_on = ma.fields.Date(
+        allow_none=True, metadata={"description": RETURNS_HELP, "example": "2027-03-01"}
+    )
     line_manager_id = ma.fields.UUID(allow_none=True)
+    preceptor_id = ma.fields.UUID(allow_none=True, metadata={"description": PRECEPTOR_HELP})
+    clinical_supervisor_id = ma.fields.UUID(
+        allow_none=True, metadata={"description": SUPERVISOR_HELP}
+    )
     external_id = ma.fields.String(
         allow_none=True, validate=validate.Length(1, 200), metadata={"example": "ESR-10293847"}
     )
@@ -57,7 +86,17 @@ class PersonUpdateSchema(Schema):
     job_title = ma.fields.String(allow_none=True, validate=validate.Length(max=200))
     profession = ma.fields.String(allow_none=True, validate=validate.Length(max=100))
     seniority = ma.fields.Integer(strict=True, allow_none=True, validate=validate.Range(1, 9))
+    started_on = ma.fields.Date(
+        allow_none=True, metadata={"description": STARTED_HELP, "example": "2026-09-01"}
+    )
+    returns_on = ma.fields.Date(
+        allow_none=True, metadata={"description": RETURNS_HELP, "example": "2027-03-01"}
+    )
     line_manager_id = ma.fields.UUID(allow_none=True)
+    preceptor_id = ma.fields.UUID(allow_none=True, metadata={"description": PRECEPTOR_HELP})
+    clinical_supervisor_id = ma.fields.UUID(
+        allow_none=True, metadata={"description": SUPERVISOR_HELP}
+    )
     external_id = ma.fields.String(allow_none=True, validate=validate.Length(1, 200))
     status = ma.fields.String(validate=validate.OneOf(PERSON_STATUSES))
 
@@ -104,7 +143,14 @@ class PersonImportRowSchema(PersonSchema):
     """
 
     class Meta:
-        exclude = ("line_manager_id",)
+        # The import's columns (importing.COLUMNS) carry no start date.
+        exclude = (
+            "line_manager_id",
+            "started_on",
+            "returns_on",
+            "preceptor_id",
+            "clinical_supervisor_id",
+        )
 
     line_manager_email = ma.fields.Email(allow_none=True, validate=validate.Length(3, 254))
 

@@ -161,6 +161,22 @@ def _check_changes(*, person: Person, changes: dict[str, Any]) -> None:
             raise Conflict("Another person already has this external_id.", field="external_id")
     if changes.get("line_manager_id"):
         _ensure_valid_manager(person=person, manager_id=changes["line_manager_id"])
+    for field in ("preceptor_id", "clinical_supervisor_id"):
+        if changes.get(field):
+            _ensure_colleague(person=person, colleague_id=changes[field], field=field)
+
+
+def _ensure_colleague(*, person: Person, colleague_id: uuid.UUID, field: str) -> None:
+    # A preceptor or clinical supervisor: another person of the same organisation.
+    if colleague_id == person.id:
+        raise Invalid("A person cannot be their own preceptor or supervisor.", field=field)
+    found = db.session.scalar(
+        select(Person.id).where(
+            Person.id == colleague_id, Person.organisation_id == person.organisation_id
+        )
+    )
+    if found is None:
+        raise Invalid("No such person in your organisation.", field=field)
 
 
 def _ensure_email_free(*, organisation_id: uuid.UUID, email: str) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from consortium.people.attributes import LABELS, is_one_of
@@ -32,7 +33,11 @@ class Refusal:
 
 
 def refusals(
-    *, programme: Programme, person: Person, declared: Mapping[str, Any] | None = None
+    *,
+    programme: Programme,
+    person: Person,
+    declared: Mapping[str, Any] | None = None,
+    today: date | None = None,
 ) -> list[Refusal]:
     """Every eligibility rule of `programme` that `person` fails, in the order they are checked.
 
@@ -55,6 +60,9 @@ def refusals(
         )
     out.extend(_profession(rules, person))
     out.extend(_seniority(rules, person))
+    today = today or datetime.now(UTC).date()
+    out.extend(_started(rules, person, today))
+    out.extend(_returning(rules, person, today))
     rule = rules.get("positive_action")
     if isinstance(rule, Mapping) and rule.get("attribute"):
         out.extend(_positive_action(rule, declared))
@@ -121,6 +129,84 @@ def _seniority(rules: Mapping[str, Any], person: Person) -> list[Refusal]:
             )
         ]
     return []
+
+
+def _started(rules: Mapping[str, Any], person: Person, today: date) -> list[Refusal]:
+    """Graduate / new-starter: started within the last `started_within_months` months (a start
+    date still to come counts: a joiner may be paired before their first day)."""
+    months = rules.get("started_within_months")
+    if months is None:
+        return []
+    wanted = f"it is for staff who started within the last {_months(months)}"
+    if person.started_on is None:
+        return [
+            Refusal(
+                "started_on_unknown",
+                "started_within_months",
+                f"{wanted}, and your staff record has no start date (ask your organisation's "
+                "admin to add it)",
+            )
+        ]
+    earliest = months_before(today, months)
+    if person.started_on >= earliest:
+        return []
+    return [
+        Refusal(
+            "started_on",
+            "started_within_months",
+            f"{wanted} (on or after {earliest.isoformat()}), and your staff record gives your "
+            f"start date as {person.started_on.isoformat()} {ASK_ADMIN}",
+        )
+    ]
+
+
+def _returning(rules: Mapping[str, Any], person: Person, today: date) -> list[Refusal]:
+    """Return to work: from `days_before` days before the person's return date up to
+    `days_after` days after it."""
+    window = rules.get("return_window")
+    if not isinstance(window, Mapping):
+        return []
+    before, after = int(window["days_before"]), int(window["days_after"])
+    wanted = (
+        f"it is for staff returning to work, from {before} days before their return date to "
+        f"{after} days after it"
+    )
+    if person.returns_on is None:
+        return [
+            Refusal(
+                "returns_on_unknown",
+                "return_window",
+                f"{wanted}, and your staff record has no return date (ask your organisation's "
+                "admin to add it)",
+            )
+        ]
+    opens = person.returns_on - timedelta(days=before)
+    closes = person.returns_on + timedelta(days=after)
+    if opens <= today <= closes:
+        return []
+    when = f"opens on {opens.isoformat()}" if today < opens else f"closed on {closes.isoformat()}"
+    return [
+        Refusal(
+            "returns_on",
+            "return_window",
+            f"{wanted}; your staff record gives your return date as "
+            f"{person.returns_on.isoformat()}, so your window {when} {ASK_ADMIN}",
+        )
+    ]
+
+
+def months_before(day: date, months: int) -> date:
+    """The same day `months` calendar months earlier (the month's last day if it is shorter)."""
+    index = day.year * 12 + day.month - 1 - months
+    year, month = divmod(index, 12)
+    month += 1
+    following = date(year + month // 12, month % 12 + 1, 1)
+    last = (following - date.resolution).day
+    return date(year, month, min(day.day, last))
+
+
+def _months(n: int) -> str:
+    return "month" if n == 1 else f"{n} months"
 
 
 def _seniority_range(low: int | None, high: int | None) -> str:

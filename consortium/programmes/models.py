@@ -38,6 +38,8 @@ PROGRAMME_TYPES = (
 PROGRAMME_STATUSES = ("draft", "open", "matching", "running", "closed")
 MATCHING_MODES = ("optimal", "stable")
 SENIORITY_DIRECTIONS = ("any", "mentor_senior", "mentor_junior")
+# Board mentoring's mentor seniority floor unless the coordinator sets another (or none).
+BOARD_MENTOR_SENIORITY = 8
 APPLICATION_STATUSES = ("open", "withdrawn")
 WITHDRAWAL_REASONS = ("by_applicant", "consent_withdrawn")
 # Where an application stands with the line manager's approval of protected time (None: the
@@ -60,6 +62,7 @@ class Programme(Entity, TenantAware, Base):
             f"seniority_direction IN {SENIORITY_DIRECTIONS!r}", name="seniority_direction"
         ),
         CheckConstraint("sessions_min BETWEEN 1 AND sessions_max", name="sessions"),
+        CheckConstraint("mentor_seniority_min BETWEEN 1 AND 9", name="mentor_seniority_min"),
         CheckConstraint("closes_at > opens_at", name="window"),
         CheckConstraint("session_minutes BETWEEN 15 AND 480", name="session_minutes"),
         # A consortium's programmes in the list's order (keyset pagination); serves consortium_id.
@@ -83,7 +86,14 @@ class Programme(Entity, TenantAware, Base):
     # the time before an application can be matched; session_minutes sizes the ask.
     protected_time_required: Mapped[bool] = mapped_column(server_default="false")
     session_minutes: Mapped[int] = mapped_column(server_default="60")
-    # {professions, seniority_min, seniority_max, organisation_ids, positive_action}
+    # Mentor and mentee of different professions (a recorded profession on both sides).
+    different_discipline_required: Mapped[bool] = mapped_column(default=False)
+    # Outside the mentee's immediate system: another organisation in another sector.
+    outside_system_required: Mapped[bool] = mapped_column(default=False)
+    # Mentors of at least this seniority (board mentoring); None: no floor.
+    mentor_seniority_min: Mapped[int | None]
+    # {professions, seniority_min, seniority_max, organisation_ids, started_within_months,
+    # positive_action}
     eligibility: Mapped[dict[str, Any]] = mapped_column(default=dict)
     opens_at: Mapped[datetime]
     closes_at: Mapped[datetime]

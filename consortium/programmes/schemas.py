@@ -23,6 +23,7 @@ from consortium.pool.models import LEVEL_RANKS
 from consortium.pool.topics import MAX_TOPIC_LENGTH, MAX_TOPICS
 from consortium.programmes.models import (
     APPLICATION_STATUSES,
+    BOARD_MENTOR_SENIORITY,
     MATCHING_MODES,
     PROGRAMME_STATUSES,
     PROGRAMME_TYPES,
@@ -38,6 +39,8 @@ MAX_CADENCE_DAYS = 365
 MAX_PROFESSIONS = 50
 MAX_ORGANISATIONS = 100
 MAX_GOALS = 5
+MAX_STARTED_MONTHS = 120
+MAX_WINDOW_DAYS = 730
 MAX_SHORTLIST = 10
 CREATE_STATUSES = ("draft", "open")
 MODES = ("in_person", "virtual", "either")
@@ -52,6 +55,18 @@ SESSION_MINUTES_HELP = (
     "time a manager is asked to protect is sessions x session_minutes."
 )
 SENIORITY_HELP = "1 (entry) to 9 (executive), the same scale as a person's seniority."
+DISCIPLINE_HELP = (
+    "Mentor and mentee must be of different professions (as their staff records give them; "
+    "a pair with a profession not recorded is not proposed)."
+)
+OUTSIDE_SYSTEM_HELP = (
+    "The mentor must come from outside the mentee's immediate system: another organisation "
+    "in another sector (a trust's mentee gets no mentor from any health organisation)."
+)
+MENTOR_SENIORITY_HELP = (
+    "Mentors need at least this seniority, 1 (entry) to 9 (executive); a mentor with none "
+    "recorded is not proposed."
+)
 EXAMPLE_ID = "3f2b8c1e-6a4d-4e2f-9b7a-1c5d8e9f0a12"
 CREATED = {"description": "When it was created (UTC).", "example": "2026-11-22T10:15:00+00:00"}
 UPDATED = {"description": "When it last changed (UTC).", "example": "2026-11-23T08:30:00+00:00"}
@@ -116,6 +131,23 @@ class PositiveActionSchema(Schema):
             raise ma.ValidationError("Each value may appear once.", field_name="values")
 
 
+class ReturnWindowSchema(Schema):
+    """When, around their return date, a returner may apply (and still be matched)."""
+
+    days_before = ma.fields.Integer(
+        strict=True,
+        required=True,
+        validate=validate.Range(0, MAX_WINDOW_DAYS),
+        metadata={"description": "Days before the return date the window opens.", "example": 60},
+    )
+    days_after = ma.fields.Integer(
+        strict=True,
+        required=True,
+        validate=validate.Range(0, MAX_WINDOW_DAYS),
+        metadata={"description": "Days after the return date it closes.", "example": 180},
+    )
+
+
 class EligibilitySchema(Schema):
     """Who may apply. Each rule given must hold; a rule left out does not restrict."""
 
@@ -156,6 +188,28 @@ class EligibilitySchema(Schema):
             "description": "Only staff of these member organisations; empty means every "
             "member organisation.",
             "example": [EXAMPLE_ID],
+        },
+    )
+    started_within_months = ma.fields.Integer(
+        strict=True,
+        allow_none=True,
+        load_default=None,
+        validate=validate.Range(1, MAX_STARTED_MONTHS),
+        metadata={
+            "description": "Graduate / new-starter: only staff whose recorded start date "
+            "(a person's started_on) is within this many months before today, or still to "
+            "come; none means any start date.",
+            "example": 12,
+        },
+    )
+    return_window = ma.fields.Nested(
+        ReturnWindowSchema,
+        allow_none=True,
+        load_default=None,
+        metadata={
+            "description": "Return to work: only staff whose recorded return date (a person's "
+            "returns_on) is at most days_before days ahead or days_after days past; none means "
+            "no return date is needed."
         },
     )
     positive_action = ma.fields.Nested(
@@ -237,6 +291,24 @@ class RulesSchema(Schema):
         validate=validate.Range(MIN_SESSION_MINUTES, MAX_SESSION_MINUTES),
         metadata={"description": SESSION_MINUTES_HELP, "example": 60},
     )
+    different_discipline_required = ma.fields.Boolean(
+        load_default=False,
+        metadata={"description": DISCIPLINE_HELP, "example": False},
+    )
+    outside_system_required = ma.fields.Boolean(
+        load_default=False,
+        metadata={"description": OUTSIDE_SYSTEM_HELP, "example": False},
+    )
+    mentor_seniority_min = ma.fields.Integer(
+        strict=True,
+        allow_none=True,
+        validate=validate.Range(1, 9),
+        metadata={
+            "description": f"{MENTOR_SENIORITY_HELP} Defaults to "
+            f"{BOARD_MENTOR_SENIORITY} for board_mentoring, else none.",
+            "example": None,
+        },
+    )
     eligibility = ma.fields.Nested(EligibilitySchema, load_default=dict)
 
     @ma.pre_load
@@ -282,6 +354,18 @@ class RulesUpdateSchema(Schema):
         strict=True,
         validate=validate.Range(MIN_SESSION_MINUTES, MAX_SESSION_MINUTES),
         metadata={"description": SESSION_MINUTES_HELP, "example": 90},
+    )
+    different_discipline_required = ma.fields.Boolean(
+        metadata={"description": DISCIPLINE_HELP, "example": True}
+    )
+    outside_system_required = ma.fields.Boolean(
+        metadata={"description": OUTSIDE_SYSTEM_HELP, "example": True}
+    )
+    mentor_seniority_min = ma.fields.Integer(
+        strict=True,
+        allow_none=True,
+        validate=validate.Range(1, 9),
+        metadata={"description": f"{MENTOR_SENIORITY_HELP} null: none.", "example": 8},
     )
     eligibility = ma.fields.Nested(EligibilitySchema)
 
@@ -430,11 +514,16 @@ def programme_document(programme: Programme) -> dict[str, Any]:
             "vetting_required": programme.vetting_required,
             "protected_time_required": programme.protected_time_required,
             "session_minutes": programme.session_minutes,
+            "different_discipline_required": programme.different_discipline_required,
+            "outside_system_required": programme.outside_system_required,
+            "mentor_seniority_min": programme.mentor_seniority_min,
             "eligibility": {
                 "professions": eligibility.get("professions") or [],
                 "seniority_min": eligibility.get("seniority_min"),
                 "seniority_max": eligibility.get("seniority_max"),
                 "organisation_ids": eligibility.get("organisation_ids") or [],
+                "started_within_months": eligibility.get("started_within_months"),
+                "return_window": eligibility.get("return_window"),
                 "positive_action": eligibility.get("positive_action"),
             },
         },

@@ -25,7 +25,7 @@ from consortium.people import service as people
 from consortium.pool import service as pool
 from consortium.pool.topics import normalise_all
 from consortium.programmes import eligibility
-from consortium.programmes.models import Application, Programme
+from consortium.programmes.models import BOARD_MENTOR_SENIORITY, Application, Programme
 
 # A question the sensitive domain answers (it builds on this one): the attributes a person
 # declared and validly consented to this programme using, or None. Asked with person_id and
@@ -72,6 +72,11 @@ def create_programme(
     if rules.get("seniority_direction") is None:
         # In reverse mentoring the junior mentors the senior.
         rules["seniority_direction"] = "mentor_junior" if type == "reverse_mentoring" else "any"
+    if "mentor_seniority_min" not in rules:
+        # Board mentors are board-level (an explicit null asks for no floor).
+        rules["mentor_seniority_min"] = (
+            BOARD_MENTOR_SENIORITY if type == "board_mentoring" else None
+        )
     rules["eligibility"] = _eligibility_document(
         consortium_id=consortium_id, given=rules.get("eligibility") or {}
     )
@@ -219,6 +224,12 @@ def _eligibility_document(*, consortium_id: uuid.UUID, given: dict[str, Any]) ->
         "seniority_min": given.get("seniority_min"),
         "seniority_max": given.get("seniority_max"),
         "organisation_ids": organisation_ids,
+        "started_within_months": given.get("started_within_months"),
+        "return_window": (
+            {"days_before": window["days_before"], "days_after": window["days_after"]}
+            if (window := given.get("return_window"))
+            else None
+        ),
         "positive_action": (
             {"attribute": positive_action["attribute"], "values": list(positive_action["values"])}
             if positive_action

@@ -13,9 +13,9 @@ Mentor keys: id, person_id, person, org, sector, profession, seniority, modaliti
 vetted, active, capacity, load, fatigued, freshness, bio, topics, free ({cell: free hours in a
 typical week}, the same in every mentee's zone; given: the mentor has published availability).
 Problem keys: rules, shared ({column: [organisations that see it]}; the mentor's own
-organisation always does, as in the loader), line / refused ([(row, column)]), shortlist
-({row: [column, ...]} best first), lent ({(lender, borrower): hours given}), weights, organisations
-(how many; default: enough for every code used).
+organisation always does, as in the loader), line / supervision / refused ([(row, column)]),
+shortlist ({row: [column, ...]} best first), lent ({(lender, borrower): hours given}), weights,
+organisations (how many; default: enough for every code used).
 """
 
 from __future__ import annotations
@@ -75,6 +75,7 @@ def build(
     rules: Rules | None = None,
     shared: dict[int, list[int]] | None = None,
     line: list[tuple[int, int]] | None = None,
+    supervision: list[tuple[int, int]] | None = None,
     refused: list[tuple[int, int]] | None = None,
     shortlist: dict[int, list[int]] | None = None,
     lent: dict[tuple[int, int], float] | None = None,
@@ -188,6 +189,7 @@ def build(
         ),
         visible=visible,
         line_management=pairs([i for i, _ in line], [j for _, j in line]),
+        supervision=pairs([i for i, _ in supervision or []], [j for _, j in supervision or []]),
         refused_before=pairs([i for i, _ in refused], [j for _, j in refused]),
         shortlist=shortlist_rows,
         shortlist_length=shortlist_length,

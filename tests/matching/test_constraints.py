@@ -86,7 +86,57 @@ BROKEN: list[tuple[str, dict[str, Any], dict[str, Any], dict[str, Any], str]] = 
         {"rules": make_rules(seniority_direction="mentor_senior")},
         "seniority",
     ),
+    (
+        "mentor below the seniority floor",
+        {},
+        {"seniority": 7},
+        {"rules": make_rules(mentor_seniority_min=8)},
+        "seniority_floor",
+    ),
+    (
+        "seniority floor, mentor unknown",
+        {},
+        {"seniority": math.nan},
+        {"rules": make_rules(mentor_seniority_min=8)},
+        "seniority_floor",
+    ),
+    (
+        "different discipline wanted, same profession",
+        {"profession": 0},
+        {"profession": 0},
+        {"rules": make_rules(different_discipline_required=True)},
+        "discipline",
+    ),
+    (
+        "different discipline wanted, mentor's profession unknown",
+        {"profession": 0},
+        {"profession": -1},
+        {"rules": make_rules(different_discipline_required=True)},
+        "discipline",
+    ),
+    (
+        "different discipline wanted, mentee's profession unknown",
+        {"profession": -1},
+        {"profession": 1},
+        {"rules": make_rules(different_discipline_required=True)},
+        "discipline",
+    ),
+    (
+        "outside the system wanted, another organisation of the same sector",
+        {"sector": 0},
+        {"sector": 0},
+        {"rules": make_rules(outside_system_required=True)},
+        "outside_system",
+    ),
+    (
+        "outside the system wanted, a sector unknown",
+        {"sector": 0},
+        {"sector": -1},
+        {"rules": make_rules(outside_system_required=True)},
+        "outside_system",
+    ),
     ("line management", {}, {}, {"line": [(0, 0)]}, "line_management"),
+    ("preceptor or clinical supervisor", {}, {}, {"supervision": [(0, 0)]}, "supervision"),
     ("refused before", {}, {}, {"refused": [(0, 0)]}, "refused_before"),
 ]
 
@@ -134,8 +184,30 @@ MET: list[tuple[str, dict[str, Any], dict[str, Any], dict[str, Any]]] = [
         {"seniority": math.nan},
         {"rules": make_rules(seniority_direction="any")},
     ),
+    (
+        "mentor at the seniority floor",
+        {"seniority": 9},
+        {"seniority": 8},
+        {"rules": make_rules(mentor_seniority_min=8)},
+    ),
+    ("no seniority floor, mentor unknown", {}, {"seniority": math.nan}, {}),
+    (
+        "different discipline wanted, professions differ",
+        {"profession": 0},
+        {"profession": 1},
+        {"rules": make_rules(different_discipline_required=True)},
+    ),
+    ("discipline not required, same profession", {"profession": 0}, {"profession": 0}, {}),
+    (
+        "outside the system wanted, another organisation in another sector",
+        {"sector": 0},
+        {"sector": 1},
+        {"rules": make_rules(outside_system_required=True)},
+    ),
+    ("outside the system not required, same sector", {"sector": 0}, {"sector": 0}, {}),
     ("line management of someone else", {}, {}, {"line": [(1, 0)]}),
     ("refused with someone else", {}, {}, {"refused": [(1, 0)]}),
+    ("supervises someone else", {}, {}, {"supervision": [(1, 0)]}),
 ]
 
 
@@ -197,7 +269,15 @@ def test_violations_lists_every_failing_stage_in_order() -> None:
         "refused_before",
     ]
     # The funnel blames the first.
-    assert candidates(p).remaining[0].tolist() == [1, 1, 1] + [0] * 9
+    assert candidates(p).remaining[0].tolist() == [1, 1, 1] + [0] * (len(STAGE_CODES) - 3)
+
+
+def test_outside_the_system_also_excludes_the_mentees_own_organisation() -> None:
+    # Across organisations not required, but outside the system is: one's own organisation is
+    # inside it whatever the sectors say.
+    rules = make_rules(cross_organisation_required=False, outside_system_required=True)
+    p = _one_pair({"org": 1, "sector": 0}, {"org": 1, "sector": 1}, rules=rules)
+    assert [s.code for s in violations(p, 0, 0)] == ["outside_system"]
 
 
 def test_an_ineligible_mentee_has_no_candidates() -> None:

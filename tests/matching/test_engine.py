@@ -448,6 +448,37 @@ STAGE_REASONS: list[tuple[str, list[dict], list[dict], dict[str, Any], str]] = [
         "all 2 eligible mentors were declined or rejected as your pairing before",
     ),
     (
+        "mentor seniority floor",
+        [{}],
+        [{"seniority": 7}, {"seniority": float("nan")}],
+        {"rules": make_rules(mentor_seniority_min=8)},
+        "none of the 2 eligible mentors is of seniority 8 or above, as this programme needs of "
+        "its mentors (or a seniority is not recorded)",
+    ),
+    (
+        "a different discipline",
+        [{"profession": 0}],
+        [{"profession": 0}],
+        {"rules": make_rules(different_discipline_required=True)},
+        "the only eligible mentor is not of a different profession from yours, as this "
+        "programme needs (or a profession is not recorded)",
+    ),
+    (
+        "outside the immediate system",
+        [{"sector": 0}],
+        [{"org": 1, "sector": 0}, {"org": 2, "sector": 0}, {"org": 3, "sector": 0}],
+        {"rules": make_rules(outside_system_required=True)},
+        "none of the 3 eligible mentors is from outside your immediate system (another "
+        "organisation in another sector), as this programme needs",
+    ),
+    (
+        "preceptor or clinical supervisor",
+        [{}],
+        [{}, {}],
+        {"supervision": [(0, 0), (0, 1)]},
+        "all 2 eligible mentors are your preceptor or clinical supervisor (or you are theirs)",
+    ),
+    (
         "refused before, one",
         [{}],
         [{}],

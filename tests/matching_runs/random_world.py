@@ -16,7 +16,7 @@ hard constraints (DESIGN.md, Matching), independent of the engine, for the tests
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Any
 
@@ -30,6 +30,8 @@ from tests.oidc import LocalIdp, sign_in_as
 from tests.programmes.support import apply, create_programme, now, update_person
 
 SECTORS = ("health", "police", "fire", "local_authority", "education")
+# Few professions, spelt differently at times, so shared and unknown ones are common.
+PROFESSIONS = st.sampled_from((None, "nursing", "Nursing ", "finance", "policing"))
 _world_numbers = itertools.count(1)
 
 
@@ -43,6 +45,7 @@ class MentorPlan:
     paused: bool
     modalities: tuple[str, ...]
     seniority: int | None
+    profession: str | None = None
 
 
 @dataclass(frozen=True)
@@ -54,6 +57,8 @@ class ApplicantPlan:
     avoid: tuple[int, ...]  # organisation indexes
     shortlist: int  # how many visible mentors to shortlist (best first, in id order)
     is_mentor: int | None  # also the organisation's k-th mentor (never paired with oneself)
+    profession: str | None = None
+    preceptor: int | None = None  # the organisation's k-th mentor is their preceptor
 
 
 @dataclass(frozen=True)
@@ -70,6 +75,10 @@ class Plan:
     cross_organisation: bool
     seniority_direction: str
     vetting_required: bool
+    # The programme's switched-on rules (issue 17); off unless drawn.
+    different_discipline: bool = False
+    outside_system: bool = False
+    mentor_seniority_min: int | None = None
 
 
 def _mentor(n_organisations: int) -> st.SearchStrategy[MentorPlan]:
@@ -84,16 +93,19 @@ def _mentor(n_organisations: int) -> st.SearchStrategy[MentorPlan]:
         paused=st.sampled_from((False, False, True)),
         modalities=st.sampled_from((("mentoring",), ("mentoring", "coaching"), ("coaching",))),
         seniority=st.none() | st.integers(1, 9),
+        profession=PROFESSIONS,
     )
 
 
 def _applicant(n_organisations: int, n_mentors: int) -> st.SearchStrategy[ApplicantPlan]:
     manager = st.none()
     is_mentor: st.SearchStrategy[int | None] = st.none()
+    preceptor: st.SearchStrategy[int | None] = st.none()
     if n_mentors:
         k = st.integers(0, n_mentors - 1)
         manager = st.none() | st.tuples(st.sampled_from(("mentor", "via")), k)
         is_mentor = st.none() | st.none() | k
+        preceptor = st.none() | k
     return st.builds(
         ApplicantPlan,
         seniority=st.none() | st.integers(1, 9),
@@ -101,6 +113,8 @@ def _applicant(n_organisations: int, n_mentors: int) -> st.SearchStrategy[Applic
         avoid=st.lists(st.integers(0, n_organisations - 1), max_size=2, unique=True).map(tuple),
         shortlist=st.integers(0, 2),
         is_mentor=is_mentor,
+        profession=PROFESSIONS,
+        preceptor=preceptor,
     )
 
 
@@ -120,6 +134,22 @@ def plans(draw: st.DrawFn) -> Plan:
         cross_organisation=draw(st.booleans() | st.just(True)),
         seniority_direction=draw(st.sampled_from(("any", "any", "mentor_senior", "mentor_junior"))),
         vetting_required=draw(st.booleans() | st.just(True)),
+        different_discipline=draw(st.booleans()),
+        outside_system=draw(st.booleans()),
+        mentor_seniority_min=draw(st.none() | st.integers(1, 9)),
+    )
+
+
+@st.composite
+def plans_with_pairing_rules(draw: st.DrawFn) -> Plan:
+    """Plans whose programme switches on at least one of issue 17's pairing rules."""
+    plan = draw(plans())
+    rules = draw(st.tuples(st.booleans(), st.booleans(), st.none() | st.integers(3, 8)).filter(any))
+    return replace(
+        plan,
+        different_discipline=rules[0],
+        outside_system=rules[1],
+        mentor_seniority_min=rules[2],
     )
 
 
@@ -142,6 +172,7 @@ class Applicant:
     application: dict[str, Any]
     # people above the applicant, nearest first (staff record ids)
     managers: list[str] = field(default_factory=list)
+    preceptor: str | None = None  # their preceptor's staff record id
 
 
 @dataclass
@@ -156,6 +187,8 @@ class World:
     applicants: list[Applicant]
     # staff record id -> their line manager's id, for everyone the world made
     manager_of: dict[str, str | None]
+    # staff record id -> their preceptor's id, for those who have one
+    preceptor_of: dict[str, str] = field(default_factory=dict)
 
     def organisation_ids(self) -> list[str]:
         return [t.id for t in self.tenants]
@@ -197,7 +230,7 @@ def build(plan: Plan, *, app: Flask, platform: ApiClient, idp: LocalIdp) -> Worl
         mine: list[Mentor] = []
         admin = None
         for m in organisation.mentors:
-            person = staff(i, "mentor", seniority=m.seniority)
+            person = staff(i, "mentor", seniority=m.seniority, profession=m.profession)
             mine.append(Mentor(m, i, person, _profile(tenants, i, m, person)))
             if (m.scope != "organisation" and m.released) or m.vetted:
                 admin = admin or _admin(app, platform, idp, tenants[i], staff)
@@ -223,6 +256,9 @@ def build(plan: Plan, *, app: Flask, platform: ApiClient, idp: LocalIdp) -> Worl
             "cross_organisation_required": plan.cross_organisation,
             "seniority_direction": plan.seniority_direction,
             "vetting_required": plan.vetting_required,
+            "different_discipline_required": plan.different_discipline,
+            "outside_system_required": plan.outside_system,
+            "mentor_seniority_min": plan.mentor_seniority_min,
         },
     )
     world = World(
@@ -302,13 +338,25 @@ def _applicant_of(
             middle = staff(i, "middle", line_manager_id=boss)
             managers.insert(0, middle["id"])
             boss = middle["id"]
+    preceptor = mentors[a.preceptor].person["id"] if a.preceptor is not None else None
+    if own is not None and preceptor == own.person["id"]:
+        preceptor = None  # nobody is their own preceptor
     if own is not None:  # a mentor who also applies to be mentored
         person = own.person
         if boss is not None:
             person = update_person(tenant, person["id"], line_manager_id=boss)
             world.manager_of[person["id"]] = boss
+        if preceptor is not None:
+            person = update_person(tenant, person["id"], preceptor_id=preceptor)
     else:
-        person = staff(i, "applicant", seniority=a.seniority, line_manager_id=boss)
+        person = staff(
+            i,
+            "applicant",
+            seniority=a.seniority,
+            profession=a.profession,
+            line_manager_id=boss,
+            preceptor_id=preceptor,
+        )
     browser, _ = sign_in_as(app, platform, idp, tenant.organisation, person["email"])
     # What the applicant can shortlist: profiles they see in the pool (another organisation's
     # paused profiles are out of it), not their own.
@@ -327,7 +375,9 @@ def _applicant_of(
         },
         shortlist=visible[: a.shortlist],
     )
-    return Applicant(a, i, person, application, managers)
+    if preceptor is not None:
+        world.preceptor_of[person["id"]] = preceptor
+    return Applicant(a, i, person, application, managers, preceptor)
 
 
 # --- the plan's own reading of the hard constraints --------------------------------------------
@@ -375,8 +425,27 @@ def allowed(world: World, applicant: Applicant, mentor: Mentor, places: dict[str
         _direction_ok(plan.seniority_direction, mentor_seniority, mentee_seniority),
         mentor.person["id"] not in chain(world, applicant.person["id"]),
         applicant.person["id"] not in chain(world, mentor.person["id"]),
+        # Either names the other as preceptor (a mentor who applies may have one).
+        world.preceptor_of.get(applicant.person["id"]) != mentor.person["id"],
+        world.preceptor_of.get(mentor.person["id"]) != applicant.person["id"],
+        plan.mentor_seniority_min is None
+        or (mentor_seniority is not None and mentor_seniority >= plan.mentor_seniority_min),
+        not plan.different_discipline
+        or _professions_differ(mentor.person.get("profession"), applicant.person.get("profession")),
+        not plan.outside_system
+        or (
+            mentor.organisation != applicant.organisation
+            and plan.organisations[mentor.organisation].sector
+            != plan.organisations[applicant.organisation].sector
+        ),
     ]
     return all(checks)
+
+
+def _professions_differ(mentor: str | None, mentee: str | None) -> bool:
+    if not mentor or not mentee:
+        return False  # not proven: excluded
+    return " ".join(mentor.split()).casefold() != " ".join(mentee.split()).casefold()
 
 
 def _direction_ok(direction: str, mentor: int | None, mentee: int | None) -> bool:

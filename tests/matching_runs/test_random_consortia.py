@@ -84,6 +84,44 @@ def test_matching_holds_on_random_consortia_built_through_the_api(
     idp: LocalIdp,
     worker: subprocess.Popen[bytes],
 ) -> None:
+    _matching_holds(plan, app, rq_app, platform, idp, worker)
+
+
+@settings(
+    max_examples=max(1, MAX_EXAMPLES // 3),
+    deadline=None,
+    derandomize=bool(os.environ.get("CI")),
+    database=None,
+    suppress_health_check=[
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+    ],
+)
+@given(plan=random_world.plans_with_pairing_rules())
+def test_switched_on_pairing_rules_hold_on_random_consortia(
+    plan: Plan,
+    app: Flask,
+    rq_app: Flask,
+    platform: ApiClient,
+    idp: LocalIdp,
+    worker: subprocess.Popen[bytes],
+) -> None:
+    """The same checks on worlds whose programme switches on at least one of issue 17's rules
+    (a different discipline, outside the immediate system, a mentor seniority floor): no
+    proposal breaks one, and the candidate graph is what the plan's reading of them allows."""
+    assert plan.different_discipline or plan.outside_system or plan.mentor_seniority_min
+    _matching_holds(plan, app, rq_app, platform, idp, worker)
+
+
+def _matching_holds(
+    plan: Plan,
+    app: Flask,
+    rq_app: Flask,
+    platform: ApiClient,
+    idp: LocalIdp,
+    worker: subprocess.Popen[bytes],
+) -> None:
     world = random_world.build(plan, app=app, platform=platform, idp=idp)
     coordinator = signed_in(rq_app, world.coordinator_slug, world.coordinator_email)
     places = {m.profile["id"]: m.plan.capacity for m in world.mentors}

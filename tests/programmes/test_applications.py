@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -22,6 +23,7 @@ from tests.programmes.support import (
     create_programme,
     ids,
     mentor_profile,
+    now,
     patch_with_etag,
     programme_url,
     update_person,
@@ -325,6 +327,41 @@ REFUSALS: list[tuple[str, dict[str, Any], dict[str, Any], str, list[str]]] = [
         ["no seniority recorded", "ask your organisation's admin to add it"],
     ),
     (
+        "started too long ago",
+        {"started_within_months": 12},
+        {"started_on": "2020-09-01"},
+        "started_within_months",
+        ["started within the last 12 months (on or after ", "start date as 2020-09-01"],
+    ),
+    (
+        "no start date recorded",
+        {"started_within_months": 1},
+        {"seniority": 5},
+        "started_within_months",
+        ["within the last month", "has no start date", "ask your organisation's admin"],
+    ),
+    (
+        "return date too far ahead",
+        {"return_window": {"days_before": 30, "days_after": 90}},
+        {"returns_on": "2099-01-10"},
+        "return_window",
+        ["from 30 days before their return date to 90 days after it", "opens on 2098-12-11"],
+    ),
+    (
+        "returned too long ago",
+        {"return_window": {"days_before": 30, "days_after": 90}},
+        {"returns_on": "2020-01-10"},
+        "return_window",
+        ["return date as 2020-01-10", "closed on 2020-04-09"],
+    ),
+    (
+        "no return date recorded",
+        {"return_window": {"days_before": 30, "days_after": 90}},
+        {"seniority": 5},
+        "return_window",
+        ["has no return date", "ask your organisation's admin to add it"],
+    ),
+    (
         "organisation not listed",
         {"organisation_ids": "b"},
         {"seniority": 5},
@@ -370,6 +407,57 @@ def test_eligible_people_apply(network: Network) -> None:
     programme = create_programme(network.coordinator, network.id, rules=rules)
     browser, person = network.person(network.a, "sam.staff")
     update_person(network.a, person["id"], profession="nursing", seniority=6)
+    apply(browser, programme)
+
+
+def test_a_new_starter_applies_and_a_corrected_start_date_is_kept_by_matching(
+    network: Network,
+) -> None:
+    """Graduate / new-starter: eligible by the staff record's start date when applying, and
+    again when matching runs (the record may have been corrected since)."""
+    rules = {"eligibility": {"started_within_months": 6}}
+    programme = create_programme(network.coordinator, network.id, rules=rules)
+    assert programme["rules"]["eligibility"]["started_within_months"] == 6
+    browser, person = network.person(network.a, "sam.staff")
+    started = (now() - timedelta(days=30)).date().isoformat()
+    shown = update_person(network.a, person["id"], started_on=started)
+    assert shown["started_on"] == started
+    application = apply(browser, programme)
+    coming = (now() + timedelta(days=20)).date().isoformat()  # a joiner before their first day
+    joiner, joiner_person = network.person(network.a, "jo.joiner")
+    update_person(network.a, joiner_person["id"], started_on=coming)
+    apply(joiner, programme)
+
+    update_person(network.a, person["id"], started_on="2019-04-01")
+    runs = f"{programme_url(programme)}/matching-runs"
+    started_run = network.coordinator.post(runs)
+    assert started_run.status_code == 202, started_run.get_json()
+    # Jobs run inline in tests: the run has finished.
+    run = network.coordinator.get(f"{runs}/{started_run.get_json()['id']}").get_json()
+    assert run["status"] == "succeeded", run
+    reasons = {u["application_id"]: u["reason"] for u in run["unmatched"]}
+    assert reasons[application["id"]].startswith(
+        "you are no longer eligible for this programme: it is for staff who started within "
+        "the last 6 months"
+    )
+    assert "start date as 2019-04-01" in reasons[application["id"]]
+    # The joiner is eligible: unmatched only for want of mentors.
+    assert len(reasons) == 2
+    assert not any("eligible for" in r for a, r in reasons.items() if a != application["id"])
+
+
+def test_a_returner_applies_in_the_window_around_their_return_date(network: Network) -> None:
+    rules = {"eligibility": {"return_window": {"days_before": 30, "days_after": 90}}}
+    programme = create_programme(
+        network.coordinator, network.id, type="return_to_work", rules=rules
+    )
+    assert programme["rules"]["eligibility"]["return_window"] == {
+        "days_before": 30,
+        "days_after": 90,
+    }
+    browser, person = network.person(network.a, "rita.returner")
+    returns = (now() + timedelta(days=10)).date().isoformat()
+    assert update_person(network.a, person["id"], returns_on=returns)["returns_on"] == returns
     apply(browser, programme)
 
 

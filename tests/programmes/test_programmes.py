@@ -55,11 +55,16 @@ def test_a_coordinator_creates_a_programme_with_the_default_rules(network: Netwo
         "vetting_required": True,
         "protected_time_required": False,
         "session_minutes": 60,
+        "different_discipline_required": False,
+        "outside_system_required": False,
+        "mentor_seniority_min": None,
         "eligibility": {
             "professions": [],
             "seniority_min": None,
             "seniority_max": None,
             "organisation_ids": [],
+            "started_within_months": None,
+            "return_window": None,
             "positive_action": None,
         },
     }
@@ -86,11 +91,16 @@ def test_every_rule_given_is_kept(network: Network) -> None:
         "vetting_required": False,
         "protected_time_required": True,
         "session_minutes": 90,
+        "different_discipline_required": True,
+        "outside_system_required": True,
+        "mentor_seniority_min": 6,
         "eligibility": {
             "professions": ["nursing", "midwifery"],
             "seniority_min": 3,
             "seniority_max": 6,
             "organisation_ids": [network.a.id],
+            "started_within_months": 24,
+            "return_window": {"days_before": 30, "days_after": 90},
             "positive_action": {"attribute": "ethnicity", "values": ["asian", "black"]},
         },
     }
@@ -122,6 +132,74 @@ def test_reverse_mentoring_defaults_to_a_junior_mentor(network: Network) -> None
     assert create_programme(network.coordinator, network.id)["rules"]["seniority_direction"] == (
         "any"
     )
+
+
+def test_board_mentoring_defaults_to_a_mentor_seniority_floor(network: Network) -> None:
+    board = create_programme(network.coordinator, network.id, type="board_mentoring")
+    assert board["rules"]["mentor_seniority_min"] == 8
+    assert board["rules"]["different_discipline_required"] is False
+    assert board["rules"]["outside_system_required"] is False
+    none = create_programme(
+        network.coordinator,
+        network.id,
+        type="board_mentoring",
+        rules={"mentor_seniority_min": None},
+    )
+    assert none["rules"]["mentor_seniority_min"] is None
+    assert create_programme(network.coordinator, network.id)["rules"]["mentor_seniority_min"] is (
+        None
+    )
+
+
+@pytest.mark.parametrize(
+    ("rules", "field"),
+    [
+        ({"mentor_seniority_min": 10}, "rules.mentor_seniority_min"),
+        ({"mentor_seniority_min": "8"}, "rules.mentor_seniority_min"),
+        ({"different_discipline_required": "perhaps"}, "rules.different_discipline_required"),
+        ({"outside_system_required": 3}, "rules.outside_system_required"),
+        ({"eligibility": {"started_within_months": 0}}, "rules.eligibility.started_within_months"),
+        (
+            {"eligibility": {"return_window": {"days_before": -1, "days_after": 9}}},
+            "rules.eligibility.return_window.days_before",
+        ),
+        (
+            {"eligibility": {"return_window": {"days_before": 30}}},
+            "rules.eligibility.return_window.days_after",
+        ),
+        (
+            {"eligibility": {"started_within_months": "12"}},
+            "rules.eligibility.started_within_months",
+        ),
+    ],
+)
+def test_pairing_rules_are_validated(network: Network, rules: dict[str, Any], field: str) -> None:
+    response = network.coordinator.post(PROGRAMMES, json=programme_body(network.id, rules=rules))
+    assert_problem(response, 422, field=field)
+
+
+def test_a_coordinator_switches_pairing_rules_on(network: Network) -> None:
+    programme = create_programme(network.coordinator, network.id)
+    url = f"{PROGRAMMES}/{programme['id']}"
+    change = {
+        "rules": {
+            "different_discipline_required": True,
+            "outside_system_required": True,
+            "mentor_seniority_min": 7,
+        }
+    }
+    response = patch_with_etag(network.coordinator, url, change)
+    assert response.status_code == 200, response.get_json()
+    rules = response.get_json()["rules"]
+    assert rules["different_discipline_required"] is True
+    assert rules["outside_system_required"] is True
+    assert rules["mentor_seniority_min"] == 7
+    response = patch_with_etag(network.coordinator, url, {"rules": {"mentor_seniority_min": None}})
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json()["rules"]["mentor_seniority_min"] is None
+    assert response.get_json()["rules"]["outside_system_required"] is True
+    bad = patch_with_etag(network.coordinator, url, {"rules": {"mentor_seniority_min": 0}})
+    assert_problem(bad, 422, field="rules.mentor_seniority_min")
 
 
 def test_staff_and_organisation_clients_cannot_create_programmes(network: Network) -> None:
