@@ -252,10 +252,13 @@ def blueprint(provider: Provider, name: str = "devidp", url_prefix: str = "") ->
             for p in people
         )
         return Response(
-            "<!doctype html><title>Development sign-in</title>"
+            # A page people use (make run's second click): a language, a viewport, landmarks.
+            '<!doctype html><html lang="en-GB"><head><meta charset="utf-8">'
+            '<meta name="viewport" content="width=device-width, initial-scale=1">'
+            "<title>Development sign-in</title></head><body><main>"
             "<h1>Development identity provider</h1>"
             "<p>Not for production. Sign in as:</p>"
-            f"<ul>{rows or '<li>nobody: run flask seed demo</li>'}</ul>",
+            f"<ul>{rows or '<li>nobody: run flask seed demo</li>'}</ul></main></body></html>",
             mimetype="text/html",
         )
 
