@@ -143,6 +143,8 @@ def add_rows(model: type[Base], rows: list[dict[str, Any]]) -> None:
             if column.key in full:
                 continue
             default = column.default
+            if default is None and column.server_default is not None:
+                continue  # the database fills it
             if default is None:
                 full[column.key] = None
             elif default.is_callable:
