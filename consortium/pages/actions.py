@@ -77,6 +77,7 @@ def set_programme_status(programme_id: uuid.UUID) -> str:
     # Found first, as the API's lookups are: another tenant's programme is 404 whatever the form.
     programme = programmes.get_programme_to_run(programme_id=programme_id)
     changes = parsed(ProgrammeUpdateSchema(), {"status": request.form.get("status", "")})
+    _require_version(programme.updated_at, "programme")  # the API's PATCH needs If-Match
     programmes.update_programme(programme=programme, changes=changes)
     return f"status-{programme.status}"
 

@@ -166,11 +166,12 @@ def programme(*, programme_id: uuid.UUID) -> dict[str, Any]:
         and principal.administers(principal.organisation_id)
     )
     if view["asks_consent"]:
+        # The service says whose key is still to give (actions_for_caller), not the page.
         view["consent"] = [
-            p
+            (p, actions)
             for p in _proposed(found.id, organisation_id=principal.organisation_id)
             if p.match.mentor_organisation_id == principal.organisation_id
-            and p.match.home_org_approved_at is None
+            and "approve" in (actions := matches.actions_for_caller(p))
         ]
     return view
 

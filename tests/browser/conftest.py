@@ -38,7 +38,7 @@ AXE = HERE / "node_modules" / "axe-core" / "axe.min.js"
 CHROMIUM, CHROMEDRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver")
 # WCAG 2.2 AA, as axe-core tags its rules.
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
-WAIT = 10  # seconds a page may take to show what a step waits for
+WAIT = 30  # seconds a page may take to show what a step waits for (at most: a busy CI)
 PHONE_WIDTH = 360
 # `make screenshots` sets this: the flow's main pages are written there as PNGs.
 SCREENSHOTS = os.environ.get("CONSOLE_SCREENSHOTS")

@@ -39,6 +39,14 @@ def _version(person: Person, match: dict[str, Any]) -> str:
     return version
 
 
+def _programme_version(person: Person, programme: str) -> str:
+    """The programme's version as its page puts it in the window's forms (no pairing is
+    proposed in these tests, so it is the page's only version)."""
+    shown = page(person.get(programme))
+    (version,) = {i["value"] for i in shown.inputs if i.get("name") == "version"}
+    return version
+
+
 def test_a_form_without_the_sessions_csrf_token_is_refused(
     world: MatchWorld,  # noqa: F811 - the fixture imported above
 ) -> None:
@@ -141,10 +149,15 @@ def test_the_coordinator_opens_and_closes_the_window(
     status = world.platform.get(f"/api/v1{programme}").get_json()["status"]
     shown = page(world.coordinator.get(programme))
     assert "Application window" in [text for _, text in shown.headings]
-    response = _form(world.coordinator, f"{programme}/status", status="matching")
+    # As the API's PATCH wants If-Match: a stale copy of the page is refused (409).
+    stale = _form(world.coordinator, f"{programme}/status", status="matching", version="x")
+    assert "changed since this page was shown" in page(stale, 409).words
+    version = _programme_version(world.coordinator, programme)
+    response = _form(world.coordinator, f"{programme}/status", status="matching", version=version)
     assert response.status_code == 303, (status, response.get_data(as_text=True))
     assert world.platform.get(f"/api/v1{programme}").get_json()["status"] == "matching"
-    response = _form(world.coordinator, f"{programme}/status", status="open")
+    version = _programme_version(world.coordinator, programme)
+    response = _form(world.coordinator, f"{programme}/status", status="open", version=version)
     assert response.status_code == 303
     assert world.platform.get(f"/api/v1{programme}").get_json()["status"] == "open"
 
