@@ -87,9 +87,11 @@ class Programme(Entity, TenantAware, Base):
     protected_time_required: Mapped[bool] = mapped_column(server_default="false")
     session_minutes: Mapped[int] = mapped_column(server_default="60")
     # Mentor and mentee of different professions (a recorded profession on both sides).
-    different_discipline_required: Mapped[bool] = mapped_column(default=False)
+    different_discipline_required: Mapped[bool] = mapped_column(
+        default=False, server_default="false"
+    )
     # Outside the mentee's immediate system: another organisation in another sector.
-    outside_system_required: Mapped[bool] = mapped_column(default=False)
+    outside_system_required: Mapped[bool] = mapped_column(default=False, server_default="false")
     # Mentors of at least this seniority (board mentoring); None: no floor.
     mentor_seniority_min: Mapped[int | None]
     # {professions, seniority_min, seniority_max, organisation_ids, started_within_months,

@@ -39,10 +39,6 @@ def upgrade() -> None:
         batch.create_check_constraint(
             op.f("ck_programmes_mentor_seniority_min"), "mentor_seniority_min BETWEEN 1 AND 9"
         )
-    # The default fills existing rows only; new ones get the model's (as for other columns).
-    with op.batch_alter_table("programmes") as batch:
-        batch.alter_column("different_discipline_required", server_default=None)
-        batch.alter_column("outside_system_required", server_default=None)
 
 
 def downgrade() -> None:
