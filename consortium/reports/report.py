@@ -227,7 +227,11 @@ OUTCOME_FIGURES = ("proposed", "approved", "active", "ended", "completed", "decl
 
 def programme_outcomes_table(body: dict[str, Any]) -> reports.Table:
     """One row per programme, then one per mentee organisation shown."""
-    figures = (*OUTCOME_FIGURES, "completion_rate")
+    return _by_programme(body, (*OUTCOME_FIGURES, "completion_rate"))
+
+
+def _by_programme(body: dict[str, Any], figures: tuple[str, ...]) -> reports.Table:
+    """One row per programme, then one per mentee organisation shown, with `figures`."""
     header = ("programme_id", "programme", "organisation_id", "organisation", *figures)
     rows: list[list[Any]] = []
     for line in body["programmes"]:
@@ -264,15 +268,7 @@ TIME_TO_MATCH_CSV = (
 
 
 def time_to_match_table(body: dict[str, Any]) -> reports.Table:
-    figures = ("pairings", "median_days", "p90_days")
-    header = ("programme_id", "programme", "organisation_id", "organisation", *figures)
-    rows: list[list[Any]] = []
-    for line in body["programmes"]:
-        programme = [line["programme"]["id"], line["programme"]["name"]]
-        rows.append([*programme, "", "", *(line[f] for f in figures)])
-        for org in line["by_mentee_organisation"]:
-            rows.append([*programme, *_org(org["organisation"]), *(org[f] for f in figures)])
-    return reports.Table(header=header, rows=rows)
+    return _by_programme(body, ("pairings", "median_days", "p90_days"))
 
 
 def time_to_match_chart(figure: Figure, body: dict[str, Any]) -> None:
